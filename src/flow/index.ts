@@ -1,0 +1,4 @@
+export { Credit, Lease, type Leased } from './credit.js';
+export { creditedSource, type CreditedSourceOptions } from './creditedSource.js';
+export { mapInOrder } from './mapInOrder.js';
+export { consumeBatches, writeBatches } from './sink.js';
