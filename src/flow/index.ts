@@ -2,3 +2,4 @@ export { Credit, Lease, type Leased } from './credit.js';
 export { creditedSource, type CreditedSourceOptions } from './creditedSource.js';
 export { mapInOrder } from './mapInOrder.js';
 export { consumeBatches, writeBatches } from './sink.js';
+export { RECORD_OVERHEAD_UNITS, batchUnits } from './units.js';
