@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { EXIT, VirnucproError, type ExitCode } from '../errors.js';
+import { formatHelp, parseCommand } from './args.js';
+import type { Command } from './command.js';
+import { createLogger } from './log.js';
+import { isBrokenPipe } from './output.js';
+import { COMMANDS } from './commands.js';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+function globalHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.spec.name.length)) + 2;
+  const list = COMMANDS.map((c) => `  ${c.spec.name.padEnd(width)}${c.spec.summary}`).join('\n');
+  return `virnucpro ${VERSION}: VirNucPro viral short-sequence identification, streaming.
+
+Usage: virnucpro <command> [options] [<input>|-]
+
+Commands:
+${list}
+
+Input is FASTA, plain or gzip (detected from content), a path or - for stdin (the default).
+Results go to stdout; progress, warnings and summaries to stderr. ${availableParallelism()} cores seen.
+Run 'virnucpro <command> --help' for a command's options, output columns and exit codes.
+`;
+}
+
+async function main(argv: readonly string[]): Promise<ExitCode> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+    const target = name === 'help' ? COMMANDS.find((c) => c.spec.name === rest[0]) : undefined;
+    process.stdout.write(target ? formatHelp(target.spec) : globalHelp());
+    return EXIT.ok;
+  }
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(`${VERSION}\n`);
+    return EXIT.ok;
+  }
+  const command: Command | undefined = COMMANDS.find((c) => c.spec.name === name);
+  const quiet = rest.includes('-q') || rest.includes('--quiet');
+  const log = createLogger({ quiet });
+  if (!command) {
+    log.error(`unknown command '${name}': available ${COMMANDS.map((c) => c.spec.name).join(', ')} (see virnucpro --help)`);
+    return EXIT.usage;
+  }
+  const stop = new AbortController();
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    interrupts += 1;
+    if (interrupts > 1) process.exit(EXIT.interrupted);
+    log.warn(`${signal} received: stopping at the next clean point (again to exit at once)`);
+    stop.abort(new VirnucproError('INTERRUPTED', `interrupted by ${signal}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const args = parseCommand(command.spec, rest);
+    if (args.values['help']) {
+      process.stdout.write(formatHelp(command.spec));
+      return EXIT.ok;
+    }
+    return await command.run(args, { log, signal: stop.signal });
+  } catch (error) {
+    return reportError(error, log);
+  }
+}
+
+function reportError(error: unknown, log: ReturnType<typeof createLogger>): ExitCode {
+  if (isBrokenPipe(error)) return EXIT.ok;
+  if (error instanceof VirnucproError) {
+    log.error(error.message + (error.hint ? `\n${error.hint}` : ''));
+    return error.exitCode;
+  }
+  log.error(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  return EXIT.internal;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`[ERRO] ${String(error)}\n`);
+    process.exitCode = EXIT.internal;
+  },
+);
