@@ -1,0 +1,89 @@
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import { VirnucproError, fromErrorData, type ErrorData } from '../errors.js';
+import { chunkNames, type ChunkBatch } from './chunkBatch.js';
+import { translateChunkBatch, type FrameBatch } from './frameBatch.js';
+import type { FrameTable } from './sixFrames.js';
+import { decodeFrames, packChunks } from './translateWire.js';
+
+/**
+ * Default upper bound on translate threads. One thread translates ~1-2 M 150-bp reads/s (bench/micro/
+ * translate.bench.ts), more than the main thread can parse and format, so extra threads only add memory:
+ * each costs ~10 MiB of heap plus a frame builder as large as the largest batch's kept frames.
+ */
+const MAX_DEFAULT_THREADS = 4;
+
+export interface TranslatePoolOptions {
+  /** Worker threads (integer ≥ 1). Default: min(available cores, 4). */
+  readonly threads?: number;
+}
+
+export const DEFAULT_TRANSLATE_POOL: Required<TranslatePoolOptions> = {
+  threads: Math.min(availableParallelism(), MAX_DEFAULT_THREADS),
+};
+
+/** Checks `options.threads` (the name the operators expose too). */
+export function resolveThreads(threads: number | undefined): number {
+  const value = threads ?? DEFAULT_TRANSLATE_POOL.threads;
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new TypeError(`options.threads must be an integer >= 1 (got ${String(threads)})`);
+  }
+  return value;
+}
+
+const WORKER = new URL('./translateWorker.js', import.meta.url).href;
+
+/**
+ * Worker threads that run six-frame identification on whole chunk batches (never per record). A batch
+ * travels as one ArrayBuffer each way, moved, not copied, through the transfer list; worker errors come
+ * back as data and are rethrown here as the original {@link VirnucproError}.
+ *
+ * @example
+ * const pool = new TranslatePool({ threads: 2 });
+ * const frames = await pool.translate(chunkRecordBatch(records, 500));
+ * await pool.destroy();
+ */
+export class TranslatePool {
+  readonly threads: number;
+  readonly #pool: Piscina<ArrayBuffer, ArrayBuffer | ErrorData>;
+  #destroyed = false;
+
+  /** Starts the threads at once. */
+  constructor(options: TranslatePoolOptions = {}) {
+    this.threads = resolveThreads(options.threads);
+    this.#pool = new Piscina({ filename: WORKER, minThreads: this.threads, maxThreads: this.threads });
+  }
+
+  /** The kept frames of `batch`. An empty batch is answered without a round trip. */
+  async translate(batch: ChunkBatch, signal?: AbortSignal): Promise<FrameBatch> {
+    if (batch.count === 0) return translateChunkBatch(batch);
+    const table = await this.translatePacked(packChunks(batch), signal);
+    return { ...table, chunks: chunkNames(batch) };
+  }
+
+  /**
+   * Translates a buffer made by `packChunks`. The buffer is transferred: once the task has been posted to
+   * a thread, `packed.byteLength` is 0 here.
+   */
+  async translatePacked(packed: ArrayBuffer, signal?: AbortSignal): Promise<FrameTable> {
+    if (this.#destroyed) throw new VirnucproError('INTERNAL', 'translate pool used after destroy()');
+    let reply: ArrayBuffer | ErrorData;
+    try {
+      reply = await this.#pool.run(packed, { transferList: [packed], signal: signal ?? null });
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      throw new VirnucproError('WORKER_CRASHED', `translate worker failed: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+        hint: 'a worker thread died (out of memory?); try fewer -j/--threads or smaller batches',
+      });
+    }
+    if (reply instanceof ArrayBuffer) return decodeFrames(reply);
+    throw fromErrorData(reply);
+  }
+
+  /** Stops the threads; tasks still queued are rejected. Further calls reject. */
+  async destroy(): Promise<void> {
+    this.#destroyed = true;
+    await this.#pool.destroy();
+  }
+}
