@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { VirnucproError } from '../../src/errors.js';
 import { DEFAULT_TOKEN_PACKER, MAX_PACKING_WINDOW, TokenPacker, type PackedBatch } from '../../src/packing/tokenPacker.js';
 import { prng } from '../../bench/support/syntheticFasta.js';
@@ -71,6 +71,14 @@ describe('TokenPacker', () => {
     expect(() => new TokenPacker({ maxRows: 0 })).toThrow(/options\.maxRows/);
     expect(new TokenPacker({ window: undefined }).window).toBe(DEFAULT_TOKEN_PACKER.window);
     expect(new TokenPacker().maxRows).toBe(Infinity);
+  });
+
+  it('types batches by the key type it was given', () => {
+    const packer = new TokenPacker<{ frame: number }>();
+    expectTypeOf(packer.push).parameters.toEqualTypeOf<[{ frame: number }, number]>();
+    expectTypeOf(packer.flush()).toEqualTypeOf<readonly PackedBatch<{ frame: number }>[]>();
+    // @ts-expect-error keys are checked against the packer's key type
+    expect(() => packer.push('not a frame', 5)).not.toThrow();
   });
 
   it('refuses a row length that is not a positive integer', () => {
