@@ -33,6 +33,7 @@ export const ERROR_EXIT = {
   MODEL_LOAD: EXIT.model,
   MODEL_RUN: EXIT.model,
   TOKENIZER_INVALID: EXIT.model,
+  TOKENIZER_INPUT: EXIT.input,
   WORKER_CRASHED: EXIT.internal,
   OUTPUT_WRITE: EXIT.output,
   OUTPUT_EXISTS: EXIT.output,
