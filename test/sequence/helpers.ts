@@ -1,5 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import type { Observable } from 'rxjs';
 import type { RecordBatch } from '../../src/fasta/recordBatch.js';
+import type { Credit, Leased } from '../../src/flow/credit.js';
+import { creditedSource } from '../../src/flow/creditedSource.js';
+import { batchUnits } from '../../src/flow/units.js';
 import { prng } from '../../bench/support/syntheticFasta.js';
 import { sharedPath } from '../support/shared.js';
 
@@ -55,4 +59,34 @@ export function randomRecords(seed: number, count: number, maxLength: number): T
     records.push({ id: `r${seed}_${i}`, seq });
   }
   return records;
+}
+
+/** A credited source of record batches, as readFasta builds it; `opened` counts how often it was opened. */
+export function creditedRecordSource(batches: readonly RecordBatch[], credit: Credit): { source: Observable<RecordBatch & Leased>; opened: () => number } {
+  let opened = 0;
+  async function* open(): AsyncGenerator<RecordBatch> {
+    opened += 1;
+    yield* batches;
+  }
+  const source = creditedSource(open, {
+    credit,
+    weight: (batch: RecordBatch) => batchUnits(batch.bases.length, batch.count),
+    attach: (batch, lease): RecordBatch & Leased => ({ ...batch, lease }),
+  });
+  return { source, opened: () => opened };
+}
+
+/** OS threads of this process (Linux): worker threads show up here, so pools that start or stop can be seen. */
+export function osThreads(): number | undefined {
+  if (!existsSync('/proc/self/status')) return undefined;
+  return Number(/^Threads:\s+(\d+)/m.exec(readFileSync('/proc/self/status', 'latin1'))?.[1]);
+}
+
+/** Resolves once `condition` holds, polling; rejects after `timeoutMs`. For effects that complete on another thread. */
+export async function eventually(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
