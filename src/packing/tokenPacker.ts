@@ -62,9 +62,10 @@ const NO_BATCHES: readonly PackedBatch<never>[] = Object.freeze([]);
  * fills, or when the caller calls {@link flush} (end of input, upstream stalled on credit, linger timeout),
  * it sorts the rows it holds by length and cuts them, in sorted order, into batches with
  * rows × longestRow ≤ tokenBudget and rows ≤ maxRows. The cut is greedy (each batch takes as many rows as
- * fit), which gives the fewest batches; the least-padding split with as few batches gained ≤ 0.53 points at
- * the default window for ~9× the cost, and a larger window gains more (ADR 0003). A row longer than the budget gets a batch of its own: it is never dropped,
- * and refusing rows a model cannot take is the model stage's job.
+ * fit), which gives the fewest batches; the least-padding split with as few batches gained ≤ 0.53 points
+ * at the default window for ~9× the cost, and a larger window gains more (ADR 0003). A row longer than the
+ * budget gets a batch of its own: it is never dropped, and refusing rows a model cannot take is the model
+ * stage's job.
  *
  * Every pushed row appears in exactly one batch. Batches come out by ascending length, not in input order:
  * {@link GroupAssembler} restores the order.
