@@ -4,8 +4,8 @@
  *
  *   node dist/bench/micro/packingEfficiency.bench.js [--scale 1] [--bpe approx|hf] [--no-timing]
  *
- * Row lengths come from synthetic reads run through the VirNucPro steps that decide them (semantics §2-§4):
- * chunking, six frames, stop-free frames kept. ESM-2 rows are P + 2 tokens. DNABERT-S rows are the BPE token
+ * Row lengths come from synthetic reads run through the VirNucPro steps that decide them (semantics §2-§4),
+ * with the project's chunker and six-frame kernel (src/sequence): chunking, six frames, stop-free frames kept. ESM-2 rows are P + 2 tokens. DNABERT-S rows are the BPE token
  * count of the kept nucleotide slice ([CLS]/[SEP] included): by default an APPROXIMATION fitted to the real
  * tokenizer on random DNA (see approxDnabertTokens); `--bpe hf` tokenizes with @huggingface/tokenizers and
  * ../shared/models/dnabert-s/tokenizer.json instead (~1 200 rows/s: --scale 0.1 takes ~90 s).
@@ -21,6 +21,8 @@ import { Bench } from 'tinybench';
 import { PackingStats } from '../../src/packing/packingStats.js';
 import { DEFAULT_PACKING_WINDOW, DEFAULT_TOKEN_BUDGET, TokenPacker } from '../../src/packing/tokenPacker.js';
 import { median, printTable } from '../support/measure.js';
+import { fillChunkBoundaries } from '../../src/sequence/chunking.js';
+import { FrameBuilder, translateChunks } from '../../src/sequence/sixFrames.js';
 import { prng } from '../support/syntheticFasta.js';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -48,94 +50,72 @@ export const PACKING_WORKLOADS: readonly PackingWorkload[] = [
   { name: 'mixed lengths', reads: 60_000, chunkLength: 500, codingFraction: 0.9, readLength: logUniform(60, 3000), seed: 4, rows: 131_220 },
 ];
 
-/** One kept frame: its protein length P and its nucleotide slice as 2-bit codes (A0 C1 G2 T3), a view. */
+/** One kept frame: its protein length P and its nucleotide slice (ASCII; a view valid during the call). */
 export type FrameVisitor = (proteinLength: number, nucleotides: Uint8Array) => void;
 
-/** Base codes; the reverse complement of code x is 3 − x. */
-const BASES = 'ACGT';
-/** Stop codons as 16·b1 + 4·b2 + b3 over the codes: TAA, TAG, TGA. */
-const STOP = new Uint8Array(64);
-STOP[48] = STOP[50] = STOP[56] = 1;
+const ASCII_BASE = Uint8Array.from('ACGT', (base) => base.charCodeAt(0));
+/** Sense codons (the 61 non-stops) as 2-bit codes 16·b1 + 4·b2 + b3 over A0 C1 G2 T3. */
+const SENSE = Array.from({ length: 64 }, (_, codon) => codon).filter((codon) => ![48, 50, 56].includes(codon)); // TAA TAG TGA
 
-/**
- * Chunk boundaries of VirNucPro's chunker (semantics §2, with its overlap quirk), as [start, end) pairs
- * written into `out`; returns the count. A local copy so that this benchmark depends only on src/packing.
- */
-export function chunkBoundaries(length: number, chunk: number, out: Int32Array): number {
-  const n = Math.ceil(length / chunk);
-  const spare = n * chunk - length;
-  const lo = Math.floor(spare / n);
-  const need = spare - lo * (n - 1);
-  const steps = need + Math.max(0, n - 1 - need) + 1; // `need` × (lo + 1), then lo, then a final 0
-  let move = 0;
-  let count = 0;
-  for (let a = 0, k = 0; a < length && k < steps; a += chunk, k++) {
-    const start = a - move;
-    out[2 * count] = start;
-    out[2 * count + 1] = Math.min(start + chunk, length);
-    count += 1;
-    move += k < need ? lo + 1 : k < steps - 1 ? lo : 0;
-  }
-  return count;
-}
-
-/**
- * The kept frames of a chunk of ACGT codes, in F1..F3, R1..R3 order (semantics §3-§4): a frame is kept when
- * it has at least one codon and no stop; its nucleotide slice is [k−1, k + 3P) of its strand, clipped.
- * `reverse` is scratch space at least as long as the chunk.
- */
-export function visitKeptFrames(chunk: Uint8Array, reverse: Uint8Array, visit: FrameVisitor): void {
-  const length = chunk.length;
-  for (let i = 0; i < length; i++) reverse[length - 1 - i] = 3 - chunk[i]!;
-  for (const strand of [chunk, reverse.subarray(0, length)]) {
-    for (let frame = 0; frame < 3; frame++) {
-      const codons = Math.floor((length - frame) / 3);
-      let open = codons > 0;
-      for (let c = 0, at = frame; open && c < codons; c++, at += 3) {
-        open = STOP[16 * strand[at]! + 4 * strand[at + 1]! + strand[at + 2]!] === 0;
-      }
-      if (open) visit(codons, strand.subarray(frame, Math.min(frame + 1 + 3 * codons, length)));
-    }
-  }
-}
-
-/** Sense codons (the 61 non-stops), for reads that lie inside a gene. */
-const SENSE = Array.from({ length: 64 }, (_, codon) => codon).filter((codon) => STOP[codon] === 0);
-
-/** Fills `read` with a random read; a coding read has one frame (random strand and offset) free of stops. */
+/** Fills `read` with random ASCII bases; a coding read has one frame (random strand and offset) free of stops. */
 function randomRead(read: Uint8Array, coding: boolean, random: () => number): void {
   // 16 bases per draw: the generator's 32 random bits, two per base (prng returns uint32 / 2^32 exactly).
   for (let i = 0; i < read.length; i += 16) {
     const word = (random() * 4294967296) >>> 0;
     for (let b = 0; b < 16 && i + b < read.length; b++) read[i + b] = (word >>> (2 * b)) & 3;
   }
-  if (!coding) return;
-  for (let at = Math.floor(random() * 3); at + 3 <= read.length; at += 3) {
-    const codon = SENSE[Math.floor(random() * SENSE.length)]!;
-    read[at] = codon >> 4;
-    read[at + 1] = (codon >> 2) & 3;
-    read[at + 2] = codon & 3;
+  if (coding) {
+    for (let at = Math.floor(random() * 3); at + 3 <= read.length; at += 3) {
+      const codon = SENSE[Math.floor(random() * SENSE.length)]!;
+      read[at] = codon >> 4;
+      read[at + 1] = (codon >> 2) & 3;
+      read[at + 2] = codon & 3;
+    }
+    if (random() < 0.5) {
+      // The gene lies on the minus strand: the read is its reverse complement (code x pairs with 3 − x).
+      read.reverse();
+      for (let i = 0; i < read.length; i++) read[i] = 3 - read[i]!;
+    }
   }
-  if (random() < 0.5) {
-    // The gene lies on the minus strand: the read is its reverse complement.
-    read.reverse();
-    for (let i = 0; i < read.length; i++) read[i] = 3 - read[i]!;
-  }
+  for (let i = 0; i < read.length; i++) read[i] = ASCII_BASE[read[i]!]!;
 }
 
-/** Runs `visit` on every kept frame of the workload's reads, in input order. Deterministic per seed. */
+/** Bases and reads generated per six-frame call: large batches amortise the call, as in the pipeline. */
+const BATCH_BASES = 1 << 20;
+const BATCH_READS = 4_096;
+
+/**
+ * Runs `visit` on every kept frame of the workload's reads, in input order, through the project's own
+ * chunker and six-frame kernel (src/sequence). Deterministic per seed.
+ */
 export function visitWorkload(workload: PackingWorkload, scale: number, visit: FrameVisitor): void {
   const random = prng(workload.seed);
   const reads = Math.max(1, Math.round(workload.reads * scale));
-  const boundaries = new Int32Array(2 * 64);
-  const buffer = new Uint8Array(1 << 16);
-  const reverse = new Uint8Array(workload.chunkLength);
+  const bases = new Uint8Array(BATCH_BASES);
+  // Σ ceil(length / chunk) over a batch ≤ its bases / chunk + its reads.
+  const starts = new Uint32Array(Math.ceil(BATCH_BASES / workload.chunkLength) + BATCH_READS);
+  const ends = new Uint32Array(starts.length);
+  const builder = new FrameBuilder(BATCH_BASES);
+  let used = 0;
+  let chunks = 0;
+  let batchReads = 0;
+  const flush = (): void => {
+    const frames = translateChunks({ bases, starts, ends, count: chunks }, builder);
+    for (let i = 0; i < frames.count; i++) {
+      const nucleotides = frames.nucleotides.subarray(frames.nucleotideStarts[i]!, frames.nucleotideStarts[i + 1]!);
+      visit(frames.proteinStarts[i + 1]! - frames.proteinStarts[i]!, nucleotides);
+    }
+    used = chunks = batchReads = 0;
+  };
   for (let r = 0; r < reads; r++) {
-    const read = buffer.subarray(0, workload.readLength(random));
-    randomRead(read, random() < workload.codingFraction, random);
-    const chunks = chunkBoundaries(read.length, workload.chunkLength, boundaries);
-    for (let c = 0; c < chunks; c++) visitKeptFrames(read.subarray(boundaries[2 * c]!, boundaries[2 * c + 1]!), reverse, visit);
+    const length = workload.readLength(random);
+    if (used + length > BATCH_BASES || batchReads === BATCH_READS) flush();
+    randomRead(bases.subarray(used, used + length), random() < workload.codingFraction, random);
+    chunks = fillChunkBoundaries(length, workload.chunkLength, used, starts, ends, chunks);
+    used += length;
+    batchReads += 1;
   }
+  flush();
 }
 
 /**
@@ -180,7 +160,8 @@ async function realBpeCounter(): Promise<DnaTokenCounter> {
   if (!existsSync(tokenizerFile)) throw new Error(`--bpe hf needs ${tokenizerFile} (set VIRNUCPRO_SHARED)`);
   const { Tokenizer } = await import('@huggingface/tokenizers');
   const tokenizer = new Tokenizer(JSON.parse(readFileSync(tokenizerFile, 'utf8')), {});
-  return (nucleotides) => tokenizer.encode(Array.from(nucleotides, (code) => BASES[code]).join('')).ids.length;
+  const ascii = new TextDecoder('latin1');
+  return (nucleotides) => tokenizer.encode(ascii.decode(nucleotides)).ids.length;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -1,15 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  PACKING_WORKLOADS,
-  chunkBoundaries,
-  optimalSplitCost,
-  visitKeptFrames,
-  visitWorkload,
-} from '../../bench/micro/packingEfficiency.bench.js';
+import { PACKING_WORKLOADS, optimalSplitCost, visitWorkload } from '../../bench/micro/packingEfficiency.bench.js';
 import { TokenPacker } from '../../src/packing/tokenPacker.js';
 import { prng } from '../../bench/support/syntheticFasta.js';
-import { describeShared, sharedPath } from '../support/shared.js';
 
 /** Rows (kept frames) each benchmark workload yields at scale 1: the counts the benchmark asserts. */
 const PINNED_ROWS: Record<string, number> = {
@@ -74,54 +66,5 @@ describe('optimal split (the alternative the greedy packer was measured against)
       expect(greedy.length).toBe(optimal.batches);
       expect(greedy.reduce((sum, b) => sum + b.keys.length * b.paddedLength, 0)).toBeGreaterThanOrEqual(optimal.paddedTokens);
     }
-  });
-});
-
-/** FASTA records in file order (duplicate ids kept), sequences joined. */
-function readFasta(file: string): { id: string; sequence: string }[] {
-  const records: { id: string; sequence: string }[] = [];
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (line.startsWith('>')) records.push({ id: line.slice(1).split(/\s/)[0]!, sequence: '' });
-    else if (records.length > 0) records[records.length - 1]!.sequence += line.trim();
-  }
-  return records;
-}
-
-describeShared('the benchmark\'s local chunker and frame filter agree with the original (../shared/reference)', () => {
-  const reference = (name: string) => sharedPath('reference', 'generated_from_original', name);
-
-  it('cuts the chunk boundaries of chunk_boundaries_300_500.tsv', () => {
-    const lines = readFileSync(reference('chunk_boundaries_300_500.tsv'), 'utf8').trim().split('\n').slice(1);
-    const expected = new Map<string, number[]>();
-    for (const line of lines) {
-      const [chunk, length, , start, end] = line.split('\t').map(Number);
-      const key = `${chunk} ${length}`;
-      expected.set(key, [...(expected.get(key) ?? []), start!, end!]);
-    }
-    const out = new Int32Array(2 * 256);
-    for (const [key, bounds] of expected) {
-      const [chunk, length] = key.split(' ').map(Number);
-      const count = chunkBoundaries(length!, chunk!, out);
-      expect([...out.subarray(0, 2 * count)], key).toEqual(bounds);
-    }
-  });
-
-  it('keeps the frames (protein length, nucleotide slice) the original kept, on the ACGT-only edge cases', () => {
-    const chunks = readFasta(reference('edge_cases_chunked500.fa')).filter((r) => /^[ACGT]*$/i.test(r.sequence));
-    const acgtIds = new Set(chunks.map((chunk) => chunk.id));
-    const nucleotides = readFasta(reference('edge_cases_identified_nucleotide.fa'));
-    const proteins = readFasta(reference('edge_cases_identified_protein.faa'));
-    const expected = nucleotides
-      .map((record, i) => ({ chunk: record.id.slice(0, -2), p: proteins[i]!.sequence.length, dna: record.sequence }))
-      .filter((frame) => acgtIds.has(frame.chunk))
-      .map(({ p, dna }) => [p, dna]);
-
-    const got: (number | string)[][] = [];
-    for (const chunk of chunks) {
-      const codes = Uint8Array.from(chunk.sequence.toUpperCase(), (base) => 'ACGT'.indexOf(base));
-      visitKeptFrames(codes, new Uint8Array(codes.length), (p, slice) => got.push([p, Array.from(slice, (c) => 'ACGT'[c]).join('')]));
-    }
-    expect(chunks.length).toBeGreaterThanOrEqual(10);
-    expect(got).toEqual(expected);
   });
 });
