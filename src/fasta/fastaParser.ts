@@ -1,0 +1,351 @@
+import { isAscii } from 'node:buffer';
+import { NucleotideSample, firstBinaryByte } from './alphabet.js';
+import { binaryByteError, lineEndingsError, noHeaderError, proteinError } from './fastaErrors.js';
+import { FastaStats, STATS_EXAMPLES, fastaWarnings, type FastaWarning } from './fastaStats.js';
+import type { RecordBatch } from './recordBatch.js';
+import { RecordBatchBuilder } from './recordBatchBuilder.js';
+import { checkBatchSequences } from './sequenceCheck.js';
+
+/**
+ * Sequence bytes per batch. 1 MiB is ~6 900 150-bp reads: large enough that per-batch costs (a worker
+ * round trip, a credit lease) vanish, small enough that a pipeline holds a few dozen batches in a 16 MiB
+ * credit window. Memory: one working buffer of this size, plus the batches the caller still holds.
+ */
+export const DEFAULT_BATCH_BASES = 1 << 20;
+/**
+ * Records per batch. Caps the per-record arrays (ids, offsets: ~100 bytes a record) when reads are tiny, and
+ * keeps batches of short reads from growing past what one worker task should hold.
+ */
+export const DEFAULT_BATCH_RECORDS = 4096;
+/** Offsets are Uint32: a batch (and so a record) must stay below 4 GiB; batchBases is capped well below. */
+const MAX_BATCH_BASES = 1 << 30;
+const MAX_BATCH_RECORDS = 1 << 24;
+
+export interface FastaParseOptions {
+  /** Input name for messages and {@link RecordBatch.source}: a path, `-` for stdin. Default '<stream>'. */
+  readonly source?: string;
+  /** Cut a batch once it holds this many sequence bytes (integer ≥ 1). Default 1 MiB. */
+  readonly batchBases?: number;
+  /** Cut a batch once it holds this many records (integer ≥ 1). Default 4096. */
+  readonly batchRecords?: number;
+  /** Receives each kind of warning once, at the end of the input (see {@link FastaWarning}). */
+  readonly onWarning?: (warning: FastaWarning) => void;
+  /** Counts to fill while reading; default a fresh one nobody reads. */
+  readonly stats?: FastaStats;
+  /** Aborting stops the parse before the next chunk with the signal's reason. */
+  readonly signal?: AbortSignal;
+}
+
+export const DEFAULT_FASTA_PARSE = {
+  source: '<stream>',
+  batchBases: DEFAULT_BATCH_BASES,
+  batchRecords: DEFAULT_BATCH_RECORDS,
+} as const satisfies FastaParseOptions;
+
+export interface ResolvedFastaParseOptions {
+  readonly source: string;
+  readonly batchBases: number;
+  readonly batchRecords: number;
+  readonly onWarning: ((warning: FastaWarning) => void) | undefined;
+  readonly stats: FastaStats;
+  readonly signal: AbortSignal | undefined;
+}
+
+/** Fills in defaults and validates, throwing a TypeError that names the option. */
+export function resolveFastaParseOptions(options: FastaParseOptions): ResolvedFastaParseOptions {
+  const batchBases = options.batchBases ?? DEFAULT_FASTA_PARSE.batchBases;
+  if (!Number.isSafeInteger(batchBases) || batchBases < 1 || batchBases > MAX_BATCH_BASES) {
+    throw new TypeError(`options.batchBases must be an integer from 1 to ${MAX_BATCH_BASES} (got ${String(batchBases)})`);
+  }
+  const batchRecords = options.batchRecords ?? DEFAULT_FASTA_PARSE.batchRecords;
+  if (!Number.isSafeInteger(batchRecords) || batchRecords < 1 || batchRecords > MAX_BATCH_RECORDS) {
+    throw new TypeError(`options.batchRecords must be an integer from 1 to ${MAX_BATCH_RECORDS} (got ${String(batchRecords)})`);
+  }
+  const source = options.source ?? DEFAULT_FASTA_PARSE.source;
+  if (typeof source !== 'string' || source === '') throw new TypeError('options.source must be a non-empty string');
+  if (options.onWarning !== undefined && typeof options.onWarning !== 'function') {
+    throw new TypeError('options.onWarning must be a function');
+  }
+  if (options.stats !== undefined && !(options.stats instanceof FastaStats)) {
+    throw new TypeError('options.stats must be a FastaStats');
+  }
+  return {
+    source,
+    batchBases,
+    batchRecords,
+    onWarning: options.onWarning,
+    stats: options.stats ?? new FastaStats(),
+    signal: options.signal,
+  };
+}
+
+/**
+ * Parses FASTA bytes into {@link RecordBatch}es, with the semantics of Biopython's FASTA parser as the
+ * original VirNucPro used it (spec section 1): id = header text after '>' up to the first whitespace; sequence
+ * = the following lines joined, spaces, tabs and '\r' removed, case kept; blank lines ignored. Chunks may split
+ * the input anywhere (down to single bytes).
+ *
+ * Differences from Biopython, all reported: text before the first header is an error (FASTA_NO_HEADER), not
+ * skipped; an empty record is skipped with a warning (the original crashes on it); binary bytes, protein
+ * input and lone-'\r' line endings are errors; a tab inside a sequence line is removed (Biopython keeps it).
+ * An empty id ('>' alone) is kept as '' like Biopython, with a warning.
+ *
+ * Memory: one working buffer of `batchBases` bytes (or the largest record, up to twice its size while it
+ * grows) plus, until the protein rule has decided, the batches holding its 10 000-letter sample.
+ */
+export function parseFasta(chunks: AsyncIterable<Uint8Array>, options: FastaParseOptions = {}): AsyncIterable<RecordBatch> {
+  const resolved = resolveFastaParseOptions(options);
+  return { [Symbol.asyncIterator]: () => parseChunks(chunks, resolved) };
+}
+
+async function* parseChunks(chunks: AsyncIterable<Uint8Array>, options: ResolvedFastaParseOptions): AsyncGenerator<RecordBatch, void, undefined> {
+  options.signal?.throwIfAborted();
+  const parser = new FastaParser(options);
+  for await (const chunk of chunks) {
+    options.signal?.throwIfAborted();
+    parser.push(chunk);
+    for (const batch of parser.takeReady()) yield batch;
+  }
+  parser.end();
+  for (const batch of parser.takeReady()) yield batch;
+  if (options.onWarning) for (const warning of fastaWarnings(options.stats, options.source)) options.onWarning(warning);
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+const SPACE = 0x20;
+const TAB = 0x09;
+const GT = 0x3e;
+
+// Where the parser is between two bytes; kept across chunks.
+const LINE_START = 0;
+const HEADER_ID = 1;
+const HEADER_REST = 2;
+const SEQUENCE = 3;
+const PREAMBLE = 4;
+type ParserState = typeof LINE_START | typeof HEADER_ID | typeof HEADER_REST | typeof SEQUENCE | typeof PREAMBLE;
+
+/**
+ * The byte-level state machine. Per line it calls indexOf('\n') (memchr) and copies the line once into the
+ * batch; ids are the only strings it makes. Whole chunks are screened for binary bytes with native scans, and
+ * whole batches for odd letters with one table pass (docs/adr/0001-fasta-parser.md).
+ */
+class FastaParser {
+  readonly #file: string;
+  readonly #stats: FastaStats;
+  readonly #builder: RecordBatchBuilder;
+  readonly #sample = new NucleotideSample();
+  #sampleDecided = false;
+  /** Batches cut before the protein rule has decided; released (or refused) together. */
+  #held: RecordBatch[] = [];
+  #ready: RecordBatch[] = [];
+  #state: ParserState = LINE_START;
+  /** 1-based number of the line being read. */
+  #line = 1;
+  #inRecord = false;
+  #recordId = '';
+  #recordLine = 0;
+  /** The id's bytes so far, when a header straddles chunks. */
+  #idBytes = new Uint8Array(64);
+  #idLength = 0;
+  /** Until the first '\n', watch for lone-'\r' line endings. */
+  #firstLineEnded = false;
+  #endsWithCR = false;
+
+  constructor(options: ResolvedFastaParseOptions) {
+    this.#file = options.source;
+    this.#stats = options.stats;
+    this.#builder = new RecordBatchBuilder(options.source, options.batchBases, options.batchRecords);
+  }
+
+  push(chunk: Uint8Array): void {
+    const n = chunk.length;
+    if (n === 0) return;
+    const src = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, n);
+    this.#stats.bytes += n;
+    if (!this.#firstLineEnded) this.#checkFirstLine(src);
+    const binaryAt = firstBinaryByte(src, isAscii(src));
+    // A line ending after `clean` holds the binary byte.
+    const clean = binaryAt < 0 ? n : binaryAt;
+    let state = this.#state;
+    let line = this.#line;
+    let p = 0;
+    try {
+      while (p < n) {
+        if (state === LINE_START) {
+          const first = src[p]!;
+          if (first === LF) {
+            line += 1;
+            p += 1;
+            continue;
+          }
+          if (first === GT) {
+            this.#endRecord();
+            this.#beginRecord(line);
+            state = HEADER_ID;
+            p += 1;
+          } else {
+            state = this.#inRecord ? SEQUENCE : PREAMBLE;
+          }
+        }
+        const newline = src.indexOf(LF, p);
+        const end = newline < 0 ? n : newline;
+        if (end > clean) throw this.#binaryError(src[clean]!, state, line);
+        if (state === SEQUENCE) this.#appendSequence(src, p, end);
+        else if (state === HEADER_ID) {
+          if (this.#readId(src, p, end, newline >= 0)) state = HEADER_REST;
+        } else if (state === PREAMBLE) this.#checkPreamble(src, p, end, line);
+        if (newline < 0) break;
+        line += 1;
+        p = newline + 1;
+        state = LINE_START;
+      }
+    } finally {
+      this.#state = state;
+      this.#line = line;
+      this.#stats.lines = line - 1;
+    }
+    this.#acceptCut();
+  }
+
+  /** The input has ended: close the last line, record and batch, and decide the protein rule if still open. */
+  end(): void {
+    if (this.#state === HEADER_ID) this.#recordId = this.#takeId(Buffer.alloc(0), 0, 0);
+    if (this.#state !== LINE_START) this.#stats.lines = this.#line;
+    this.#state = LINE_START;
+    this.#endRecord();
+    this.#builder.flush();
+    this.#acceptCut();
+    if (!this.#sampleDecided) this.#decide();
+  }
+
+  takeReady(): RecordBatch[] {
+    const ready = this.#ready;
+    this.#ready = [];
+    return ready;
+  }
+
+  #beginRecord(line: number): void {
+    this.#inRecord = true;
+    this.#recordLine = line;
+    this.#recordId = '';
+    this.#idLength = 0;
+  }
+
+  #endRecord(): void {
+    if (!this.#inRecord) return;
+    const stats = this.#stats;
+    const id = this.#recordId;
+    if (this.#builder.endRecord(id, this.#recordLine)) {
+      if (id === '') {
+        stats.emptyIds += 1;
+        stats.firstEmptyId ??= { id, line: this.#recordLine };
+      }
+    } else {
+      stats.emptySkipped += 1;
+      if (stats.emptyExamples.length < STATS_EXAMPLES) stats.emptyExamples.push({ id, line: this.#recordLine });
+    }
+  }
+
+  /** Reads id bytes from `src[start, end)`; true once the id is complete (whitespace or end of line reached). */
+  #readId(src: Buffer, start: number, end: number, lineComplete: boolean): boolean {
+    let i = start;
+    while (i < end) {
+      const b = src[i]!;
+      if (b === SPACE || b === TAB || b === CR) break;
+      i += 1;
+    }
+    if (i === end && !lineComplete) {
+      this.#carryId(src, start, end);
+      return false;
+    }
+    this.#recordId = this.#takeId(src, start, i);
+    return true;
+  }
+
+  /** The id: carried bytes (if the header straddled chunks) followed by `src[start, end)`. */
+  #takeId(src: Buffer, start: number, end: number): string {
+    if (this.#idLength === 0) return src.toString('latin1', start, end);
+    this.#carryId(src, start, end);
+    const id = Buffer.from(this.#idBytes.buffer, 0, this.#idLength).toString('latin1');
+    this.#idLength = 0;
+    return id;
+  }
+
+  #carryId(src: Uint8Array, start: number, end: number): void {
+    const needed = this.#idLength + end - start;
+    if (needed > this.#idBytes.length) {
+      const grown = new Uint8Array(Math.max(needed, 2 * this.#idBytes.length));
+      grown.set(this.#idBytes.subarray(0, this.#idLength));
+      this.#idBytes = grown;
+    }
+    this.#idBytes.set(src.subarray(start, end), this.#idLength);
+    this.#idLength = needed;
+  }
+
+  /** Copies a sequence line (or the part of it in this chunk) without its trailing whitespace. */
+  #appendSequence(src: Buffer, start: number, end: number): void {
+    while (end > start) {
+      const b = src[end - 1]!;
+      if (b !== CR && b !== SPACE && b !== TAB) break;
+      end -= 1;
+    }
+    if (end > start) this.#builder.append(src, start, end);
+  }
+
+  /** Before the first header only blank lines are allowed. */
+  #checkPreamble(src: Buffer, start: number, end: number, line: number): void {
+    for (let i = start; i < end; i++) {
+      const b = src[i]!;
+      if (b !== CR && b !== SPACE && b !== TAB) throw noHeaderError(b, { file: this.#file, line });
+    }
+  }
+
+  /** A CR-only file has no '\n' at all: the first line would swallow the whole input, so refuse it at once. */
+  #checkFirstLine(src: Buffer): void {
+    if (this.#endsWithCR && src[0] !== LF) throw lineEndingsError({ file: this.#file, line: this.#line });
+    const lf = src.indexOf(LF);
+    const cr = src.indexOf(CR);
+    if (cr >= 0 && (lf < 0 || cr < lf) && cr + 1 < src.length && src[cr + 1] !== LF) {
+      throw lineEndingsError({ file: this.#file, line: this.#line });
+    }
+    this.#endsWithCR = lf < 0 && src[src.length - 1] === CR;
+    if (lf >= 0) this.#firstLineEnded = true;
+  }
+
+  #binaryError(byte: number, state: ParserState, line: number): Error {
+    const inHeader = state === HEADER_ID || state === HEADER_REST;
+    const where = inHeader ? 'in a header line' : state === PREAMBLE ? 'before the first header' : 'in a sequence line';
+    const recordId = state === SEQUENCE || state === HEADER_REST ? this.#recordId : undefined;
+    return binaryByteError(byte, where, { file: this.#file, line, ...(recordId !== undefined ? { recordId } : {}) });
+  }
+
+  /** Checks the batches the builder has cut and queues them (held back while the protein rule is open). */
+  #acceptCut(): void {
+    for (const cut of this.#builder.takeReady()) {
+      const batch = checkBatchSequences(cut, this.#stats);
+      this.#stats.records += batch.count;
+      this.#stats.bases += batch.bases.length;
+      this.#stats.batches += 1;
+      if (this.#sampleDecided) {
+        this.#ready.push(batch);
+        continue;
+      }
+      this.#held.push(batch);
+      this.#sample.add(batch.bases);
+      if (this.#sample.full) this.#decide();
+    }
+  }
+
+  #decide(): void {
+    this.#sampleDecided = true;
+    const sample = this.#sample;
+    if (sample.looksLikeProtein()) {
+      const first = this.#held[0]!;
+      throw proteinError(Math.round(100 * sample.nucleotideFraction), sample.letters, sample.proteinOnly,
+        { file: this.#file, line: first.headerLines[0]!, recordId: first.ids[0]! });
+    }
+    this.#ready.push(...this.#held);
+    this.#held = [];
+  }
+}
