@@ -1,0 +1,239 @@
+import { access, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { VirnucproError } from '../errors.js';
+import { sha256File } from './checksum.js';
+import { CHUNK_LENGTHS, ESM2_TOKENIZER, parseManifest, type ChunkLength, type Manifest, type ManifestEncoder } from './manifest.js';
+import { agreedWidth, checkClassifierInterface, checkEmbeddingInterface, type ModelOrigin } from './modelInterface.js';
+import type { ClassifierModel, EmbeddingModel } from './modelSpec.js';
+import { readOnnxInterface } from './onnxInterface.js';
+
+export const MANIFEST_FILE = 'manifest.json';
+
+export interface LoadBundleOptions {
+  /** The chunk length of this run (`-l/--chunk-length`); a bundle made for another is refused. Default: the bundle's. */
+  readonly chunkLength?: number | undefined;
+  /** Accept a bundle whose chunk length differs from `chunkLength` (`--force`). Default false. */
+  readonly force?: boolean;
+  /** Verify the manifest's sha256 checksums (`--skip-checksums` turns it off: ~2 s per GiB). Default true. */
+  readonly verifyChecksums?: boolean;
+  readonly signal?: AbortSignal | undefined;
+}
+
+export interface ResolvedLoadBundleOptions {
+  readonly chunkLength: number | undefined;
+  readonly force: boolean;
+  readonly verifyChecksums: boolean;
+  readonly signal: AbortSignal | undefined;
+}
+
+export const DEFAULT_LOAD_BUNDLE = {
+  chunkLength: undefined,
+  force: false,
+  verifyChecksums: true,
+  signal: undefined,
+} as const satisfies ResolvedLoadBundleOptions;
+
+/** A bundle's encoder, ready for {@link startInferencePool}, plus what the tokenizing stage needs. */
+export interface BundleEncoder extends EmbeddingModel {
+  /** Absolute path of the DNA `tokenizer.json`, or `"esm2"` for the built-in protein alphabet. */
+  readonly tokenizer: string;
+  /** Longest row (tokens incl. specials) the model accepts; longer rows must be refused with their record id. */
+  readonly maxTokens?: number;
+  /** Absolute paths of external-data files (onnxruntime finds them beside the .onnx file itself). */
+  readonly externalData: readonly string[];
+}
+
+export interface BundleClassifier extends ClassifierModel {
+  readonly externalData: readonly string[];
+}
+
+export interface ModelBundle {
+  /** Absolute path of the bundle directory. */
+  readonly dir: string;
+  readonly name: string;
+  /** The chunk length the classifier was trained for. */
+  readonly chunkLength: ChunkLength;
+  /** Set when `force` accepted a run with this other chunk length: every output must say so. */
+  readonly forcedChunkLength?: number;
+  /** Demo/test bundle: every output must carry a warning that predictions are meaningless. */
+  readonly meaningless: boolean;
+  /** Free-form strings to record in every run summary. */
+  readonly provenance: Readonly<Record<string, string>>;
+  /** Files whose checksum was verified (relative names, as in the manifest); empty when skipped or none given. */
+  readonly verifiedChecksums: readonly string[];
+  readonly dna: BundleEncoder;
+  readonly protein: BundleEncoder;
+  readonly classifier: BundleClassifier;
+}
+
+/**
+ * Reads and checks a model bundle (docs/model-bundle.md): manifest fields and types, the chunk length
+ * against this run's, that every named file exists, the sha256 checksums, each ONNX file's inputs, outputs
+ * and widths (read from the file's header, without loading weights), and that the classifier takes
+ * `dna.hiddenSize + protein.hiddenSize` features.
+ *
+ * Errors: BUNDLE_INVALID (manifest, or a model that breaks the interface), BUNDLE_MISMATCH (chunk length,
+ * widths across models), MODEL_LOAD (a file missing, unreadable, corrupt or failing its checksum); each
+ * names the file and field and says how to fix it.
+ *
+ * @example
+ * const bundle = await loadBundle('models/demo', { chunkLength: 500 });
+ * const dna = await startInferencePool(bundle.dna);
+ */
+export async function loadBundle(dir: string, options: LoadBundleOptions = {}): Promise<ModelBundle> {
+  const { chunkLength: requested, force, verifyChecksums, signal } = resolveLoadBundleOptions(options);
+  const root = path.resolve(dir);
+  const manifestFile = path.join(root, MANIFEST_FILE);
+  const manifest = parseManifest(await readManifest(manifestFile), manifestFile);
+  signal?.throwIfAborted();
+
+  if (requested !== undefined && requested !== manifest.chunkLength && !force) {
+    throw new VirnucproError('BUNDLE_MISMATCH',
+      `chunkLength: this bundle's classifier was trained on ${manifest.chunkLength}-bp chunks, but the run uses ${requested}`, {
+        position: { file: manifestFile },
+        hint: `run with -l/--chunk-length ${manifest.chunkLength}, use the ${requested} bundle, or pass --force to accept ` +
+          'wrong predictions (the v2.0 refactor\'s 300/500 mix-up gave 93 % instead of 99.8 % agreement)',
+      });
+  }
+
+  const resolve = (name: string): string => path.resolve(root, name);
+  const files = [
+    manifest.dna.onnx, ...manifest.dna.externalData,
+    manifest.protein.onnx, ...manifest.protein.externalData,
+    manifest.classifier.onnx, ...manifest.classifier.externalData,
+  ];
+  for (const name of files) await mustExist(resolve(name), manifestFile);
+  await validateDnaTokenizer(resolve(manifest.dna.tokenizer), manifestFile);
+
+  const verifiedChecksums: string[] = [];
+  if (verifyChecksums) {
+    for (const [name, expected] of Object.entries(manifest.checksums)) {
+      const file = resolve(name);
+      await mustExist(file, manifestFile);
+      const actual = await sha256File(file, signal);
+      if (actual !== expected) {
+        throw new VirnucproError('MODEL_LOAD', `sha256 ${actual} does not match checksums."${name}" (${expected})`, {
+          position: { file },
+          hint: 'the file is corrupt, truncated or was replaced: download or export it again (--skip-checksums skips this check)',
+        });
+      }
+      verifiedChecksums.push(name);
+    }
+  }
+
+  const dna = await encoder(manifest.dna, 'dna', resolve);
+  const protein = await encoder(manifest.protein, 'protein', resolve);
+  const classifier = await classifierModel(manifest, resolve);
+  if (classifier.inputWidth !== dna.hiddenSize + protein.hiddenSize) {
+    throw new VirnucproError('BUNDLE_MISMATCH',
+      `classifier.inputWidth: the classifier takes ${classifier.inputWidth} features, but dna.hiddenSize ${dna.hiddenSize} + ` +
+      `protein.hiddenSize ${protein.hiddenSize} = ${dna.hiddenSize + protein.hiddenSize}`, {
+        position: { file: classifier.file },
+        hint: 'the three models come from different sets: export them together (tools/export_bundle.py)',
+      });
+  }
+
+  return {
+    dir: root,
+    name: manifest.name ?? path.basename(root),
+    chunkLength: manifest.chunkLength,
+    ...(requested !== undefined && requested !== manifest.chunkLength ? { forcedChunkLength: requested } : {}),
+    meaningless: manifest.meaningless,
+    provenance: manifest.provenance,
+    verifiedChecksums,
+    dna,
+    protein,
+    classifier,
+  };
+}
+
+/** Fills in defaults and checks every option, throwing a TypeError that names the bad one. */
+export function resolveLoadBundleOptions(options: LoadBundleOptions): ResolvedLoadBundleOptions {
+  const resolved: ResolvedLoadBundleOptions = {
+    chunkLength: options.chunkLength ?? DEFAULT_LOAD_BUNDLE.chunkLength,
+    force: options.force ?? DEFAULT_LOAD_BUNDLE.force,
+    verifyChecksums: options.verifyChecksums ?? DEFAULT_LOAD_BUNDLE.verifyChecksums,
+    signal: options.signal ?? DEFAULT_LOAD_BUNDLE.signal,
+  };
+  if (resolved.chunkLength !== undefined && !(CHUNK_LENGTHS as readonly number[]).includes(resolved.chunkLength)) {
+    throw new TypeError(`options.chunkLength must be ${CHUNK_LENGTHS.join(' or ')} (got ${resolved.chunkLength})`);
+  }
+  if (typeof resolved.force !== 'boolean') throw new TypeError(`options.force must be a boolean (got ${String(resolved.force)})`);
+  if (typeof resolved.verifyChecksums !== 'boolean') {
+    throw new TypeError(`options.verifyChecksums must be a boolean (got ${String(resolved.verifyChecksums)})`);
+  }
+  return resolved;
+}
+
+async function readManifest(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new VirnucproError('BUNDLE_INVALID', missing ? 'no manifest.json: this directory is not a model bundle' : `cannot read: ${(error as Error).message}`, {
+      position: { file },
+      hint: 'point --models at a bundle directory (docs/model-bundle.md says how to get or assemble one)',
+      cause: error,
+    });
+  }
+}
+
+async function mustExist(file: string, manifestFile: string): Promise<void> {
+  try {
+    await access(file);
+  } catch (error) {
+    throw new VirnucproError('MODEL_LOAD', `file named in ${path.basename(manifestFile)} is missing or unreadable`, {
+      position: { file },
+      hint: 'paths in manifest.json are relative to the bundle directory; copy the file there or fix the path',
+      cause: error,
+    });
+  }
+}
+
+/**
+ * The one place the bundle checks the DNA tokenizer. Parsing tokenizer.json is src/tokenize's job: once its
+ * loader exists, call it here so that a broken tokenizer fails at load (TOKENIZER_INVALID). Until then the
+ * file's existence is checked, and a broken one fails when the embedding stage loads it.
+ */
+async function validateDnaTokenizer(file: string, manifestFile: string): Promise<void> {
+  await mustExist(file, manifestFile);
+}
+
+async function encoder(entry: ManifestEncoder, label: 'dna' | 'protein', resolve: (name: string) => string): Promise<BundleEncoder> {
+  const origin: ModelOrigin = { file: resolve(entry.onnx), label };
+  const declared = checkEmbeddingInterface(await readOnnxInterface(origin.file), {
+    inputIds: entry.inputs.inputIds,
+    attentionMask: entry.inputs.attentionMask,
+    output: entry.output,
+    pooledOutput: entry.pooledOutput,
+  }, origin);
+  return {
+    kind: 'embedding',
+    label,
+    file: origin.file,
+    inputIds: entry.inputs.inputIds,
+    attentionMask: entry.inputs.attentionMask,
+    output: entry.output,
+    ...(entry.pooledOutput !== undefined ? { pooledOutput: entry.pooledOutput } : {}),
+    pooling: entry.pooling,
+    hiddenSize: agreedWidth(entry.hiddenSize, declared, origin, 'hiddenSize'),
+    tokenizer: entry.tokenizer === ESM2_TOKENIZER ? ESM2_TOKENIZER : resolve(entry.tokenizer),
+    ...(entry.maxTokens !== undefined ? { maxTokens: entry.maxTokens } : {}),
+    externalData: entry.externalData.map(resolve),
+  };
+}
+
+async function classifierModel(manifest: Manifest, resolve: (name: string) => string): Promise<BundleClassifier> {
+  const entry = manifest.classifier;
+  const origin: ModelOrigin = { file: resolve(entry.onnx), label: 'classifier' };
+  const binding = checkClassifierInterface(await readOnnxInterface(origin.file), entry, origin);
+  return {
+    kind: 'classifier',
+    label: 'classifier',
+    file: origin.file,
+    input: binding.input,
+    output: binding.output,
+    inputWidth: agreedWidth(entry.inputWidth, binding.inputWidth, origin, 'inputWidth'),
+    externalData: entry.externalData.map(resolve),
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * Worker thread of an {@link InferencePool} (inferencePool.ts): opens ONE onnxruntime session at start-up,
+ * reports 'ready' (or 'load-failed' with the error as data), then answers run requests one at a time with
+ * float32 [rows, width] on a transferred buffer, or with the error as data (a thrown error would reach the
+ * main thread as a plain Error, its code lost).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { InferenceSession } from 'onnxruntime-node';
+import { toErrorData } from '../errors.js';
+import { runBatch } from './runBatch.js';
+import { openSession } from './session.js';
+import type { FromWorker, ToWorker, WorkerInit } from './workerProtocol.js';
+
+const port = parentPort!;
+const { model, settings } = workerData as WorkerInit;
+const post = (message: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
+
+let session: InferenceSession | undefined;
+try {
+  session = await openSession(model, settings);
+  post({ type: 'ready' });
+} catch (error) {
+  post({ type: 'load-failed', error: toErrorData(error) });
+}
+
+// Requests are chained so that 'close' cannot release the session under a run still waiting to start.
+let previous = Promise.resolve();
+port.on('message', (message: ToWorker) => {
+  previous = previous.then(() => handle(message));
+});
+
+async function handle(message: ToWorker): Promise<void> {
+  if (message.type === 'close') {
+    await session?.release();
+    port.close();
+    return;
+  }
+  try {
+    const pooled = await runBatch(session!, model, message);
+    post({ type: 'result', id: message.id, rows: message.rows, columns: pooled.length / message.rows, buffer: pooled.buffer as ArrayBuffer }, [pooled.buffer as ArrayBuffer]);
+  } catch (error) {
+    post({ type: 'failed', id: message.id, error: toErrorData(error) });
+  }
+}

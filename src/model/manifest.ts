@@ -1,0 +1,233 @@
+import { VirnucproError } from '../errors.js';
+import { POOLINGS, type Pooling } from './modelSpec.js';
+
+/**
+ * manifest.json as written (docs/model-bundle.md): parsed and checked field by field, paths not yet resolved
+ * and files not yet opened (bundle.ts does that). Unknown fields are refused, so a misspelt optional field
+ * ("hiddensize") fails loudly instead of being ignored.
+ */
+
+export const BUNDLE_FORMAT = 'virnucpro-bundle';
+/** The manifest layout this build reads. A newer exporter bumps it; older builds then refuse the bundle. */
+export const BUNDLE_FORMAT_VERSION = 1;
+/** Chunk lengths the published classifiers were trained for (semantics §7). */
+export const CHUNK_LENGTHS = [300, 500] as const;
+export type ChunkLength = (typeof CHUNK_LENGTHS)[number];
+/** The built-in ESM-2 alphabet: the only protein tokenizer. */
+export const ESM2_TOKENIZER = 'esm2';
+
+export interface ManifestEncoder {
+  readonly onnx: string;
+  readonly tokenizer: string;
+  readonly externalData: readonly string[];
+  readonly hiddenSize?: number;
+  readonly inputs: { readonly inputIds: string; readonly attentionMask: string };
+  readonly output: string;
+  readonly pooledOutput?: string;
+  readonly pooling: Pooling;
+  readonly maxTokens?: number;
+}
+
+export interface ManifestClassifier {
+  readonly onnx: string;
+  readonly externalData: readonly string[];
+  readonly input?: string;
+  readonly output?: string;
+  readonly inputWidth?: number;
+}
+
+export interface Manifest {
+  readonly formatVersion: number;
+  readonly name?: string;
+  readonly chunkLength: ChunkLength;
+  readonly dna: ManifestEncoder;
+  readonly protein: ManifestEncoder;
+  readonly classifier: ManifestClassifier;
+  readonly meaningless: boolean;
+  readonly provenance: Readonly<Record<string, string>>;
+  /** File (relative to the bundle) → lowercase sha256 hex. */
+  readonly checksums: Readonly<Record<string, string>>;
+}
+
+const TOP_FIELDS = ['format', 'formatVersion', 'name', 'chunkLength', 'dna', 'protein', 'classifier', 'meaningless', 'provenance', 'checksums'];
+const ENCODER_FIELDS = ['onnx', 'tokenizer', 'externalData', 'hiddenSize', 'inputs', 'output', 'pooledOutput', 'pooling', 'maxTokens'];
+const CLASSIFIER_FIELDS = ['onnx', 'externalData', 'input', 'output', 'inputWidth'];
+/** Shortest row a model can take: a special token on each side of one residue or base token. */
+const MIN_MAX_TOKENS = 3;
+
+/** Parses manifest text; `file` names manifest.json in every error. Throws BUNDLE_INVALID. */
+export function parseManifest(text: string, file: string): Manifest {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new VirnucproError('BUNDLE_INVALID', `not valid JSON: ${(error as Error).message}`, {
+      position: { file },
+      hint: 'fix the JSON syntax (docs/model-bundle.md shows a complete manifest)',
+    });
+  }
+  const read = new FieldReader(file);
+  const top = read.object(json, '', TOP_FIELDS);
+  if (top['format'] !== BUNDLE_FORMAT) {
+    throw read.error('format', `expected "${BUNDLE_FORMAT}", found ${describe(top['format'])}`,
+      'this is not a virnucpro model bundle; see docs/model-bundle.md');
+  }
+  const formatVersion = read.integer(top, 'formatVersion', 1, true)!;
+  if (formatVersion > BUNDLE_FORMAT_VERSION) {
+    throw read.error('formatVersion', `version ${formatVersion} is newer than this virnucpro reads (${BUNDLE_FORMAT_VERSION})`,
+      'upgrade virnucpro, or export the bundle with a matching tools/export_bundle.py');
+  }
+  const chunkLength = read.integer(top, 'chunkLength', 1, true)!;
+  if (!(CHUNK_LENGTHS as readonly number[]).includes(chunkLength)) {
+    throw read.error('chunkLength', `${chunkLength} is not a chunk length a VirNucPro classifier exists for`,
+      `use ${CHUNK_LENGTHS.join(' or ')}: the length the classifier was trained with`);
+  }
+  return {
+    formatVersion,
+    ...optional('name', read.string(top, 'name', false)),
+    chunkLength: chunkLength as ChunkLength,
+    dna: encoder(read, top, 'dna', 'mean', undefined),
+    protein: encoder(read, top, 'protein', 'mean-residues', ESM2_TOKENIZER),
+    classifier: classifier(read, top),
+    meaningless: read.boolean(top, 'meaningless') ?? false,
+    provenance: read.stringMap(top, 'provenance', /^/, 'a string'),
+    checksums: Object.fromEntries(
+      Object.entries(read.stringMap(top, 'checksums', /^sha256:[0-9a-fA-F]{64}$/, '"sha256:" and 64 hex digits'))
+        .map(([name, sum]) => [name, sum.slice('sha256:'.length).toLowerCase()]),
+    ),
+  };
+}
+
+function encoder(read: FieldReader, top: Record<string, unknown>, key: 'dna' | 'protein', pooling: Pooling, defaultTokenizer: string | undefined): ManifestEncoder {
+  const entry = read.object(top[key], key, ENCODER_FIELDS);
+  const tokenizer = read.string(entry, `${key}.tokenizer`, defaultTokenizer === undefined) ?? defaultTokenizer!;
+  if (key === 'protein' && tokenizer !== ESM2_TOKENIZER) {
+    throw read.error('protein.tokenizer', `"${tokenizer}" is not a protein tokenizer virnucpro has`, `use "${ESM2_TOKENIZER}" (the ESM-2 alphabet) or leave it out`);
+  }
+  const chosen = read.string(entry, `${key}.pooling`, false) ?? pooling;
+  if (chosen !== pooling) {
+    const known = (POOLINGS as readonly string[]).includes(chosen);
+    throw read.error(`${key}.pooling`, `"${chosen}" is ${known ? `not the pooling VirNucPro uses for ${key}` : 'not a pooling virnucpro knows'}`,
+      `use "${pooling}" (VirNucPro semantics §${key === 'dna' ? 5 : 6}) or leave it out`);
+  }
+  const inputs = entry['inputs'] === undefined ? {} : read.object(entry['inputs'], `${key}.inputs`, ['inputIds', 'attentionMask']);
+  const hiddenSize = read.integer(entry, `${key}.hiddenSize`, 1, false);
+  const pooledOutput = read.string(entry, `${key}.pooledOutput`, false);
+  const maxTokens = read.integer(entry, `${key}.maxTokens`, MIN_MAX_TOKENS, false);
+  return {
+    onnx: read.string(entry, `${key}.onnx`, true)!,
+    tokenizer,
+    externalData: read.stringList(entry, `${key}.externalData`),
+    ...optional('hiddenSize', hiddenSize),
+    inputs: {
+      inputIds: read.string(inputs, `${key}.inputs.inputIds`, false) ?? 'input_ids',
+      attentionMask: read.string(inputs, `${key}.inputs.attentionMask`, false) ?? 'attention_mask',
+    },
+    output: read.string(entry, `${key}.output`, false) ?? 'last_hidden_state',
+    ...optional('pooledOutput', pooledOutput),
+    pooling,
+    ...optional('maxTokens', maxTokens),
+  };
+}
+
+function classifier(read: FieldReader, top: Record<string, unknown>): ManifestClassifier {
+  const entry = read.object(top['classifier'], 'classifier', CLASSIFIER_FIELDS);
+  return {
+    onnx: read.string(entry, 'classifier.onnx', true)!,
+    externalData: read.stringList(entry, 'classifier.externalData'),
+    ...optional('input', read.string(entry, 'classifier.input', false)),
+    ...optional('output', read.string(entry, 'classifier.output', false)),
+    ...optional('inputWidth', read.integer(entry, 'classifier.inputWidth', 1, false)),
+  };
+}
+
+/** `{ key: value }` when value is defined, else `{}`: optional fields stay absent rather than undefined. */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
+}
+
+/**
+ * Typed reads of manifest fields. `path` is the dotted field path used in messages; the last segment is the
+ * key read from the object given.
+ */
+class FieldReader {
+  readonly #file: string;
+
+  constructor(file: string) {
+    this.#file = file;
+  }
+
+  error(path: string, message: string, hint = 'see docs/model-bundle.md for every field and its type'): VirnucproError {
+    return new VirnucproError('BUNDLE_INVALID', path ? `${path}: ${message}` : message, { position: { file: this.#file }, hint });
+  }
+
+  object(value: unknown, path: string, fields: readonly string[]): Record<string, unknown> {
+    if (value === undefined) throw this.error(path, 'required field is missing');
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw this.error(path, `expected an object, found ${describe(value)}`);
+    }
+    const unknown = Object.keys(value).find((key) => !fields.includes(key));
+    if (unknown !== undefined) {
+      throw this.error(path ? `${path}.${unknown}` : unknown, `unknown field (known here: ${fields.join(', ')})`,
+        'check the spelling; fields are case-sensitive');
+    }
+    return value as Record<string, unknown>;
+  }
+
+  string(entry: Record<string, unknown>, path: string, required: boolean): string | undefined {
+    const value = this.#take(entry, path, required);
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string' || value === '') throw this.error(path, `expected a non-empty string, found ${describe(value)}`);
+    return value;
+  }
+
+  integer(entry: Record<string, unknown>, path: string, min: number, required: boolean): number | undefined {
+    const value = this.#take(entry, path, required);
+    if (value === undefined) return undefined;
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+      throw this.error(path, `expected an integer >= ${min}, found ${describe(value)}`);
+    }
+    return value;
+  }
+
+  boolean(entry: Record<string, unknown>, path: string): boolean | undefined {
+    const value = this.#take(entry, path, false);
+    if (value !== undefined && typeof value !== 'boolean') throw this.error(path, `expected true or false, found ${describe(value)}`);
+    return value as boolean | undefined;
+  }
+
+  stringList(entry: Record<string, unknown>, path: string): string[] {
+    const value = this.#take(entry, path, false);
+    if (value === undefined) return [];
+    if (!Array.isArray(value) || !value.every((item) => typeof item === 'string' && item !== '')) {
+      throw this.error(path, `expected a list of file names, found ${describe(value)}`);
+    }
+    return value as string[];
+  }
+
+  stringMap(entry: Record<string, unknown>, path: string, pattern: RegExp, expected: string): Record<string, string> {
+    const value = this.#take(entry, path, false);
+    if (value === undefined) return {};
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw this.error(path, `expected an object, found ${describe(value)}`);
+    }
+    for (const [key, item] of Object.entries(value)) {
+      if (typeof item !== 'string' || !pattern.test(item)) throw this.error(`${path}.${key}`, `expected ${expected}, found ${describe(item)}`);
+    }
+    return value as Record<string, string>;
+  }
+
+  #take(entry: Record<string, unknown>, path: string, required: boolean): unknown {
+    const value = entry[path.slice(path.lastIndexOf('.') + 1)];
+    if (value === undefined && required) throw this.error(path, 'required field is missing');
+    return value;
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'an object';
+  return typeof value === 'string' ? JSON.stringify(value) : `${typeof value} ${String(value)}`;
+}
