@@ -1,4 +1,6 @@
 import type { Command } from './command.js';
+import { chunkCommand } from './chunkCommand.js';
+import { translateCommand } from './translateCommand.js';
 
 /** Every subcommand, in the order `virnucpro --help` lists them. */
-export const COMMANDS: readonly Command[] = [];
+export const COMMANDS: readonly Command[] = [chunkCommand, translateCommand];

@@ -1,0 +1,109 @@
+import { createWriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
+import { readFasta } from '../../operators/readFasta.js';
+import { chunkReads, type ChunkLength } from '../../operators/chunkReads.js';
+import { translateSixFrames } from '../../operators/translateSixFrames.js';
+import { EXIT } from '../errors.js';
+import { FastaStats } from '../fasta/fastaStats.js';
+import { consumeBatches } from '../flow/sink.js';
+import type { FrameBatch } from '../sequence/frameBatch.js';
+import { formatFramesFasta, formatFramesTsv } from '../sequence/formatFrames.js';
+import { inputArgument, intOption, stringOption, usageError, type CommandSpec } from './args.js';
+import { EXIT_CODES_HELP, type Command } from './command.js';
+import { finishOutput, openStdout } from './output.js';
+import { RunReport } from './runReport.js';
+import { CHUNK_LENGTH_OPTION, INPUT_HELP, NAMING_HELP, THREADS_OPTION } from './sharedOptions.js';
+
+const spec: CommandSpec = {
+  name: 'translate',
+  summary: 'six-frame translation of the chunks; prints the frames that reach the models',
+  usage: '[options] [<input>|-]',
+  options: {
+    'chunk-length': CHUNK_LENGTH_OPTION,
+    format: { type: 'string', short: 'f', value: '<tsv|fasta>', description: 'output format', choices: ['tsv', 'fasta'], default: 'tsv' },
+    'nucleotide-out': {
+      type: 'string',
+      value: '<file>',
+      description: "with --format fasta: the original's nucleotide FASTA (default: stdout)",
+    },
+    'protein-out': { type: 'string', value: '<file>', description: "with --format fasta: the original's protein FASTA" },
+    threads: THREADS_OPTION,
+  },
+  details: `Output (--format tsv, the default): one line per kept frame, in the original's order (reads in input
+order, chunks by k, frames F1 F2 F3 R1 R2 R3), no header:
+  frame_id <TAB> nucleotide <TAB> protein
+nucleotide is the slice the original sends to DNABERT-S (3P+1 bases from the frame offset, clipped at the
+chunk end), upper case; protein is what goes to ESM-2. Codons with letters other than A/C/G/T are
+dropped from the protein (no X), as in the original.
+
+--format fasta writes the original's two files instead: --nucleotide-out (stdout when not given) and
+--protein-out (only when given), one-line sequences.
+
+${NAMING_HELP}
+
+${INPUT_HELP}
+
+Examples:
+  virnucpro translate reads.fa > frames.tsv
+  zcat reads.fa.gz | virnucpro translate -l 300 - | cut -f1,3
+  virnucpro translate -f fasta --nucleotide-out nt.fa --protein-out aa.faa reads.fa
+
+${EXIT_CODES_HELP}`,
+};
+
+interface FrameSink {
+  readonly out: Writable;
+  readonly format: (batch: FrameBatch) => Uint8Array;
+}
+
+function frameSinks(values: Record<string, string | boolean | undefined>): FrameSink[] {
+  const nucleotideOut = stringOption(values, 'nucleotide-out');
+  const proteinOut = stringOption(values, 'protein-out');
+  if (stringOption(values, 'format') === 'tsv') {
+    if (nucleotideOut !== undefined || proteinOut !== undefined) {
+      throw usageError(spec, '--nucleotide-out and --protein-out need --format fasta');
+    }
+    return [{ out: openStdout(), format: formatFramesTsv }];
+  }
+  const file = (path: string | undefined): Writable => (path === undefined || path === '-' ? openStdout() : createWriteStream(path));
+  const sinks: FrameSink[] = [{ out: file(nucleotideOut), format: (b) => formatFramesFasta(b, 'nucleotide') }];
+  if (proteinOut !== undefined) sinks.push({ out: file(proteinOut), format: (b) => formatFramesFasta(b, 'protein') });
+  return sinks;
+}
+
+/** Writes `bytes` and resolves once the stream has taken them (the credit is released after that). */
+function write(out: Writable, bytes: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (bytes.length === 0) return resolve();
+    out.write(bytes, (error) => (error ? reject(error) : resolve()));
+  });
+}
+
+export const translateCommand: Command = {
+  spec,
+  async run({ values, positionals }, { log, signal }) {
+    const input = inputArgument(spec, positionals);
+    const chunkLength = intOption(values, 'chunk-length') as ChunkLength;
+    const threads = intOption(values, 'threads');
+    const sinks = frameSinks(values);
+    const stats = new FastaStats();
+    const counts = { chunks: 0, frames: 0 };
+    const report = new RunReport(log, input, stats, counts);
+    const frames = readFasta(input, { stats, signal, onWarning: (w) => log.warn(w.message) }).pipe(
+      chunkReads({ chunkLength, signal }),
+      translateSixFrames({ ...(threads !== undefined ? { threads } : {}), signal }),
+    );
+    try {
+      await consumeBatches(frames, async (batch) => {
+        counts.chunks += batch.chunks.recordIndex.length;
+        counts.frames += batch.count;
+        await Promise.all(sinks.map((sink) => write(sink.out, sink.format(batch))));
+      });
+      await Promise.all(sinks.map((sink) => finishOutput(sink.out)));
+    } finally {
+      for (const sink of sinks) sink.out.destroy();
+    }
+    report.finish('translate');
+    return EXIT.ok;
+  },
+};
