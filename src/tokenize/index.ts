@@ -1,0 +1,10 @@
+// The tokenizers the embedding stages use; the bundle loader checks a DNA tokenizer through loadBpeTokenizer.
+/** The common shape both tokenizers have, so one embedding stage serves DNA and protein. */
+export type { Tokenizer } from './tokenizer.js';
+/** DNABERT-S: a tokenizer.json BPE encoded exactly as Hugging Face `tokenizers` does, ~30x faster. */
+export { BpeTokenizer, loadBpeTokenizer, parseBpeTokenizer } from './bpeTokenizer.js';
+/** ESM-2's fixed 33-token alphabet, and the special ids a batcher pads and pools with. */
+export { Esm2Tokenizer, ESM2_ALPHABET, ESM2_CLS_ID, ESM2_EOS_ID, ESM2_PAD_ID, ESM2_UNK_ID } from './esm2Tokenizer.js';
+/** Limits a tokenizer.json must respect, for messages and checks elsewhere. */
+export { MAX_VOCAB_SIZE } from './tokenizerJson.js';
+export { MAX_PAIR_TABLE_ENTRIES } from './bpeMerger.js';
