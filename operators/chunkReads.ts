@@ -1,18 +1,19 @@
 import { setMaxListeners } from 'node:events';
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { RecordBatch } from '../src/fasta/recordBatch.js';
 import type { Leased } from '../src/flow/credit.js';
 import { chunkBatchUnits, chunkRecordBatch, splitChunkBatch, type ChunkBatch } from '../src/sequence/chunkBatch.js';
 import { LeaseOrderedQueue } from '../src/sequence/leaseOrderedQueue.js';
+import type { FastaBatch } from './readFasta.js';
 
 /** The window lengths the published classifiers were trained on (300_model.pth, 500_model.pth). */
 export type ChunkLength = 300 | 500;
 const CHUNK_LENGTHS: readonly number[] = [300, 500];
 
 /**
- * Most chunks per emitted batch. A 1 MiB batch of 150-bp reads (~6 500 records) stays whole; a giant
- * record is cut into parts of ≤ 8 192 × 500 bp = 4 MiB of chunk bases, i.e. one worker task of ≤ 4 MiB in
- * and at most ~31 MiB of kept frames out (all six frames of every chunk kept; random DNA keeps far fewer).
+ * Most chunks per emitted batch. A default readFasta batch (≤ 4 096 records) of reads of up to two chunks
+ * stays whole; a giant record is cut into parts of ≤ 8 192 × 500 bp = 4 MiB of chunk bases, i.e. one
+ * worker task of ≤ 4 MiB in and at most ~31 MiB of kept frames out (all six frames of every chunk kept;
+ * random DNA keeps far fewer).
  */
 const DEFAULT_MAX_BATCH_CHUNKS = 8192;
 
@@ -50,7 +51,7 @@ export const DEFAULT_CHUNK_READS = {
  * the sink must release.
  * @see ../src/sequence/chunking.ts for the boundaries, spec section 2, docs/backpressure.md
  */
-export function chunkReads(options: ChunkReadsOptions = {}): OperatorFunction<RecordBatch & Leased, ChunkBatch & Leased> {
+export function chunkReads(options: ChunkReadsOptions = {}): OperatorFunction<FastaBatch, ChunkBatch & Leased> {
   const chunkLength = options.chunkLength ?? DEFAULT_CHUNK_READS.chunkLength;
   if (!CHUNK_LENGTHS.includes(chunkLength)) {
     throw new TypeError(`options.chunkLength must be 300 or 500, the lengths the models were trained on (got ${String(chunkLength)})`);

@@ -1,6 +1,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { take, type OperatorFunction } from 'rxjs';
 import { chunkReads } from '../../operators/chunkReads.js';
+import type { FastaBatch } from '../../operators/readFasta.js';
 import type { RecordBatch } from '../../src/fasta/recordBatch.js';
 import { Credit, type Leased } from '../../src/flow/credit.js';
 import { consumeBatches } from '../../src/flow/sink.js';
@@ -78,6 +79,6 @@ describe('chunkReads', () => {
     // @ts-expect-error 400 is not a model's chunk length
     expect(() => chunkReads({ chunkLength: 400 })).toThrow(/options\.chunkLength must be 300 or 500/);
     expect(() => chunkReads({ maxBatchChunks: 0 })).toThrow(/options\.maxBatchChunks must be an integer >= 1/);
-    expectTypeOf(chunkReads()).toEqualTypeOf<OperatorFunction<RecordBatch & Leased, ChunkBatch & Leased>>();
+    expectTypeOf(chunkReads()).toEqualTypeOf<OperatorFunction<FastaBatch, ChunkBatch & Leased>>();
   });
 });
