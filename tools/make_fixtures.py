@@ -27,7 +27,7 @@ from virnucpro_export.bundle import BundleOptions, sha256, write_bundle, write_m
 from virnucpro_export.classifier import save_like_original  # noqa: E402
 from virnucpro_export.dnabert_s import save_published_checkpoint  # noqa: E402
 from virnucpro_export.esm2 import esm_token_ids  # noqa: E402
-from virnucpro_export.onnx_export import export_classifier  # noqa: E402
+from virnucpro_export.onnx_export import export_classifier, export_encoder  # noqa: E402
 from virnucpro_export.pooling import mean_all_tokens, mean_residues  # noqa: E402
 from virnucpro_fixtures import bpe, models, synthetic  # noqa: E402
 from virnucpro_fixtures.pipeline import classify, embed_one, frame_features, highest_scores, prediction_results  # noqa: E402
@@ -87,6 +87,16 @@ def fixture_models(out: Path, fixture: models.ModelSet, classifiers: dict) -> No
     del manifest_300["checksums"]["classifier_500.onnx"]
     manifest_300["checksums"]["classifier_300.onnx"] = sha256(out / "classifier_300.onnx")
     write_manifest(out, manifest_300, "manifest-300.json")
+    # Same encoders with the in-graph pooled output, for the loader's pooledOutput path.
+    pooled = json.loads(json.dumps(manifest))
+    pooled["name"] = "fixture-500-pooled"
+    for key, pooling, model in (("dna", "mean", fixture.dna), ("protein", "mean-residues", fixture.protein)):
+        name = pooled[key]["onnx"].replace(".onnx", "_pooled.onnx")
+        export_encoder(model, out / name, pooling)
+        del pooled["checksums"][pooled[key]["onnx"]]
+        pooled[key].update(onnx=name, pooledOutput="pooled")
+        pooled["checksums"][name] = sha256(out / name)
+    write_manifest(out, pooled, "manifest-500-pooled.json")
 
 
 # ---- 2b: reference embeddings, one sequence at a time --------------------------------------------------------
@@ -226,7 +236,7 @@ def demo_bundle(out: Path, fasta: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     tokenizer.write_text(json.dumps(bpe.tokenizer_json(merges)) + "\n")
     demo = models.build(models.DEMO, SEED + 6)
-    options = BundleOptions(chunk_length=500, name="demo (meaningless)", meaningless=True,
+    options = BundleOptions(chunk_length=500, name="demo (meaningless)", meaningless=True, pooled_outputs=True,
                             dna_tokenizer_name="tokenizer.json",
                             provenance={"dna": "random weights, DNABERT-S architecture, demo BPE tokenizer",
                                         "protein": "random weights, Hugging Face EsmModel (ESM-2 settings)",
@@ -248,7 +258,7 @@ def demo_bundle(out: Path, fasta: Path) -> None:
 
 def bench_models(out: Path, tokenizer: Path | None) -> None:
     bench = models.build(models.BENCH, SEED + 8)
-    options = BundleOptions(chunk_length=500, name="bench (meaningless)", meaningless=True,
+    options = BundleOptions(chunk_length=500, name="bench (meaningless)", meaningless=True, pooled_outputs=True,
                             dna_tokenizer_name="tokenizer.json",
                             provenance={"dna": "random weights, full-size DNABERT-S shape",
                                         "protein": "random weights, ESM-2 t6_8M shape"})

@@ -63,9 +63,12 @@ def classify(rows: list[tuple[Frame, list[int], np.ndarray]], classifier: nn.Mod
 
 
 def prediction_results(predictions: list[FramePrediction]) -> str:
-    """prediction_results.txt: numpy float32 str() formatting, like the original's '\\t'.join(map(str, row))."""
+    """prediction_results.txt: numpy float32 str() formatting, like the original's '\\t'.join(map(str, row)).
+
+    str(), not an f-string: numpy 2 formats float32 scalars in f-strings as float64 digits.
+    """
     lines = ["Sequence_ID\tPrediction\tscore1\tscore2"]
-    lines += [f"{p.frame.id}\t{p.label}\t{p.scores[0]}\t{p.scores[1]}" for p in predictions]
+    lines += [f"{p.frame.id}\t{p.label}\t{str(p.scores[0])}\t{str(p.scores[1])}" for p in predictions]
     return "\n".join(lines) + "\n"
 
 
@@ -77,6 +80,6 @@ def highest_scores(predictions: list[FramePrediction]) -> str:
     lines = ["Modified_ID\tIs_Virus"]
     for group in sorted(groups):
         members = groups[group]
-        is_virus = max(p.scores[1] for p in members) >= max(p.scores[0] for p in members)
+        is_virus = bool(max(p.scores[1] for p in members) >= max(p.scores[0] for p in members))
         lines.append(f"{group}\t{is_virus}")
     return "\n".join(lines) + "\n"
