@@ -11,7 +11,16 @@ const OUTPUT_HIGH_WATER_MARK = 1 << 20;
  * credit release waits for.
  */
 export function openStdout(): Writable {
-  return createWriteStream('', { fd: 1, autoClose: false, highWaterMark: OUTPUT_HIGH_WATER_MARK });
+  return quietOnError(createWriteStream('', { fd: 1, autoClose: false, highWaterMark: OUTPUT_HIGH_WATER_MARK }));
+}
+
+/**
+ * Write errors (EPIPE when the reader left, ENOSPC, …) reach the sinks through write callbacks, which
+ * turn them into the command's result; the stream's 'error' event would otherwise crash the process.
+ */
+export function quietOnError<S extends Writable>(out: S): S {
+  out.on('error', () => undefined);
+  return out;
 }
 
 /** Closes an output stream and waits until everything written has been flushed. */

@@ -10,7 +10,7 @@ import type { FrameBatch } from '../sequence/frameBatch.js';
 import { formatFramesFasta, formatFramesTsv } from '../sequence/formatFrames.js';
 import { inputArgument, intOption, stringOption, usageError, type CommandSpec } from './args.js';
 import { EXIT_CODES_HELP, type Command } from './command.js';
-import { finishOutput, openStdout } from './output.js';
+import { finishOutput, openStdout, quietOnError } from './output.js';
 import { RunReport } from './runReport.js';
 import { CHUNK_LENGTH_OPTION, INPUT_HELP, NAMING_HELP, THREADS_OPTION } from './sharedOptions.js';
 
@@ -65,7 +65,7 @@ function frameSinks(values: Record<string, string | boolean | undefined>): Frame
     }
     return [{ out: openStdout(), format: formatFramesTsv }];
   }
-  const file = (path: string | undefined): Writable => (path === undefined || path === '-' ? openStdout() : createWriteStream(path));
+  const file = (path: string | undefined): Writable => (path === undefined || path === '-' ? openStdout() : quietOnError(createWriteStream(path)));
   const sinks: FrameSink[] = [{ out: file(nucleotideOut), format: (b) => formatFramesFasta(b, 'nucleotide') }];
   if (proteinOut !== undefined) sinks.push({ out: file(proteinOut), format: (b) => formatFramesFasta(b, 'protein') });
   return sinks;
