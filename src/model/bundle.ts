@@ -1,4 +1,4 @@
-import { access, readFile } from 'node:fs/promises';
+import { access, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { VirnucproError } from '../errors.js';
 import { sha256File } from './checksum.js';
@@ -50,6 +50,8 @@ export interface BundleClassifier extends ClassifierModel {
 export interface ModelBundle {
   /** Absolute path of the bundle directory. */
   readonly dir: string;
+  /** Absolute path of the manifest read. */
+  readonly manifestFile: string;
   readonly name: string;
   /** The chunk length the classifier was trained for. */
   readonly chunkLength: ChunkLength;
@@ -67,7 +69,8 @@ export interface ModelBundle {
 }
 
 /**
- * Reads and checks a model bundle (docs/model-bundle.md): manifest fields and types, the chunk length
+ * Reads and checks a model bundle (docs/model-bundle.md), given its directory (which holds manifest.json) or
+ * its manifest file (any name; paths in it are relative to its directory): manifest fields and types, the chunk length
  * against this run's, that every named file exists, the sha256 checksums, each ONNX file's inputs, outputs
  * and widths (read from the file's header, without loading weights), and that the classifier takes
  * `dna.hiddenSize + protein.hiddenSize` features.
@@ -80,10 +83,13 @@ export interface ModelBundle {
  * const bundle = await loadBundle('models/demo', { chunkLength: 500 });
  * const dna = await startInferencePool(bundle.dna);
  */
-export async function loadBundle(dir: string, options: LoadBundleOptions = {}): Promise<ModelBundle> {
+export async function loadBundle(location: string, options: LoadBundleOptions = {}): Promise<ModelBundle> {
   const { chunkLength: requested, force, verifyChecksums, signal } = resolveLoadBundleOptions(options);
-  const root = path.resolve(dir);
-  const manifestFile = path.join(root, MANIFEST_FILE);
+  const target = path.resolve(location);
+  // A manifest file may be named directly: one directory can then hold several bundles sharing their encoders.
+  const namesFile = (await stat(target).catch(() => undefined))?.isFile() ?? false;
+  const root = namesFile ? path.dirname(target) : target;
+  const manifestFile = namesFile ? target : path.join(root, MANIFEST_FILE);
   const manifest = parseManifest(await readManifest(manifestFile), manifestFile);
   signal?.throwIfAborted();
 
@@ -135,6 +141,7 @@ export async function loadBundle(dir: string, options: LoadBundleOptions = {}): 
 
   return {
     dir: root,
+    manifestFile,
     name: manifest.name ?? path.basename(root),
     chunkLength: manifest.chunkLength,
     ...(requested !== undefined && requested !== manifest.chunkLength ? { forcedChunkLength: requested } : {}),

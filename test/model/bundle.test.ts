@@ -64,7 +64,7 @@ describe('loadBundle: a valid bundle', () => {
   it('resolves paths and reads widths and names from the ONNX files', async () => {
     const dir = await bundle({ ...MANIFEST, provenance: { tool: 'test' }, meaningless: true });
     const loaded = await loadBundle(dir, { chunkLength: 500 });
-    expect(loaded).toMatchObject({ dir, name: path.basename(dir), chunkLength: 500, meaningless: true, provenance: { tool: 'test' }, verifiedChecksums: [] });
+    expect(loaded).toMatchObject({ dir, manifestFile: path.join(dir, 'manifest.json'), name: path.basename(dir), chunkLength: 500, meaningless: true, provenance: { tool: 'test' }, verifiedChecksums: [] });
     expect(loaded.forcedChunkLength).toBeUndefined();
     expect(loaded.dna).toEqual({
       kind: 'embedding', label: 'dna', file: path.join(dir, 'dna.onnx'), inputIds: 'input_ids', attentionMask: 'attention_mask',
@@ -86,6 +86,16 @@ describe('loadBundle: a valid bundle', () => {
     const loaded = await loadBundle(dir);
     expect(loaded.name).toBe('fixture');
     expect(loaded.dna).toMatchObject({ pooledOutput: 'pooled_mean', maxTokens: 512, hiddenSize: 6 });
+  });
+
+  it('reads a manifest named directly, resolving paths against its directory', async () => {
+    const dir = await bundle(MANIFEST);
+    const other = path.join(dir, 'manifest-300.json');
+    await writeFile(other, JSON.stringify({ ...MANIFEST, chunkLength: 300, name: 'three hundred' }));
+    const loaded = await loadBundle(other, { chunkLength: 300 });
+    expect([loaded.dir, loaded.manifestFile, loaded.name, loaded.chunkLength]).toEqual([dir, other, 'three hundred', 300]);
+    expect(loaded.dna.file).toBe(path.join(dir, 'dna.onnx'));
+    expect((await loadBundle(dir)).manifestFile).toBe(path.join(dir, 'manifest.json'));
   });
 
   it('verifies sha256 checksums, and can skip them', async () => {
