@@ -29,10 +29,30 @@ export const SEQUENCE_BYTE_CLASS: Uint8Array = (() => {
   return table;
 })();
 
-/** OR of the classes of `bytes[start, end)`: 0 when every byte is an accepted nucleotide letter or gap. */
-export function sequenceClasses(bytes: Uint8Array, start: number, end: number): number {
+/** Classes of two bytes at once (index = one byte | other << 8): halves the loop trips of the batch check. */
+const PAIR_CLASS: Uint8Array = (() => {
+  const table = new Uint8Array(65536);
+  for (let i = 0; i < 65536; i++) table[i] = SEQUENCE_BYTE_CLASS[i & 0xff]! | SEQUENCE_BYTE_CLASS[i >>> 8]!;
+  return table;
+})();
+
+/**
+ * OR of the classes of all of `bytes`: 0 when every byte is an accepted nucleotide letter or gap. Reads four
+ * bytes per trip (a Uint32 view) and classifies them with two pair lookups: V8 runs a byte-per-trip loop over
+ * a typed-array parameter at about a third of this speed (docs/adr/0001-fasta-parser.md).
+ */
+export function sequenceClasses(bytes: Uint8Array): number {
   let classes = 0;
-  for (let i = start; i < end; i++) classes |= SEQUENCE_BYTE_CLASS[bytes[i]!]!;
+  let i = 0;
+  if (bytes.byteOffset % 4 === 0) {
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 2);
+    for (let w = 0; w < words.length; w++) {
+      const word = words[w]!;
+      classes |= PAIR_CLASS[word & 0xffff]! | PAIR_CLASS[word >>> 16]!;
+    }
+    i = words.length * 4;
+  }
+  for (; i < bytes.length; i++) classes |= SEQUENCE_BYTE_CLASS[bytes[i]!]!;
   return classes;
 }
 

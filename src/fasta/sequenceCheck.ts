@@ -10,7 +10,7 @@ import type { RecordBatch } from './recordBatch.js';
  * control byte. The batch's bytes are its own (just cut), so cleaning happens in place.
  */
 export function checkBatchSequences(batch: RecordBatch, stats: FastaStats): RecordBatch {
-  if (sequenceClasses(batch.bases, 0, batch.bases.length) === 0) return batch;
+  if (sequenceClasses(batch.bases) === 0) return batch;
   return cleanBatch(batch, stats);
 }
 
