@@ -141,7 +141,7 @@ def reference_embeddings(out: Path, fixture: models.ModelSet, tokenize) -> None:
 # ---- 2c: whole-pipeline reference ------------------------------------------------------------------------------
 
 def wrap(sequence: str, width: int = 60) -> str:
-    return "\n".join(sequence[i:i + width] for i in range(0, len(sequence), width)) or ""
+    return "\n".join(sequence[i:i + width] for i in range(0, len(sequence), width))
 
 
 def pipeline_reads() -> list[tuple[str, str]]:

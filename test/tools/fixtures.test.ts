@@ -30,7 +30,8 @@ function pool(hidden: Float32Array, tokens: number, width: number, pooling: stri
 
 async function embeddings(onnx: string, index: EmbeddingIndex): Promise<number> {
   const session = await ort.InferenceSession.create(path.join(MODELS, onnx));
-  const expected = new Float32Array(readFileSync(path.join(MODELS, 'reference', index.file)).buffer.slice(0));
+  const raw = readFileSync(path.join(MODELS, 'reference', index.file));
+  const expected = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
   let worst = 0;
   for (const row of index.rows) {
     const dims = [1, row.ids.length];

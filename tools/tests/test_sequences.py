@@ -47,3 +47,21 @@ class SequencesAgainstOriginalTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+@unittest.skipUnless(ORIGINAL.exists(), f"{SHARED}/reference not found (reference data lives beside the checkout)")
+class OutputWritersAgainstOriginalTest(unittest.TestCase):
+    def test_consensus_example(self):
+        """Scores pushed through the original's writer and consensus (per-frame tie = others, chunk tie = True)."""
+        import numpy as np
+
+        from virnucpro_fixtures.pipeline import FramePrediction, highest_scores, prediction_results
+        from virnucpro_fixtures.sequences import Frame
+
+        expected = (ORIGINAL / "consensus_example_prediction_results.txt").read_text()
+        rows = [line.split("\t") for line in expected.splitlines()[1:]]
+        predictions = [FramePrediction(Frame(r[0], "", ""), [], np.zeros(0, np.float32), np.zeros(2, np.float32),
+                                       np.array([r[2], r[3]], dtype=np.float32)) for r in rows]
+        self.assertEqual(prediction_results(predictions), expected)
+        self.assertEqual(highest_scores(predictions),
+                         (ORIGINAL / "consensus_example_prediction_results_highestscore.csv").read_text())

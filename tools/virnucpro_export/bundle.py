@@ -4,13 +4,14 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from torch import nn
 
 from . import TOOL_NAME
-from .onnx_export import convert_to_fp16, copy_file, export_classifier, export_encoder
+from .onnx_export import convert_to_fp16, export_classifier, export_encoder
 
 DNA_ONNX = "dnabert_s.onnx"
 DNA_TOKENIZER = "dnabert_s_tokenizer.json"
@@ -69,8 +70,8 @@ def write_bundle(out: Path, dna: nn.Module, dna_hidden: int, dna_tokenizer: Path
     classifier_onnx = f"classifier_{options.chunk_length}.onnx"
     log(f"[INFO] exporting classifier to {out / classifier_onnx}")
     export_classifier(classifier, out / classifier_onnx)  # tiny: always fp32
-    if dna_tokenizer is not None:
-        copy_file(dna_tokenizer, out / options.dna_tokenizer_name)
+    if dna_tokenizer is not None and dna_tokenizer.resolve() != (out / options.dna_tokenizer_name).resolve():
+        shutil.copyfile(dna_tokenizer, out / options.dna_tokenizer_name)
 
     def encoder_entry(onnx_name: str, tokenizer: str, hidden: int, pooling: str, files: list[str]) -> dict:
         entry = {"onnx": onnx_name, "tokenizer": tokenizer, "hiddenSize": hidden, "pooling": pooling}

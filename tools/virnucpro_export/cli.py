@@ -50,10 +50,10 @@ def verify_parser() -> argparse.ArgumentParser:
 def _check_chunk_length(parser: argparse.ArgumentParser, value: int, classifier: str) -> None:
     if value not in CHUNK_LENGTHS:
         parser.error(f"invalid --chunk-length {value}: available 300, 500")
-    other = 800 - value
-    if Path(classifier).name.startswith(f"{other}_"):
-        parser.error(f"--classifier {classifier} looks like the {other}-bp model but --chunk-length is {value}; "
-                     f"the published models are 300_model.pth for 300 and 500_model.pth for 500")
+    for other in CHUNK_LENGTHS:
+        if other != value and Path(classifier).name.startswith(f"{other}_"):
+            parser.error(f"--classifier {classifier} looks like the {other}-bp model but --chunk-length is {value}; "
+                         f"the published models are 300_model.pth for 300 and 500_model.pth for 500")
 
 
 def run_export(argv: list[str]) -> int:

@@ -1,8 +1,6 @@
 """ESM-2 through Hugging Face `EsmModel` (any size), plus the 33-token ESM alphabet used to tokenize proteins."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import torch
 from torch import nn
 
@@ -67,8 +65,8 @@ def esm2_hidden_size(model: LastHiddenState) -> int:
     return int(model.encoder.config.hidden_size)
 
 
-def random_esm2(seed: int, layers: int, hidden: int, heads: int, intermediate: int) -> nn.Module:
-    """EsmModel with ESM-2's settings (rotary, token dropout, final layer norm, 33 tokens), random weights."""
+def random_esm2(layers: int, hidden: int, heads: int, intermediate: int) -> nn.Module:
+    """EsmModel with ESM-2's settings (rotary, token dropout, final layer norm, 33 tokens), library-initialised."""
     from transformers import EsmConfig, EsmModel
 
     config = EsmConfig(
@@ -78,12 +76,6 @@ def random_esm2(seed: int, layers: int, hidden: int, heads: int, intermediate: i
         position_embedding_type="rotary", token_dropout=True, emb_layer_norm_before=False,
         mask_token_id=ESM_ALPHABET.index("<mask>"), pad_token_id=PAD,
     )
-    torch.manual_seed(seed)
     model = EsmModel(config, add_pooling_layer=False)
     model.config._attn_implementation = "eager"
     return model.eval()
-
-
-def save_esm2(model: nn.Module, folder: Path) -> None:
-    """A save_pretrained folder, what users download from the hub."""
-    model.save_pretrained(str(folder))

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import inspect
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -100,9 +99,3 @@ def convert_to_fp16(path: Path, force_external: bool = False) -> list[str]:
     large = model.ByteSize() > EXTERNAL_DATA_THRESHOLD
     converted = convert_float_to_float16(model, keep_io_types=True, disable_shape_infer=large)
     return save_onnx(converted, path, force_external)
-
-
-def copy_file(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if Path(source).resolve() != Path(target).resolve():
-        shutil.copyfile(source, target)

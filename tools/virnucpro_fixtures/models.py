@@ -57,6 +57,6 @@ class ModelSet:
 
 def build(shapes: Shapes, seed: int) -> ModelSet:
     dna = randomize_(DnaBertS(shapes.dna), seed)
-    esm = randomize_(random_esm2(seed, shapes.esm_layers, shapes.esm_hidden, shapes.esm_heads, shapes.esm_intermediate),
+    esm = randomize_(random_esm2(shapes.esm_layers, shapes.esm_hidden, shapes.esm_heads, shapes.esm_intermediate),
                      seed + 1)
     return ModelSet(dna, esm, wrap_esm2(esm))
