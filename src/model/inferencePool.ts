@@ -309,14 +309,13 @@ export class InferencePool<B extends ModelBatch = ModelBatch> {
 
   #exited(slot: Slot, code: number): void {
     slot.alive = false;
-    if (this.#closing && slot.uncaught === undefined) return;
-    const doing = slot.running
-      ? `while running a batch of ${slot.running.batch.rows} × ${batchColumns(slot.running.batch)}`
-      : 'while idle';
-    const error = crashed(this.model, slot.index, code, slot.uncaught, doing);
-    this.#broken ??= error;
     const running = slot.running;
     slot.running = undefined;
+    // The normal end of close(): the worker answered its last request, released its session and returned.
+    if (this.#closing && slot.uncaught === undefined && running === undefined) return;
+    const doing = running ? `while running a batch of ${running.batch.rows} × ${batchColumns(running.batch)}` : 'while idle';
+    const error = crashed(this.model, slot.index, code, slot.uncaught, doing);
+    this.#broken ??= error;
     if (running && !running.abandoned) this.#settle(running, () => running.reject(error));
     this.#failQueued(this.#broken);
   }

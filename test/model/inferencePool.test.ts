@@ -233,6 +233,13 @@ describe('inference pool: start-up failures', () => {
     expect(error.hint).toMatch(hint);
   });
 
+  it('an aborted start-up rejects with the reason', async () => {
+    const controller = new AbortController();
+    const started = startInferencePool(encoder(), { workers: 2, signal: controller.signal });
+    controller.abort(new Error('user pressed ^C'));
+    await expect(started).rejects.toThrow('user pressed ^C');
+  });
+
   it('validates options with a TypeError naming the option', () => {
     expect(() => resolveInferencePoolOptions({ workers: 0 })).toThrow(/options\.workers/);
     expect(() => resolveInferencePoolOptions({ intraOpNumThreads: 1.5 })).toThrow(/options\.intraOpNumThreads/);
@@ -275,6 +282,13 @@ describe('inference pool: a worker that dies', () => {
 });
 
 describe('inference pool: close', () => {
+  it('still fails a batch whose worker dies while the pool is closing', async () => {
+    const pool = await startInferencePool(encoder(), { intraOpNumThreads: 1, workerUrl: new URL('./support/crashingWorker.js', import.meta.url) });
+    const doomed = rejection(pool.run(padTokenRows(tokenRows(new Array<number>(EXIT_ON_ROWS).fill(4)), PAD_ID)));
+    await pool.close();
+    expect((await doomed).code).toBe('WORKER_CRASHED');
+  });
+
   it('lets a running batch finish, rejects queued ones and refuses later requests', async () => {
     const pool = await startInferencePool(encoder(), { intraOpNumThreads: 1 });
     const rows = tokenRows([300, 300]);
