@@ -31,8 +31,9 @@ def export_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", required=True, type=Path, help="bundle directory to write")
     parser.add_argument("--name", help="bundle name (default virnucpro-<chunk length>)")
     parser.add_argument("--fp16", action="store_true", help="fp16 weights for GPU providers (inputs/outputs stay fp32)")
-    parser.add_argument("--no-pooled-outputs", dest="pooled_outputs", action="store_false",
-                        help="leave out the in-graph pooled outputs (then virnucpro pools last_hidden_state itself)")
+    parser.add_argument("--pooled-outputs", action=argparse.BooleanOptionalAction, default=True,
+                        help="add the in-graph pooled outputs (default; with --no-pooled-outputs virnucpro pools "
+                             "last_hidden_state itself, which is much slower)")
     parser.add_argument("--external-data", action="store_true",
                         help="store weights beside the .onnx even when small (automatic above 1.5 GiB)")
     parser.add_argument("--no-verify", action="store_true", help="skip the ONNX Runtime check at the end")
