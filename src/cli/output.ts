@@ -1,17 +1,17 @@
-import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 
-/** Output buffering before the stream reports back-pressure; the pipeline's credit bounds it anyway. */
-const OUTPUT_HIGH_WATER_MARK = 1 << 20;
-
 /**
- * stdout as an asynchronous stream. process.stdout writes synchronously to pipes and files on Linux, which
- * would block the event loop (and every stage with it) behind a slow reader; an fs write stream on fd 1
- * writes from libuv's thread pool and reports completion through write callbacks, which is what the sink's
- * credit release waits for.
+ * stdout for a pipeline sink. Every write's callback fires once the bytes are handed to the OS: that is
+ * when the sink releases the batch's credit, so a slow reader stops the source. On Linux, pipes and
+ * sockets are written asynchronously through libuv (EAGAIN is waited out, not retried), files and
+ * terminals synchronously. We never close fd 1 (process.stdout's destroy() leaves it open), and its write
+ * errors (EPIPE) reach the sink through the callbacks.
+ *
+ * (An fs.WriteStream on fd 1 does not work: creating a worker thread puts a stdout pipe into non-blocking
+ * mode, and fs writes then fail with EAGAIN behind a slow reader.)
  */
 export function openStdout(): Writable {
-  return quietOnError(createWriteStream('', { fd: 1, autoClose: false, highWaterMark: OUTPUT_HIGH_WATER_MARK }));
+  return quietOnError(process.stdout);
 }
 
 /**
