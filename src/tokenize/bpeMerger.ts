@@ -22,8 +22,8 @@ const NO_MERGE = -1;
 
 /**
  * Pair → rank as a dense table over the tokens that occur in merges: a token that never starts (ends) a
- * merge maps to an all-empty row (column), so a lookup is three loads and no branch. Measured faster than
- * an open-addressing hash, whose misses (most lookups) probe until an empty slot.
+ * merge maps to an all-empty row (column), so a lookup is three loads and no branch. Measured 2-20 % faster
+ * than an open-addressing hash, whose misses (most lookups) probe until an empty slot.
  */
 class PairTable {
   /** Row offset of each token as a left part. */
@@ -106,7 +106,8 @@ function checkCreationOrder(rules: MergeRules, table: PairTable): void {
  * cannot overlap unless the pair is a token with itself ("A A" in "AAA"), and only those ranks are drained
  * in position order. Entries made stale by an earlier merge are skipped, as Rust skips them.
  *
- * Memory: the pair table (see {@link MAX_PAIR_TABLE_ENTRIES}) plus 40 B per base of the longest word seen.
+ * Memory: the pair table (see {@link MAX_PAIR_TABLE_ENTRIES}) plus ~52 B per base of the longest word seen
+ * (four int32 per position, up to three queue entries and drained positions).
  */
 export class BpeMerger {
   readonly #resultOf: Int32Array;

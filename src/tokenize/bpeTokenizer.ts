@@ -34,7 +34,7 @@ const BYTE_CLASS = (() => {
  * Each instance keeps its own scratch: build one per worker thread ({@link loadBpeTokenizer} or
  * {@link parseBpeTokenizer} with text passed in workerData).
  *
- * **Memory:** the merge tables (~0.5 MiB for DNABERT-S) plus ~50 B per base of the longest sequence seen.
+ * **Memory:** the merge tables (~0.5 MiB for DNABERT-S) plus ~56 B per base of the longest sequence seen.
  *
  * @example
  * const dna = await loadBpeTokenizer('bundle/dnabert_s_tokenizer.json');

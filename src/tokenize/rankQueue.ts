@@ -1,9 +1,10 @@
 /**
  * A monotone bucket queue of word positions keyed by merge rank, for {@link BpeMerger}: one list per rank
- * (last pushed first: no tail to keep, measured 5-10 % faster than FIFO) and a bitset of the non-empty ranks. Pushing is O(1) and finding the next rank scans the bitset
- * 32 ranks per step, where a binary heap costs O(log n) per push and pop (measured 1.6x slower on 500-base
- * words, docs/adr/0002-dnabert-tokenizer.md). It is only correct when no rank below the one being drained is
- * pushed, which the merger guarantees by refusing merge lists that are not in creation order.
+ * (last pushed first, so no tails to keep) and a bitset of the non-empty ranks. Pushing is O(1) and finding
+ * the next rank scans the bitset 32 ranks per step, where a binary heap costs O(log n) per push and pop:
+ * measured 1.9x slower on 499-base words, equal on 49-base ones (docs/adr/0002-dnabert-tokenizer.md). It is
+ * only correct when no rank below the one being drained is pushed, which the merger guarantees by refusing
+ * merge lists that are not in creation order.
  *
  * Memory: 4 B per rank (list heads) plus 8 B per entry; entries grow with the longest word.
  */

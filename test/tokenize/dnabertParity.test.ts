@@ -25,8 +25,9 @@ function randomSequences(count: number, seed: number, maxLength = 620): string[]
     (length) => Array.from({ length }, () => (random() < 0.05 ? pick('NRYKMSWBDHV') : pick('ACGT'))).join(''),
     (length) => Array.from({ length }, () => (random() < 0.1 ? pick('acgtn') : pick('ACGT'))).join(''),
     (length) => Array.from({ length }, () => (random() < 0.03 ? pick('-*') : pick('ACGTN'))).join(''),
-    // Anything printable, whitespace and the specials' spelling: pins the pre-tokenizer and added tokens.
-    (length) => Array.from({ length }, () => (random() < 0.7 ? pick('ACGT') : random() < 0.1 ? '[SEP]' : pick(' \t\n\r\v\f_0123456789!"#$%&\'()*+,-./:;<=>?@[\\]^`{|}~xyzXYZ'))).join(''),
+    // Any ASCII class (punctuation, digits, _, whitespace, controls) and the specials' spelling: pins the
+    // pre-tokenizer's \w / \s classes and the added-token split.
+    (length) => Array.from({ length }, () => (random() < 0.7 ? pick('ACGT') : random() < 0.1 ? '[SEP]' : pick(' \t\n\r\v\f\x00\x1c\x7f_0123456789!"#$%&\'()*+,-./:;<=>?@[\\]^`{|}~xyzXYZ'))).join(''),
   ];
   return Array.from({ length: count }, (_, i) => mixes[i % mixes.length]!(1 + Math.floor(random() * maxLength)));
 }
