@@ -1,6 +1,7 @@
 import { access, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { VirnucproError } from '../errors.js';
+import { loadBpeTokenizer } from '../tokenize/index.js';
 import { sha256File } from './checksum.js';
 import { CHUNK_LENGTHS, ESM2_TOKENIZER, parseManifest, type ChunkLength, type Manifest, type ManifestEncoder } from './manifest.js';
 import { agreedWidth, checkClassifierInterface, checkEmbeddingInterface, type ModelOrigin } from './modelInterface.js';
@@ -76,8 +77,9 @@ export interface ModelBundle {
  * `dna.hiddenSize + protein.hiddenSize` features.
  *
  * Errors: BUNDLE_INVALID (manifest, or a model that breaks the interface), BUNDLE_MISMATCH (chunk length,
- * widths across models), MODEL_LOAD (a file missing, unreadable, corrupt or failing its checksum); each
- * names the file and field and says how to fix it.
+ * widths across models), MODEL_LOAD (a file missing, unreadable, corrupt or failing its checksum),
+ * TOKENIZER_INVALID (the DNA tokenizer, from src/tokenize's loader); each names the file and field and says
+ * how to fix it.
  *
  * @example
  * const bundle = await loadBundle('models/demo', { chunkLength: 500 });
@@ -109,7 +111,8 @@ export async function loadBundle(location: string, options: LoadBundleOptions = 
     manifest.classifier.onnx, ...manifest.classifier.externalData,
   ];
   for (const name of files) await mustExist(resolve(name), manifestFile);
-  await validateDnaTokenizer(resolve(manifest.dna.tokenizer), manifestFile);
+  // Parsed now, then dropped: the embedding stage loads it where it tokenizes; this only fails a broken file early.
+  await loadBpeTokenizer(resolve(manifest.dna.tokenizer));
 
   const verifiedChecksums: string[] = [];
   if (verifyChecksums) {
@@ -195,15 +198,6 @@ async function mustExist(file: string, manifestFile: string): Promise<void> {
       cause: error,
     });
   }
-}
-
-/**
- * The one place the bundle checks the DNA tokenizer. Parsing tokenizer.json is src/tokenize's job: once its
- * loader exists, call it here so that a broken tokenizer fails at load (TOKENIZER_INVALID). Until then the
- * file's existence is checked, and a broken one fails when the embedding stage loads it.
- */
-async function validateDnaTokenizer(file: string, manifestFile: string): Promise<void> {
-  await mustExist(file, manifestFile);
 }
 
 async function encoder(entry: ManifestEncoder, label: 'dna' | 'protein', resolve: (name: string) => string): Promise<BundleEncoder> {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VirnucproError } from '../../src/errors.js';
 import { loadBundle, resolveLoadBundleOptions, type LoadBundleOptions } from '../../src/model/bundle.js';
+import { REPO_ROOT } from '../support/shared.js';
 import { onnxFixture } from './support/fixtureModels.js';
 
 /** A bundle directory around the tiny fixtures: 6-wide encoders for both models, a 12-wide classifier. */
@@ -17,6 +18,10 @@ const FILES: Readonly<Record<string, string>> = {
   'wrong_output.onnx': 'encoder_wrong_output.onnx',
   'truncated.onnx': 'truncated.onnx',
 };
+
+/** A small valid BPE tokenizer.json: the demo bundle's. */
+const DEMO = path.join(REPO_ROOT, 'models', 'demo');
+const DEMO_TOKENIZER = path.join(DEMO, 'tokenizer.json');
 
 const MANIFEST = {
   format: 'virnucpro-bundle',
@@ -44,7 +49,7 @@ async function bundle(manifest: unknown, omit: readonly string[] = []): Promise<
   for (const [name, fixture] of Object.entries(FILES)) {
     if (!omit.includes(name)) await copyFile(onnxFixture(fixture), path.join(dir, name));
   }
-  if (!omit.includes('tokenizer.json')) await writeFile(path.join(dir, 'tokenizer.json'), '{"model": {"type": "BPE"}}\n');
+  if (!omit.includes('tokenizer.json')) await copyFile(DEMO_TOKENIZER, path.join(dir, 'tokenizer.json'));
   await writeFile(path.join(dir, 'manifest.json'), typeof manifest === 'string' ? manifest : JSON.stringify(manifest, null, 2));
   return dir;
 }
@@ -113,6 +118,15 @@ describe('loadBundle: a valid bundle', () => {
   });
 });
 
+describe('loadBundle: the shipped bundles', () => {
+  it('models/demo loads with its checksums verified and is marked meaningless', async () => {
+    const demo = await loadBundle(DEMO, { chunkLength: 500 });
+    expect(demo.meaningless).toBe(true);
+    expect([...demo.verifiedChecksums].sort()).toEqual(['classifier_500.onnx', 'dnabert_s.onnx', 'esm2.onnx', 'tokenizer.json']);
+    expect(demo.classifier.inputWidth).toBe(demo.dna.hiddenSize + demo.protein.hiddenSize);
+  });
+});
+
 describe('loadBundle: chunk length (the 300/500 mix-up)', () => {
   it('refuses a bundle made for another chunk length with BUNDLE_MISMATCH', async () => {
     const dir = await bundle(MANIFEST);
@@ -151,14 +165,20 @@ describe('loadBundle: broken bundles', () => {
     expect(error.message).toBe(`${path.join(dir, 'manifest.json')}: dna.hiddenSize: expected an integer >= 1, found number -1`);
   });
 
-  it.each([
-    ['the ONNX file', 'protein.onnx'],
-    ['the DNA tokenizer', 'tokenizer.json'],
-  ])('a missing file (%s) is MODEL_LOAD naming it', async (_, name) => {
-    const dir = await bundle(MANIFEST, [name]);
+  it('a missing ONNX file is MODEL_LOAD naming it', async () => {
+    const dir = await bundle(MANIFEST, ['protein.onnx']);
     const error = await refused(dir);
     expect(error.code).toBe('MODEL_LOAD');
-    expect(error.position?.file).toBe(path.join(dir, name));
+    expect(error.position?.file).toBe(path.join(dir, 'protein.onnx'));
+  });
+
+  it('a missing or broken DNA tokenizer is TOKENIZER_INVALID naming it (src/tokenize\'s loader)', async () => {
+    const missing = await bundle(MANIFEST, ['tokenizer.json']);
+    const error = await refused(missing);
+    expect([error.code, error.position?.file]).toEqual(['TOKENIZER_INVALID', path.join(missing, 'tokenizer.json')]);
+    const broken = await bundle(MANIFEST);
+    await writeFile(path.join(broken, 'tokenizer.json'), '{"model": {"type": "WordPiece"}}');
+    await expect(loadBundle(broken)).rejects.toMatchObject({ code: 'TOKENIZER_INVALID', position: { file: path.join(broken, 'tokenizer.json') } });
   });
 
   it('a missing external-data file is MODEL_LOAD naming it', async () => {

@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { padTokenRows } from '../../src/model/batches.js';
 import { loadBundle } from '../../src/model/bundle.js';
 import { startInferencePool } from '../../src/model/inferencePool.js';
@@ -15,8 +15,13 @@ import { maxAbsDiff } from './support/fixtureModels.js';
  */
 const TOLERANCE = 1e-5;
 const MODELS = path.join(REPO_ROOT, 'test', 'fixtures', 'models');
-const available = existsSync(path.join(MODELS, 'manifest-500.json')) && existsSync(path.join(MODELS, 'dna_embeddings.json'));
-if (!available) console.warn(`[skip] reference embeddings: ${MODELS} not generated yet (tools/make_fixtures.py all)`);
+const REFERENCE = path.join(MODELS, 'reference');
+/**
+ * The manifests name a `tokenizer.json` that the fixture folder leaves out (the real DNABERT-S one may not be
+ * committed). The ids come from the reference files here, so the bundle only needs a tokenizer that loads:
+ * the demo bundle's.
+ */
+const TOKENIZER = path.join(REPO_ROOT, 'models', 'demo', 'tokenizer.json');
 
 /** Pad ids of the two vocabularies: DNABERT-S `[PAD]`, ESM-2 `<pad>` (semantics §5-6). */
 const PAD_IDS = { dna: 3, protein: 1 } as const;
@@ -30,16 +35,28 @@ interface ReferenceIndex {
   readonly rows: readonly { readonly ids: readonly number[]; readonly offset: number }[];
 }
 
-describe.skipIf(!available)('reference embeddings (real-architecture fixtures, PyTorch one at a time)', () => {
+describe('reference embeddings (real-architecture fixtures, PyTorch one at a time)', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'virnucpro-fixture-bundle-'));
+    for (const name of await readdir(MODELS)) {
+      if (name.endsWith('.onnx') || name.endsWith('.json')) await copyFile(path.join(MODELS, name), path.join(dir, name));
+    }
+    await copyFile(TOKENIZER, path.join(dir, 'tokenizer.json'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it.each([
     ['manifest-500.json', 'dna'],
     ['manifest-500.json', 'protein'],
     ['manifest-500-pooled.json', 'dna'],
     ['manifest-500-pooled.json', 'protein'],
   ] as const)('%s %s: padded batches of mixed lengths agree within 1e-5', async (manifest, key) => {
-    const bundle = await loadBundle(path.join(MODELS, manifest));
-    const index = JSON.parse(await readFile(path.join(MODELS, `${key}_embeddings.json`), 'utf8')) as ReferenceIndex;
-    const bytes = await readFile(path.join(MODELS, index.file));
+    const bundle = await loadBundle(path.join(dir, manifest));
+    const index = JSON.parse(await readFile(path.join(REFERENCE, `${key}_embeddings.json`), 'utf8')) as ReferenceIndex;
+    const bytes = await readFile(path.join(REFERENCE, index.file));
     const reference = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
     expect([bundle[key].pooling, bundle[key].hiddenSize]).toEqual([index.pooling, index.hiddenSize]);
 
