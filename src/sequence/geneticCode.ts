@@ -59,3 +59,23 @@ for (const [from, to] of ['AT', 'TA', 'CG', 'GC']) {
   COMPLEMENT_UPPER[from!.charCodeAt(0)] = to!.charCodeAt(0);
   COMPLEMENT_UPPER[from!.toLowerCase().charCodeAt(0)] = to!.charCodeAt(0);
 }
+
+/** 0..3 for A/C/G/T (either case), 4 for any other byte: three codes make a 9-bit window into {@link STOP_CLASS}. */
+export const BASE_CODE = new Uint8Array(256).fill(4);
+for (let base = 0; base < 4; base++) {
+  BASE_CODE[ACGT.charCodeAt(base)] = base;
+  BASE_CODE[ACGT.toLowerCase().charCodeAt(base)] = base;
+}
+
+/**
+ * Indexed by the 9-bit window `c0 << 6 | c1 << 3 | c2` of three {@link BASE_CODE}s: bit 0 is set when the
+ * codon is a stop, bit 1 when its reverse complement is one. A window containing code 4 (not A/C/G/T) is
+ * never a stop: such a codon is deleted, not translated.
+ */
+export const STOP_CLASS = new Uint8Array(512);
+for (let i = 0; i < 64; i++) {
+  const [b0, b1, b2] = [i >> 4, (i >> 2) & 3, i & 3];
+  const window = (b0 << 6) | (b1 << 3) | b2;
+  if (AMINO[i] === STOP) STOP_CLASS[window]! |= 1;
+  if (AMINO[((3 - b2) << 4) | ((3 - b1) << 2) | (3 - b0)] === STOP) STOP_CLASS[window]! |= 2;
+}

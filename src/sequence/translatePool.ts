@@ -7,9 +7,10 @@ import type { FrameTable } from './sixFrames.js';
 import { decodeFrames, packChunks } from './translateWire.js';
 
 /**
- * Default upper bound on translate threads. One thread translates ~1-2 M 150-bp reads/s (bench/micro/
- * translate.bench.ts), more than the main thread can parse and format, so extra threads only add memory:
- * each costs ~10 MiB of heap plus a frame builder as large as the largest batch's kept frames.
+ * Default upper bound on translate threads. One thread identifies frames of ~0.6 M 150-bp reads/s even on
+ * a loaded 2-core machine (bench/micro/translate.bench.ts), about what the main thread parses and formats,
+ * so threads beyond a few only add memory: each costs ~10 MiB of heap plus a frame builder as large as the
+ * largest batch's kept frames.
  */
 const MAX_DEFAULT_THREADS = 4;
 

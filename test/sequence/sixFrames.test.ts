@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { chunkRecordBatch } from '../../src/sequence/chunkBatch.js';
 import { frameId, translateChunkBatch, type FrameBatch } from '../../src/sequence/frameBatch.js';
-import { AMINO, FIRST, SECOND, THIRD } from '../../src/sequence/geneticCode.js';
+import { AMINO, BASE_CODE, FIRST, SECOND, STOP_CLASS, THIRD } from '../../src/sequence/geneticCode.js';
 import { FrameBuilder, translateChunks } from '../../src/sequence/sixFrames.js';
 import { describeShared } from '../support/shared.js';
 import { parseFastaText, randomRecords, recordBatchOf, referenceText, type TextRecord } from './helpers.js';
-import { CODON_TABLE, naiveChunks, naiveIdentify, naiveSixFrames } from './naiveSixFrames.js';
+import { CODON_TABLE, naiveChunks, naiveIdentify, naiveReverseComplement, naiveSixFrames } from './naiveSixFrames.js';
 
 const latin1 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('latin1');
 
@@ -27,6 +27,17 @@ describe('genetic code tables', () => {
       expect(String.fromCharCode(AMINO[number(codon.toLowerCase())]!), codon).toBe(residue);
     }
     for (const codon of ['NAA', 'ANA', 'AAN', 'UAA', 'TA-', 'RYK', 'AT ']) expect(AMINO[number(codon)], codon).toBe(0);
+  });
+
+  it('classify stops on both strands for the one-pass stop scan', () => {
+    const window = (codon: string): number => [...codon].reduce((w, ch) => (w << 3) | BASE_CODE[ch.charCodeAt(0)]!, 0);
+    for (const codon of CODON_TABLE.keys()) {
+      for (const spelled of [codon, codon.toLowerCase()]) {
+        const expected = (CODON_TABLE.get(codon) === '*' ? 1 : 0) | (CODON_TABLE.get(naiveReverseComplement(codon)) === '*' ? 2 : 0);
+        expect(STOP_CLASS[window(spelled)], spelled).toBe(expected);
+      }
+    }
+    for (const codon of ['TAN', 'NTA', 'UAA', 'T-A', 'TRA']) expect(STOP_CLASS[window(codon)], codon).toBe(0);
   });
 });
 
