@@ -1,20 +1,20 @@
 import { VirnucproError } from '../errors.js';
 import type { ChunkNames } from './chunkBatch.js';
 
-const CHUNK_INFIX = Buffer.from('_chunk_', 'latin1');
+const CHUNK_INFIX = '_chunk_';
 const NEWLINE = 0x0a;
 
 /**
- * Writes chunk ids (`<recordId>_chunk_<k>`) as bytes, for the formatters. The record ids of the chunks in
- * use are UTF-8 encoded together in one native call (ids hold no whitespace, so a newline separates them);
- * ids are then copied byte by byte, never re-encoded per chunk or frame.
+ * Writes chunk ids (`<recordId>_chunk_<k>`) as bytes, for the formatters. The `<recordId>_chunk_` prefixes
+ * of the records in use are UTF-8 encoded together in one native call (ids hold no whitespace, so a newline
+ * separates them); a chunk id is then one copy of its prefix plus the digits of k, never a per-chunk encode.
  */
 export class ChunkIdWriter {
   readonly #names: ChunkNames;
   readonly #firstRecord: number;
-  readonly #idBytes: Buffer;
-  /** Record r's id is `#idBytes[#idStarts[r − first], #idStarts[r − first + 1] − 1)` (the − 1 drops the separator). */
-  readonly #idStarts: Uint32Array;
+  readonly #prefixes: Buffer;
+  /** Record r's prefix is `#prefixes[#starts[r − first], #starts[r − first + 1] − 1)` (the − 1 drops the newline). */
+  readonly #starts: Uint32Array;
 
   /** @param firstChunk,lastChunk the range of chunks (inclusive) whose ids will be written */
   constructor(names: ChunkNames, firstChunk: number, lastChunk: number) {
@@ -22,11 +22,11 @@ export class ChunkIdWriter {
     this.#firstRecord = names.recordIndex[firstChunk] ?? 0;
     const lastRecord = names.recordIndex[lastChunk] ?? -1;
     const records = Math.max(0, lastRecord - this.#firstRecord + 1);
-    const joined = records === 0 ? '' : names.ids.slice(this.#firstRecord, this.#firstRecord + records).join('\n') + '\n';
-    this.#idBytes = Buffer.from(joined, 'utf8');
-    this.#idStarts = new Uint32Array(records + 1);
+    const joined = records === 0 ? '' : names.ids.slice(this.#firstRecord, this.#firstRecord + records).join(`${CHUNK_INFIX}\n`) + `${CHUNK_INFIX}\n`;
+    this.#prefixes = Buffer.from(joined, 'utf8');
+    this.#starts = new Uint32Array(records + 1);
     let r = 0;
-    for (let i = 0; i < this.#idBytes.length; i++) if (this.#idBytes[i] === NEWLINE) this.#idStarts[++r] = i + 1;
+    for (let i = 0; i < this.#prefixes.length; i++) if (this.#prefixes[i] === NEWLINE) this.#starts[++r] = i + 1;
     if (r !== records) {
       throw new VirnucproError('INTERNAL', `record ids of ${names.source} contain line breaks`, {
         hint: 'ids end at the first whitespace of a header: build RecordBatch ids that way',
@@ -37,16 +37,14 @@ export class ChunkIdWriter {
   /** Bytes of chunk `chunk`'s id. */
   length(chunk: number): number {
     const r = this.#names.recordIndex[chunk]! - this.#firstRecord;
-    return this.#idStarts[r + 1]! - 1 - this.#idStarts[r]! + CHUNK_INFIX.length + decimalDigits(this.#names.chunkNumber[chunk]!);
+    return this.#starts[r + 1]! - 1 - this.#starts[r]! + decimalDigits(this.#names.chunkNumber[chunk]!);
   }
 
   /** Writes chunk `chunk`'s id at `at`; returns the offset after it. */
   write(out: Uint8Array, at: number, chunk: number): number {
     const r = this.#names.recordIndex[chunk]! - this.#firstRecord;
-    const ids = this.#idBytes;
-    for (let i = this.#idStarts[r]!, end = this.#idStarts[r + 1]! - 1; i < end; i++) out[at++] = ids[i]!;
-    for (let i = 0; i < CHUNK_INFIX.length; i++) out[at++] = CHUNK_INFIX[i]!;
-    return writeDecimal(out, at, this.#names.chunkNumber[chunk]!);
+    const end = copyBytes(out, at, this.#prefixes, this.#starts[r]!, this.#starts[r + 1]! - 1);
+    return writeDecimal(out, end, this.#names.chunkNumber[chunk]!);
   }
 }
 
