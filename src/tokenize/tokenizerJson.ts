@@ -43,7 +43,8 @@ export function readTokenizerJson(json: string | object, source: string): BpeDef
 
   for (const field of ['normalizer', 'truncation', 'padding'] as const) {
     if (root[field] !== undefined && root[field] !== null) {
-      throw fail(field, `must be null (got ${describe(root[field])})`, 'virnucpro encodes without normalizing, truncating or padding');
+      throw fail(field, `must be null (got ${describe(root[field])})`,
+        'virnucpro encodes without normalizing, truncating or padding');
     }
   }
   const pre = root['pre_tokenizer'];
@@ -111,7 +112,8 @@ function readVocab(value: unknown, fail: Fail): Map<string, number> {
   const seen = new Map<number, string>();
   for (const [token, id] of Object.entries(value)) {
     if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= MAX_VOCAB_SIZE) {
-      throw fail('model.vocab', `id of ${JSON.stringify(token)} must be an integer in 0..${MAX_VOCAB_SIZE - 1} (got ${describe(id)})`);
+      const range = `0..${MAX_VOCAB_SIZE - 1}`;
+      throw fail('model.vocab', `id of ${JSON.stringify(token)} must be an integer in ${range} (got ${describe(id)})`);
     }
     const other = seen.get(id);
     if (other !== undefined) throw fail('model.vocab', `${JSON.stringify(other)} and ${JSON.stringify(token)} share id ${id}`);
@@ -167,7 +169,8 @@ function readTemplate(value: unknown, fail: Fail): { prefixIds: number[]; suffix
     const special = typeof name === 'string' ? specials[name] : undefined;
     const ids = isObject(special) ? special['ids'] : undefined;
     if (!Array.isArray(ids) || !ids.every((id) => Number.isInteger(id) && id >= 0)) {
-      throw fail(field, `expected {"Sequence": {"id": "A"}} or a SpecialToken listed in special_tokens with its ids (got ${describe(piece)})`, hint);
+      const expected = '{"Sequence": {"id": "A"}} or a SpecialToken listed in special_tokens with its ids';
+      throw fail(field, `expected ${expected} (got ${describe(piece)})`, hint);
     }
     (sequences === 0 ? prefixIds : suffixIds).push(...(ids as number[]));
   });
