@@ -42,7 +42,10 @@ export const TOKENIZE_BENCH_WORKLOADS: readonly TokenizeBenchWorkload[] = [
 /** One N per 500 bases on average: frames keep ambiguous codons (semantics §4). */
 const N_RATE = 1 / 500;
 
-/** The DNABERT-S tokenizer.json: ../shared/models/dnabert-s unless VIRNUCPRO_SHARED says otherwise. */
+/**
+ * The DNABERT-S tokenizer.json: ../shared/models/dnabert-s unless VIRNUCPRO_SHARED says otherwise, as in
+ * test/support/shared.ts (which imports vitest, so a plain `node` run cannot load it).
+ */
 export function dnabertTokenizerFile(): string {
   const shared = process.env['VIRNUCPRO_SHARED'] ?? path.resolve(fileURLToPath(import.meta.url), '../../../../../shared');
   return path.join(shared, 'models/dnabert-s/tokenizer.json');

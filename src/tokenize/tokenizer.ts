@@ -11,7 +11,8 @@ export interface Tokenizer {
   maxTokens(byteLength: number): number;
   /**
    * Writes the ids of `bytes` into `out` from `offset` and returns how many it wrote: the row length the
-   * packer needs, at no extra cost. Throws a RangeError, writing nothing, when they do not fit.
+   * packer needs, at no extra cost. Throws a RangeError, writing nothing, when they do not fit, and
+   * TOKENIZER_INPUT for a non-ASCII byte (part of the row may then be written).
    */
   encodeInto(bytes: Uint8Array, out: Int32Array, offset?: number): number;
   /** The ids of `bytes` in a new array of exactly the row length. */
