@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { VirnucproError } from '../../src/errors.js';
-import { allocateFeatureBatch, padTokenRows, type TokenBatch } from '../../src/model/batches.js';
+import { allocateFeatureBatch, padTokenRows, type FeatureBatch, type Matrix, type TokenBatch } from '../../src/model/batches.js';
 import { startInferencePool, resolveInferencePoolOptions, type InferencePool } from '../../src/model/inferencePool.js';
 import type { ClassifierModel, EmbeddingModel } from '../../src/model/modelSpec.js';
 import { EXIT_ON_ROWS, THROW_ON_ROWS } from './support/crashHooks.js';
@@ -194,6 +194,19 @@ describe('inference pool: two workers on one model (onnxruntime#24486 regression
     } finally {
       await pool.close();
     }
+  });
+});
+
+describe('inference pool: types', () => {
+  it('an encoder pool takes token batches and a classifier pool feature batches', () => {
+    expectTypeOf(startInferencePool(encoder())).resolves.toEqualTypeOf<InferencePool<TokenBatch>>();
+    expectTypeOf(startInferencePool(classifier)).resolves.toEqualTypeOf<InferencePool<FeatureBatch>>();
+    expectTypeOf<InferencePool<TokenBatch>['run']>().returns.resolves.toEqualTypeOf<Matrix>();
+    const typeOnly = (pool: InferencePool<TokenBatch>): void => {
+      // @ts-expect-error: features are the classifier's input
+      void pool.run(allocateFeatureBatch(1, 12));
+    };
+    expect(typeOnly).toBeTypeOf('function');
   });
 });
 
