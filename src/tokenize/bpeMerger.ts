@@ -14,7 +14,7 @@ export interface MergeRules {
 /**
  * Largest pair table {@link BpeMerger} builds: (tokens that start a merge + 1) × (tokens that end one + 1)
  * int32 ranks. DNABERT-S needs 300 × 279 (330 KiB); the cap, 16 MiB, admits any DNA-sized BPE vocabulary and
- * refuses text vocabularies of 50 000 merges, whose table would not fit a worker's cache or memory.
+ * refuses text vocabularies of tens of thousands of merges, whose table would not fit a worker's memory.
  */
 export const MAX_PAIR_TABLE_ENTRIES = 2 ** 22;
 

@@ -66,6 +66,18 @@ describe('tokenizer.json that cannot be read', () => {
 /** tiny-bpe.json's merges with "G T" (rank 1) and "C GT" (rank 6) swapped: GT is used before it is made. */
 const UNORDERED_MERGES = ['A A', 'C GT', 'A C', 'C G', 'AA AA', 'A C', 'G T'];
 
+/** Adds `count` merges "l<i> r<i>", each with new parts: (count + 1)² pair-table entries. */
+function addDistinctMerges(count: number): (json: Json) => void {
+  return (json) => {
+    const vocab = json['model'].vocab as Record<string, number>;
+    let id = Object.keys(vocab).length;
+    for (let i = 0; i < count; i++) {
+      for (const token of [`l${i}`, `r${i}`, `l${i}r${i}`]) vocab[token] = id++;
+      json['model'].merges.push(`l${i} r${i}`);
+    }
+  };
+}
+
 describe('tokenizer.json asking for what virnucpro does not implement', () => {
   // Each case edits the valid tiny tokenizer in one field; the error must name the file and that field.
   const cases: [string, (json: Json) => void, string][] = [
@@ -92,6 +104,7 @@ describe('tokenizer.json asking for what virnucpro does not implement', () => {
     ['a merge part outside the vocab', (json) => json['model'].merges.push('A X'), 'model.merges[7]'],
     ['a merge whose result is outside the vocab', (json) => json['model'].merges.push('C T'), 'model.merges[7]'],
     ['merges out of creation order', (json) => (json['model'].merges = UNORDERED_MERGES), 'model.merges[1]'],
+    ['more distinct merge parts than the pair table takes', addDistinctMerges(2048), 'model.merges'],
     ['another post-processor', (json) => (json['post_processor'] = { type: 'BertProcessing', sep: ['[SEP]', 2], cls: ['[CLS]', 1] }), 'post_processor'],
     ['a template without $A', (json) => json['post_processor'].single.splice(1, 1), 'post_processor.single'],
     ['a template naming an undeclared special', (json) => (json['post_processor'].single[0].SpecialToken.id = '[BOS]'), 'post_processor.single[0]'],
@@ -108,6 +121,11 @@ describe('tokenizer.json asking for what virnucpro does not implement', () => {
       expect(error.message.startsWith(`edited.json: ${field}:`), error.message).toBe(true);
     });
   }
+
+  it('takes a pair table just under the cap', () => {
+    // 2 040 new parts on each side plus tiny's own 4 left and 6 right: 2 045 x 2 047 entries, below 2^22.
+    expect(() => parseEdited(addDistinctMerges(2040))).not.toThrow();
+  });
 
   it('explains merges out of creation order with both ranks', () => {
     const error = refusal(() => parseEdited((json) => (json['model'].merges = UNORDERED_MERGES)));
