@@ -36,8 +36,9 @@ export const DEFAULT_CHUNK_READS = {
  * last window of a read is often shorter than `chunkLength`, a read shorter than it is one chunk).
  *
  * @example
- * import { chunkReads } from 'virnucpro/operators';
- * readFasta('reads.fa', { credit }).pipe(chunkReads({ chunkLength: 300 }), translateSixFrames());
+ * import { readFasta, chunkReads } from 'virnucpro/operators';
+ * const chunks$ = readFasta('reads.fa').pipe(chunkReads({ chunkLength: 300 }));
+ * await writeBatches(chunks$, process.stdout, formatChunksFasta);
  *
  * @param options.chunkLength window length in bases, 300 or 500; default 500.
  * @param options.maxBatchChunks most chunks per emitted batch; default 8 192 (≤ 4 MiB of chunk bases).

@@ -3,7 +3,7 @@ import type { Leased } from '../src/flow/credit.js';
 import { mapInOrder } from '../src/flow/mapInOrder.js';
 import type { ChunkBatch } from '../src/sequence/chunkBatch.js';
 import type { FrameBatch } from '../src/sequence/frameBatch.js';
-import { TranslatePool, resolveThreads } from '../src/sequence/translatePool.js';
+import { DEFAULT_TRANSLATE_POOL, TranslatePool, resolveThreads } from '../src/sequence/translatePool.js';
 
 export interface TranslateSixFramesOptions {
   /** A pool to run on (shared between pipelines); the operator never destroys it. Default: its own pool. */
@@ -14,13 +14,18 @@ export interface TranslateSixFramesOptions {
   readonly signal?: AbortSignal;
 }
 
+export const DEFAULT_TRANSLATE_SIX_FRAMES = {
+  threads: DEFAULT_TRANSLATE_POOL.threads,
+} as const satisfies TranslateSixFramesOptions;
+
 /**
  * Six-frame identification of every chunk on worker threads (spec sections 3-4): keeps the frames whose
  * protein is not empty and has no stop, with the original's nucleotide slice.
  *
  * @example
- * import { chunkReads, translateSixFrames } from 'virnucpro/operators';
- * readFasta('reads.fa', { credit }).pipe(chunkReads(), translateSixFrames({ threads: 2 }));
+ * import { readFasta, chunkReads, translateSixFrames } from 'virnucpro/operators';
+ * const frames$ = readFasta('reads.fa').pipe(chunkReads(), translateSixFrames({ threads: 2 }));
+ * await writeBatches(frames$, process.stdout, formatFramesTsv);
  *
  * @param options.pool pool to use; default: one of `threads` threads, started on subscribe and destroyed
  *   on complete, error or unsubscribe.
@@ -39,7 +44,7 @@ export function translateSixFrames(options: TranslateSixFramesOptions = {}): Ope
   if (sharedPool !== undefined && options.threads !== undefined) {
     throw new TypeError('options.threads cannot be combined with options.pool (the pool has its own threads)');
   }
-  const threads = sharedPool === undefined ? resolveThreads(options.threads) : undefined;
+  const threads = sharedPool === undefined ? resolveThreads(options.threads ?? DEFAULT_TRANSLATE_SIX_FRAMES.threads) : undefined;
 
   return function translateSixFramesOperator(source) {
     return new Observable<FrameBatch & Leased>((subscriber) => {

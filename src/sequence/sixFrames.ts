@@ -129,7 +129,7 @@ function translateChunk(bases: Uint8Array, start: number, end: number, chunk: nu
   for (let frame = 0; frame < FRAMES; frame++) {
     const forward = frame < 3;
     const shift = forward ? frame : frame - 3;
-    if (forward ? (stops >> (2 * shift)) & 1 : (stops >> (2 * ((end - start - shift + 3) % 3) + 1)) & 1) continue;
+    if (frameHasStop(stops, forward, shift, end - start)) continue;
     const residuesEnd = forward
       ? forwardProtein(bases, start + shift, end, proteins, proteinEnd)
       : reverseProtein(bases, start, end - shift, proteins, proteinEnd);
@@ -180,6 +180,13 @@ function stopMask(bases: Uint8Array, start: number, end: number): number {
     mask |= stopClass[window]! << shift;
   }
   return mask;
+}
+
+/** Reads frame (`forward`, `shift`) of a chunk of `length` bases out of a {@link stopMask}. */
+function frameHasStop(stops: number, forward: boolean, shift: number, length: number): boolean {
+  // Reverse frame `shift` reads the forward codons starting at offsets ≡ length − shift (mod 3).
+  const bit = forward ? 2 * shift : 2 * ((length - shift + 3) % 3) + 1;
+  return ((stops >> bit) & 1) === 1;
 }
 
 /**
