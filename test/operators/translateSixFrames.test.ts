@@ -1,14 +1,16 @@
 import { afterAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { Observable, concat, take, throwError, type OperatorFunction } from 'rxjs';
 import { chunkReads } from '../../operators/chunkReads.js';
+import { readFasta } from '../../operators/readFasta.js';
 import { translateSixFrames } from '../../operators/translateSixFrames.js';
 import { Credit, type Leased } from '../../src/flow/credit.js';
 import { consumeBatches } from '../../src/flow/sink.js';
 import { chunkRecordBatch, type ChunkBatch } from '../../src/sequence/chunkBatch.js';
 import { frameId, type FrameBatch } from '../../src/sequence/frameBatch.js';
-import { formatFramesTsv } from '../../src/sequence/formatFrames.js';
+import { formatFramesFasta, formatFramesTsv } from '../../src/sequence/formatFrames.js';
 import { TranslatePool } from '../../src/sequence/translatePool.js';
-import { creditedRecordSource, eventually, osThreads, randomRecords, recordBatchOf } from '../sequence/helpers.js';
+import { describeShared, sharedPath } from '../support/shared.js';
+import { creditedRecordSource, eventually, osThreads, randomRecords, recordBatchOf, referenceText } from '../sequence/helpers.js';
 import { naiveIdentify } from '../sequence/naiveSixFrames.js';
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -112,3 +114,24 @@ describe('translateSixFrames', () => {
   });
 });
 
+describeShared('readFasta → chunkReads → translateSixFrames against the original files', () => {
+  it.each([
+    ['generated_from_original', 'edge_cases'],
+    ['broad_tests_data', 'test_with_orfs'],
+    ['broad_tests_data', 'test_fixed_500bp'],
+  ])('%s/%s: identified nucleotide and protein FASTA, byte for byte', async (folder, stem) => {
+    // Tiny batches and parts, so that the files cross many batches and worker tasks.
+    const frames = readFasta(sharedPath('reference', folder, `${stem}.fa`), { batchRecords: 2 }).pipe(
+      chunkReads({ maxBatchChunks: 1 }),
+      translateSixFrames({ threads: 2 }),
+    );
+    let nucleotide = '';
+    let protein = '';
+    await consumeBatches(frames, (batch) => {
+      nucleotide += formatFramesFasta(batch, 'nucleotide').toString('latin1');
+      protein += formatFramesFasta(batch, 'protein').toString('latin1');
+    });
+    expect(nucleotide).toBe(referenceText(folder, `${stem}_identified_nucleotide.fa`));
+    expect(protein).toBe(referenceText(folder, `${stem}_identified_protein.faa`));
+  });
+});
