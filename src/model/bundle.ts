@@ -3,7 +3,10 @@ import path from 'node:path';
 import { VirnucproError } from '../errors.js';
 import { loadBpeTokenizer } from '../tokenize/index.js';
 import { sha256File } from './checksum.js';
-import { CHUNK_LENGTHS, ESM2_TOKENIZER, parseManifest, type ChunkLength, type Manifest, type ManifestEncoder } from './manifest.js';
+import {
+  BUNDLE_PARTS, CHUNK_LENGTHS, ESM2_TOKENIZER, parseManifestParts, type BundlePart, type ChunkLength, type ManifestClassifier,
+  type ManifestEncoder, type PartialManifest,
+} from './manifest.js';
 import { agreedWidth, checkClassifierInterface, checkEmbeddingInterface, type ModelOrigin } from './modelInterface.js';
 import type { ClassifierModel, EmbeddingModel } from './modelSpec.js';
 import { readOnnxInterface } from './onnxInterface.js';
@@ -20,10 +23,20 @@ export interface LoadBundleOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
+/** {@link LoadBundleOptions} for a bundle loaded for some of its models, which loadBundle then returns as a {@link PartialBundle}. */
+export interface LoadBundlePartsOptions<P extends BundlePart> extends LoadBundleOptions {
+  /**
+   * The models to load (`virnucpro embed` needs one encoder): the manifest must name these, may omit the
+   * others, and only their files are checked and checksummed. Default (without this option): all three.
+   */
+  readonly parts: readonly P[];
+}
+
 export interface ResolvedLoadBundleOptions {
   readonly chunkLength: number | undefined;
   readonly force: boolean;
   readonly verifyChecksums: boolean;
+  readonly parts: readonly BundlePart[];
   readonly signal: AbortSignal | undefined;
 }
 
@@ -31,6 +44,7 @@ export const DEFAULT_LOAD_BUNDLE = {
   chunkLength: undefined,
   force: false,
   verifyChecksums: true,
+  parts: BUNDLE_PARTS,
   signal: undefined,
 } as const satisfies ResolvedLoadBundleOptions;
 
@@ -70,6 +84,13 @@ export interface ModelBundle {
 }
 
 /**
+ * What loadBundle returns when asked for some parts: those parts, and the bundle's other fields. The chunk
+ * length is there when the manifest gives one (it must, with the classifier).
+ */
+export type PartialBundle<P extends BundlePart> = Omit<ModelBundle, BundlePart | 'chunkLength'> &
+  Pick<ModelBundle, P> & { readonly chunkLength?: ChunkLength };
+
+/**
  * Reads and checks a model bundle (docs/model-bundle.md), given its directory (which holds manifest.json) or
  * its manifest file (any name; paths in it are relative to its directory): manifest fields and types, the chunk length
  * against this run's, that every named file exists, the sha256 checksums, each ONNX file's inputs, outputs
@@ -81,21 +102,31 @@ export interface ModelBundle {
  * TOKENIZER_INVALID (the DNA tokenizer, from src/tokenize's loader); each names the file and field and says
  * how to fix it.
  *
+ * With `parts`, only those models are required, loaded and checked: a bundle assembled around one ONNX file
+ * (a manifest naming only `dna`, say, and no chunk length) serves `virnucpro embed`.
+ *
  * @example
  * const bundle = await loadBundle('models/demo', { chunkLength: 500 });
  * const dna = await startInferencePool(bundle.dna);
+ * const { protein } = await loadBundle('my-esm-bundle', { parts: ['protein'] });
  */
-export async function loadBundle(location: string, options: LoadBundleOptions = {}): Promise<ModelBundle> {
-  const { chunkLength: requested, force, verifyChecksums, signal } = resolveLoadBundleOptions(options);
+export function loadBundle<P extends BundlePart>(location: string, options: LoadBundlePartsOptions<P>): Promise<PartialBundle<P>>;
+export function loadBundle(location: string, options?: LoadBundleOptions): Promise<ModelBundle>;
+export async function loadBundle(location: string, options: LoadBundleOptions & { readonly parts?: readonly BundlePart[] } = {}): Promise<PartialBundle<BundlePart>> {
+  const { chunkLength: requested, force, verifyChecksums, parts, signal } = resolveLoadBundleOptions(options);
   const target = path.resolve(location);
   // A manifest file may be named directly: one directory can then hold several bundles sharing their encoders.
   const namesFile = (await stat(target).catch(() => undefined))?.isFile() ?? false;
   const root = namesFile ? path.dirname(target) : target;
   const manifestFile = namesFile ? target : path.join(root, MANIFEST_FILE);
-  const manifest = parseManifest(await readManifest(manifestFile), manifestFile);
+  const manifest = parseManifestParts(await readManifest(manifestFile), manifestFile, parts);
   signal?.throwIfAborted();
+  // Parts named by the manifest but not asked for are parsed (a typo still fails) but their files are left alone.
+  const dnaEntry = parts.includes('dna') ? manifest.dna : undefined;
+  const proteinEntry = parts.includes('protein') ? manifest.protein : undefined;
+  const classifierEntry = parts.includes('classifier') ? manifest.classifier : undefined;
 
-  if (requested !== undefined && requested !== manifest.chunkLength && !force) {
+  if (requested !== undefined && manifest.chunkLength !== undefined && requested !== manifest.chunkLength && !force) {
     throw new VirnucproError('BUNDLE_MISMATCH',
       `chunkLength: this bundle's classifier was trained on ${manifest.chunkLength}-bp chunks, but the run uses ${requested}`, {
         position: { file: manifestFile },
@@ -105,18 +136,16 @@ export async function loadBundle(location: string, options: LoadBundleOptions = 
   }
 
   const resolve = (name: string): string => path.resolve(root, name);
-  const files = [
-    manifest.dna.onnx, ...manifest.dna.externalData,
-    manifest.protein.onnx, ...manifest.protein.externalData,
-    manifest.classifier.onnx, ...manifest.classifier.externalData,
-  ];
+  const files = [dnaEntry, proteinEntry, classifierEntry].flatMap((entry) => (entry ? [entry.onnx, ...entry.externalData] : []));
   for (const name of files) await mustExist(resolve(name), manifestFile);
   // Parsed now, then dropped: the embedding stage loads it where it tokenizes; this only fails a broken file early.
-  await loadBpeTokenizer(resolve(manifest.dna.tokenizer));
+  if (dnaEntry) await loadBpeTokenizer(resolve(dnaEntry.tokenizer));
 
   const verifiedChecksums: string[] = [];
   if (verifyChecksums) {
+    const skipped = unusedFiles(manifest, parts);
     for (const [name, expected] of Object.entries(manifest.checksums)) {
+      if (skipped.has(name)) continue;
       const file = resolve(name);
       await mustExist(file, manifestFile);
       const actual = await sha256File(file, signal);
@@ -130,10 +159,10 @@ export async function loadBundle(location: string, options: LoadBundleOptions = 
     }
   }
 
-  const dna = await encoder(manifest.dna, 'dna', resolve);
-  const protein = await encoder(manifest.protein, 'protein', resolve);
-  const classifier = await classifierModel(manifest, resolve);
-  if (classifier.inputWidth !== dna.hiddenSize + protein.hiddenSize) {
+  const dna = dnaEntry && await encoder(dnaEntry, 'dna', resolve);
+  const protein = proteinEntry && await encoder(proteinEntry, 'protein', resolve);
+  const classifier = classifierEntry && await classifierModel(classifierEntry, resolve);
+  if (dna && protein && classifier && classifier.inputWidth !== dna.hiddenSize + protein.hiddenSize) {
     throw new VirnucproError('BUNDLE_MISMATCH',
       `classifier.inputWidth: the classifier takes ${classifier.inputWidth} features, but dna.hiddenSize ${dna.hiddenSize} + ` +
       `protein.hiddenSize ${protein.hiddenSize} = ${dna.hiddenSize + protein.hiddenSize}`, {
@@ -146,25 +175,45 @@ export async function loadBundle(location: string, options: LoadBundleOptions = 
     dir: root,
     manifestFile,
     name: manifest.name ?? path.basename(root),
-    chunkLength: manifest.chunkLength,
-    ...(requested !== undefined && requested !== manifest.chunkLength ? { forcedChunkLength: requested } : {}),
+    ...(manifest.chunkLength !== undefined ? { chunkLength: manifest.chunkLength } : {}),
+    ...(requested !== undefined && manifest.chunkLength !== undefined && requested !== manifest.chunkLength ? { forcedChunkLength: requested } : {}),
     meaningless: manifest.meaningless,
     provenance: manifest.provenance,
     verifiedChecksums,
-    dna,
-    protein,
-    classifier,
+    ...(dna ? { dna } : {}),
+    ...(protein ? { protein } : {}),
+    ...(classifier ? { classifier } : {}),
+  } as PartialBundle<BundlePart>;
+}
+
+/**
+ * Files that only parts not being loaded use: their checksums are skipped (an 11 GiB ESM-2 file is not read
+ * to embed DNA). With every part loaded this is empty, so every listed checksum is verified.
+ */
+function unusedFiles(manifest: PartialManifest<BundlePart>, parts: readonly BundlePart[]): Set<string> {
+  const filesOf = (part: BundlePart): string[] => {
+    const entry = manifest[part];
+    if (!entry) return [];
+    const tokenizer = 'tokenizer' in entry && entry.tokenizer !== ESM2_TOKENIZER ? [entry.tokenizer] : [];
+    return [entry.onnx, ...entry.externalData, ...tokenizer];
   };
+  const used = new Set(parts.flatMap(filesOf));
+  return new Set(BUNDLE_PARTS.filter((part) => !parts.includes(part)).flatMap(filesOf).filter((name) => !used.has(name)));
 }
 
 /** Fills in defaults and checks every option, throwing a TypeError that names the bad one. */
-export function resolveLoadBundleOptions(options: LoadBundleOptions): ResolvedLoadBundleOptions {
+export function resolveLoadBundleOptions(options: LoadBundleOptions & { readonly parts?: readonly BundlePart[] }): ResolvedLoadBundleOptions {
   const resolved: ResolvedLoadBundleOptions = {
     chunkLength: options.chunkLength ?? DEFAULT_LOAD_BUNDLE.chunkLength,
     force: options.force ?? DEFAULT_LOAD_BUNDLE.force,
     verifyChecksums: options.verifyChecksums ?? DEFAULT_LOAD_BUNDLE.verifyChecksums,
+    parts: options.parts ?? DEFAULT_LOAD_BUNDLE.parts,
     signal: options.signal ?? DEFAULT_LOAD_BUNDLE.signal,
   };
+  if (!Array.isArray(resolved.parts) || resolved.parts.length === 0 ||
+    !resolved.parts.every((part) => (BUNDLE_PARTS as readonly string[]).includes(part))) {
+    throw new TypeError(`options.parts must be a non-empty list of ${BUNDLE_PARTS.join(', ')} (got ${JSON.stringify(resolved.parts)})`);
+  }
   if (resolved.chunkLength !== undefined && !(CHUNK_LENGTHS as readonly number[]).includes(resolved.chunkLength)) {
     throw new TypeError(`options.chunkLength must be ${CHUNK_LENGTHS.join(' or ')} (got ${resolved.chunkLength})`);
   }
@@ -224,8 +273,7 @@ async function encoder(entry: ManifestEncoder, label: 'dna' | 'protein', resolve
   };
 }
 
-async function classifierModel(manifest: Manifest, resolve: (name: string) => string): Promise<BundleClassifier> {
-  const entry = manifest.classifier;
+async function classifierModel(entry: ManifestClassifier, resolve: (name: string) => string): Promise<BundleClassifier> {
   const origin: ModelOrigin = { file: resolve(entry.onnx), label: 'classifier' };
   const binding = checkClassifierInterface(await readOnnxInterface(origin.file), entry, origin);
   return {

@@ -2,7 +2,9 @@
 
 // Load and check a bundle before any worker starts (the CLI's --models, the operators' model options).
 export { loadBundle, DEFAULT_LOAD_BUNDLE, MANIFEST_FILE, type LoadBundleOptions, type ModelBundle, type BundleEncoder, type BundleClassifier } from './bundle.js';
-export { CHUNK_LENGTHS, type ChunkLength } from './manifest.js';
+// A bundle loaded for some of its models (`parts`), e.g. one encoder for `virnucpro embed`.
+export { type PartialBundle, type LoadBundlePartsOptions } from './bundle.js';
+export { CHUNK_LENGTHS, BUNDLE_PARTS, type ChunkLength, type BundlePart } from './manifest.js';
 // What a pool runs: produced by loadBundle, or written by hand for a single ONNX file.
 export { type EmbeddingModel, type ClassifierModel, type ModelSpec, type Pooling, CLASSIFIER_CLASSES } from './modelSpec.js';
 // The pool the embedding and classifier stages share.

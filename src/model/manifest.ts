@@ -49,6 +49,17 @@ export interface Manifest {
   readonly checksums: Readonly<Record<string, string>>;
 }
 
+/** The three models a bundle can name; `virnucpro embed` needs only one of the encoders. */
+export type BundlePart = 'dna' | 'protein' | 'classifier';
+export const BUNDLE_PARTS: readonly BundlePart[] = ['dna', 'protein', 'classifier'];
+
+/**
+ * A manifest read for some parts only: the parts asked for are present, the others only when the manifest
+ * names them (then checked like the rest). `chunkLength` is required only with the classifier.
+ */
+export type PartialManifest<P extends BundlePart> = Omit<Manifest, BundlePart | 'chunkLength'> &
+  Pick<Manifest, P> & Partial<Pick<Manifest, BundlePart | 'chunkLength'>>;
+
 const TOP_FIELDS = ['format', 'formatVersion', 'name', 'chunkLength', 'dna', 'protein', 'classifier', 'meaningless', 'provenance', 'checksums'];
 const ENCODER_FIELDS = ['onnx', 'tokenizer', 'externalData', 'hiddenSize', 'inputs', 'output', 'pooledOutput', 'pooling', 'maxTokens'];
 const CLASSIFIER_FIELDS = ['onnx', 'externalData', 'input', 'output', 'inputWidth'];
@@ -57,6 +68,15 @@ const MIN_MAX_TOKENS = 3;
 
 /** Parses manifest text; `file` names manifest.json in every error. Throws BUNDLE_INVALID. */
 export function parseManifest(text: string, file: string): Manifest {
+  return parseManifestParts(text, file, BUNDLE_PARTS) as Manifest;
+}
+
+/**
+ * Parses a manifest that must name `parts` (a bundle assembled around one encoder for `virnucpro embed`
+ * names only that one). Throws BUNDLE_INVALID, naming a required part that is missing.
+ */
+export function parseManifestParts<P extends BundlePart>(text: string, file: string, parts: readonly P[]): PartialManifest<P> {
+  const needs = (part: BundlePart): boolean => (parts as readonly BundlePart[]).includes(part);
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -77,25 +97,26 @@ export function parseManifest(text: string, file: string): Manifest {
     throw read.error('formatVersion', `version ${formatVersion} is newer than this virnucpro reads (${BUNDLE_FORMAT_VERSION})`,
       'upgrade virnucpro, or export the bundle with a matching tools/export_bundle.py');
   }
-  const chunkLength = read.integer(top, 'chunkLength', 1, true)!;
-  if (!(CHUNK_LENGTHS as readonly number[]).includes(chunkLength)) {
+  const chunkLength = read.integer(top, 'chunkLength', 1, needs('classifier'));
+  if (chunkLength !== undefined && !(CHUNK_LENGTHS as readonly number[]).includes(chunkLength)) {
     throw read.error('chunkLength', `${chunkLength} is not a chunk length a VirNucPro classifier exists for`,
       `use ${CHUNK_LENGTHS.join(' or ')}: the length the classifier was trained with`);
   }
+  const part = <T>(key: BundlePart, parse: () => T): T | undefined => (needs(key) || top[key] !== undefined ? parse() : undefined);
   return {
     formatVersion,
     ...optional('name', read.string(top, 'name', false)),
-    chunkLength: chunkLength as ChunkLength,
-    dna: encoder(read, top, 'dna', 'mean', undefined),
-    protein: encoder(read, top, 'protein', 'mean-residues', ESM2_TOKENIZER),
-    classifier: classifier(read, top),
+    ...optional('chunkLength', chunkLength as ChunkLength | undefined),
+    ...optional('dna', part('dna', () => encoder(read, top, 'dna', 'mean', undefined))),
+    ...optional('protein', part('protein', () => encoder(read, top, 'protein', 'mean-residues', ESM2_TOKENIZER))),
+    ...optional('classifier', part('classifier', () => classifier(read, top))),
     meaningless: read.boolean(top, 'meaningless') ?? false,
     provenance: read.stringMap(top, 'provenance', /^/, 'a string'),
     checksums: Object.fromEntries(
       Object.entries(read.stringMap(top, 'checksums', /^sha256:[0-9a-fA-F]{64}$/, '"sha256:" and 64 hex digits'))
         .map(([name, sum]) => [name, sum.slice('sha256:'.length).toLowerCase()]),
     ),
-  };
+  } as PartialManifest<P>;
 }
 
 function encoder(read: FieldReader, top: Record<string, unknown>, key: 'dna' | 'protein', pooling: Pooling, defaultTokenizer: string | undefined): ManifestEncoder {
