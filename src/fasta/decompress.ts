@@ -45,7 +45,7 @@ export async function* decompress(chunks: AsyncIterable<Uint8Array>, options: De
       head.push(step.value);
       headBytes += step.value.length;
     }
-    const format = sniff(head);
+    const format = sniff(Buffer.concat(head, Math.min(headBytes, MAGIC_BYTES)));
     if (format === 'gzip') {
       yield* gunzip(followedBy(head, iterator), options);
     } else if (format === 'plain') {
@@ -72,8 +72,7 @@ async function* followedBy(head: readonly Uint8Array[], iterator: AsyncIterator<
   }
 }
 
-function sniff(head: readonly Uint8Array[]): Format {
-  const magic = Buffer.concat(head).subarray(0, MAGIC_BYTES);
+function sniff(magic: Uint8Array): Format {
   const startsWith = (...bytes: number[]): boolean => bytes.every((b, i) => magic[i] === b);
   if (startsWith(0x1f, 0x8b)) return 'gzip';
   if (startsWith(0x42, 0x5a, 0x68)) return 'bzip2';
