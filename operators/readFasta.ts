@@ -1,6 +1,7 @@
 import type { Observable } from 'rxjs';
 import { decompress } from '../src/fasta/decompress.js';
 import { resolveFastaParseOptions, parseFasta, DEFAULT_BATCH_BASES, DEFAULT_BATCH_RECORDS } from '../src/fasta/fastaParser.js';
+import type { SequenceAlphabet } from '../src/fasta/sequenceAlphabet.js';
 import type { FastaStats, FastaWarning } from '../src/fasta/fastaStats.js';
 import { openInput } from '../src/fasta/openInput.js';
 import type { RecordBatch } from '../src/fasta/recordBatch.js';
@@ -33,6 +34,8 @@ export interface ReadFastaOptions {
   readonly stats?: FastaStats;
   /** Name used in messages when `input` is a stream. Default '<stream>'. */
   readonly name?: string;
+  /** 'nucleotide' (default) or 'protein' (protein FASTA is read instead of refused: `virnucpro embed --kind protein`). */
+  readonly alphabet?: SequenceAlphabet;
   /** Aborting errors the stream with the signal's reason and closes the input. */
   readonly signal?: AbortSignal;
 }
@@ -62,6 +65,7 @@ export const DEFAULT_READ_FASTA = {
  * @param options.onWarning called once per warning kind at the end of input; default none (see stats).
  * @param options.stats a FastaStats to fill; default none.
  * @param options.name name for messages when `input` is a stream; default '<stream>'.
+ * @param options.alphabet 'nucleotide' (default: protein FASTA is refused) or 'protein'.
  * @param options.signal aborts reading.
  *
  * Memory: the credit bounds everything downstream (≤ creditUnits units ≈ 16 MiB of sequence at defaults);

@@ -5,6 +5,7 @@ import { FastaStats, STATS_EXAMPLES, fastaWarnings, type FastaWarning } from './
 import type { RecordBatch } from './recordBatch.js';
 import { RecordBatchBuilder, STAGE_BYTES } from './recordBatchBuilder.js';
 import { checkBatchSequences } from './sequenceCheck.js';
+import { SEQUENCE_ALPHABETS, type SequenceAlphabet } from './sequenceAlphabet.js';
 
 /**
  * Sequence bytes per batch. 1 MiB is ~6 900 150-bp reads: large enough that per-batch costs (a worker
@@ -32,6 +33,8 @@ export interface FastaParseOptions {
   readonly onWarning?: (warning: FastaWarning) => void;
   /** Counts to fill while reading; default a fresh one nobody reads. */
   readonly stats?: FastaStats;
+  /** 'nucleotide' (default) or 'protein': protein FASTA is then read, not refused (see {@link SequenceAlphabet}). */
+  readonly alphabet?: SequenceAlphabet;
   /** Aborting stops the parse before the next chunk with the signal's reason. */
   readonly signal?: AbortSignal;
 }
@@ -40,6 +43,7 @@ export const DEFAULT_FASTA_PARSE = {
   source: '<stream>',
   batchBases: DEFAULT_BATCH_BASES,
   batchRecords: DEFAULT_BATCH_RECORDS,
+  alphabet: 'nucleotide',
 } as const satisfies FastaParseOptions;
 
 export interface ResolvedFastaParseOptions {
@@ -48,6 +52,7 @@ export interface ResolvedFastaParseOptions {
   readonly batchRecords: number;
   readonly onWarning: ((warning: FastaWarning) => void) | undefined;
   readonly stats: FastaStats;
+  readonly alphabet: SequenceAlphabet;
   readonly signal: AbortSignal | undefined;
 }
 
@@ -69,12 +74,17 @@ export function resolveFastaParseOptions(options: FastaParseOptions): ResolvedFa
   if (options.stats !== undefined && !(options.stats instanceof FastaStats)) {
     throw new TypeError('options.stats must be a FastaStats');
   }
+  const alphabet = options.alphabet ?? DEFAULT_FASTA_PARSE.alphabet;
+  if (!SEQUENCE_ALPHABETS.includes(alphabet)) {
+    throw new TypeError(`options.alphabet must be one of ${SEQUENCE_ALPHABETS.join(', ')} (got ${String(alphabet)})`);
+  }
   return {
     source,
     batchBases,
     batchRecords,
     onWarning: options.onWarning,
     stats: options.stats ?? new FastaStats(),
+    alphabet,
     signal: options.signal,
   };
 }
@@ -148,8 +158,10 @@ class FastaParser {
   readonly #file: string;
   readonly #stats: FastaStats;
   readonly #builder: RecordBatchBuilder;
+  readonly #alphabet: SequenceAlphabet;
   readonly #sample = new NucleotideSample();
-  #sampleDecided = false;
+  /** The protein rule applies to nucleotide input only. */
+  #sampleDecided: boolean;
   /** Batches cut before the protein rule has decided; released (or refused) together. */
   #held: RecordBatch[] = [];
   #ready: RecordBatch[] = [];
@@ -172,6 +184,8 @@ class FastaParser {
     this.#file = options.source;
     this.#stats = options.stats;
     this.#builder = new RecordBatchBuilder(options.source, options.batchBases, options.batchRecords);
+    this.#alphabet = options.alphabet;
+    this.#sampleDecided = options.alphabet === 'protein';
   }
 
   push(chunk: Uint8Array): void {
@@ -356,7 +370,7 @@ class FastaParser {
   /** Checks the batches the builder has cut and queues them (held back while the protein rule is open). */
   #acceptCut(): void {
     for (const cut of this.#builder.takeReady()) {
-      const batch = checkBatchSequences(cut, this.#stats);
+      const batch = checkBatchSequences(cut, this.#stats, this.#alphabet);
       this.#stats.records += batch.count;
       this.#stats.bases += batch.bases.length;
       this.#stats.batches += 1;

@@ -2,6 +2,7 @@ import { BYTE_BINARY, BYTE_SPACE, SEQUENCE_BYTE_CLASS, sequenceClasses } from '.
 import { binaryByteError } from './fastaErrors.js';
 import type { FastaStats } from './fastaStats.js';
 import type { RecordBatch } from './recordBatch.js';
+import { PROTEIN_BYTE_CLASS, type SequenceAlphabet } from './sequenceAlphabet.js';
 
 /**
  * Checks every sequence byte of a freshly cut batch, in one table pass over the whole batch (the common
@@ -9,12 +10,14 @@ import type { RecordBatch } from './recordBatch.js';
  * '\r' left inside lines, counts characters outside the IUPAC codes into `stats`, and throws FASTA_BINARY on a
  * control byte. The batch's bytes are its own (just cut), so cleaning happens in place.
  */
-export function checkBatchSequences(batch: RecordBatch, stats: FastaStats): RecordBatch {
+export function checkBatchSequences(batch: RecordBatch, stats: FastaStats, alphabet: SequenceAlphabet = 'nucleotide'): RecordBatch {
+  // Protein input always takes the byte walk: it is only read to be embedded, where the model dominates.
+  if (alphabet === 'protein') return cleanBatch(batch, stats, PROTEIN_BYTE_CLASS);
   if (sequenceClasses(batch.bases) === 0) return batch;
-  return cleanBatch(batch, stats);
+  return cleanBatch(batch, stats, SEQUENCE_BYTE_CLASS);
 }
 
-function cleanBatch(batch: RecordBatch, stats: FastaStats): RecordBatch {
+function cleanBatch(batch: RecordBatch, stats: FastaStats, byteClass: Uint8Array): RecordBatch {
   const { bases, starts, count } = batch;
   const cleanStarts = new Uint32Array(count + 1);
   let at = 0;
@@ -24,7 +27,7 @@ function cleanBatch(batch: RecordBatch, stats: FastaStats): RecordBatch {
     let odd = 0;
     for (let i = start; i < end; i++) {
       const byte = bases[i]!;
-      const cls = SEQUENCE_BYTE_CLASS[byte]!;
+      const cls = byteClass[byte]!;
       if (cls & BYTE_SPACE) continue;
       if (cls & BYTE_BINARY) {
         throw binaryByteError(byte, `in the sequence (byte ${i - start + 1} of the record's sequence)`,
