@@ -60,15 +60,21 @@ for (const [from, to] of ['AT', 'TA', 'CG', 'GC']) {
   COMPLEMENT_UPPER[from!.toLowerCase().charCodeAt(0)] = to!.charCodeAt(0);
 }
 
-/** 0..3 for A/C/G/T (either case), 4 for any other byte: three codes make a 9-bit window into {@link STOP_CLASS}. */
+/**
+ * Low 3 bits: 0..3 for A/C/G/T (either case), 4 for any other byte; three of them make a 9-bit window into
+ * {@link STOP_CLASS}. Bit 3 ({@link LOWER_CASE}) marks a lower-case letter, so a scan can tell for free
+ * whether a chunk needs upper-casing.
+ */
 export const BASE_CODE = new Uint8Array(256).fill(4);
+export const LOWER_CASE = 8;
+for (let byte = 0x61; byte <= 0x7a; byte++) BASE_CODE[byte] = 4 | LOWER_CASE;
 for (let base = 0; base < 4; base++) {
   BASE_CODE[ACGT.charCodeAt(base)] = base;
-  BASE_CODE[ACGT.toLowerCase().charCodeAt(base)] = base;
+  BASE_CODE[ACGT.toLowerCase().charCodeAt(base)] = base | LOWER_CASE;
 }
 
 /**
- * Indexed by the 9-bit window `c0 << 6 | c1 << 3 | c2` of three {@link BASE_CODE}s: bit 0 is set when the
+ * Indexed by the 9-bit window `c0 << 6 | c1 << 3 | c2` of three {@link BASE_CODE}s (low 3 bits): bit 0 is set when the
  * codon is a stop, bit 1 when its reverse complement is one. A window containing code 4 (not A/C/G/T) is
  * never a stop: such a codon is deleted, not translated.
  */

@@ -1,6 +1,6 @@
 import type { ChunkSpans } from './chunkBatch.js';
 import {
-  AMINO, BASE_CODE, COMPLEMENT_UPPER, DELETED, FIRST, RC_FIRST, RC_SECOND, RC_THIRD, SECOND, STOP_CLASS, THIRD, UPPER,
+  AMINO, BASE_CODE, COMPLEMENT_UPPER, DELETED, FIRST, LOWER_CASE, RC_FIRST, RC_SECOND, RC_THIRD, SECOND, STOP_CLASS, THIRD, UPPER,
 } from './geneticCode.js';
 
 /** Frame codes 0..5 in the original's order, and the suffix each adds to the chunk id. */
@@ -122,6 +122,7 @@ export function translateChunks(chunks: ChunkSpans, builder = new FrameBuilder(c
 function translateChunk(bases: Uint8Array, start: number, end: number, chunk: number, builder: FrameBuilder): void {
   const stops = stopMask(bases, start, end);
   if (stops === ALL_FRAMES_STOP) return;
+  const lowerCase = (stops & SAW_LOWER_CASE) !== 0;
   const { proteins, nucleotides, nucleotideStarts, proteinStarts, chunk: chunks, frame: frameCodes } = builder;
   let frames = builder.count;
   let proteinEnd = proteinStarts[frames]!;
@@ -138,7 +139,7 @@ function translateChunk(bases: Uint8Array, start: number, end: number, chunk: nu
     // codons were deleted: it then keeps those and loses bases at the end.
     const length = Math.min(3 * (residuesEnd - proteinEnd) + 1, end - start - shift);
     nucleotideEnd = forward
-      ? copyUpper(bases, start + shift, length, nucleotides, nucleotideEnd)
+      ? copyUpper(bases, start + shift, length, nucleotides, nucleotideEnd, lowerCase)
       : copyReverseComplement(bases, end - shift, length, nucleotides, nucleotideEnd);
     proteinEnd = residuesEnd;
     chunks[frames] = chunk;
@@ -152,34 +153,42 @@ function translateChunk(bases: Uint8Array, start: number, end: number, chunk: nu
 
 /** {@link stopMask} when every frame has a stop: the chunk keeps nothing. */
 const ALL_FRAMES_STOP = 0b111111;
+/** {@link stopMask} bit set when the chunk holds a lower-case letter (valid unless every frame stops). */
+const SAW_LOWER_CASE = 0b1000000;
 
 /**
  * Which frames of bases[start, end) contain a stop codon, in one pass over the bytes: bit 2·φ is set when
  * a forward codon starting at a chunk offset ≡ φ (mod 3) is a stop (frame F(φ+1)), bit 2·φ + 1 when the
  * reverse complement of such a codon is one; that codon belongs to reverse frame R(r+1) with
- * r ≡ length − φ (mod 3). Returns {@link ALL_FRAMES_STOP} as soon as every frame has a stop.
+ * r ≡ length − φ (mod 3). Returns {@link ALL_FRAMES_STOP} as soon as every frame has a stop; otherwise the
+ * whole chunk was read and {@link SAW_LOWER_CASE} says whether it needs upper-casing.
  */
 function stopMask(bases: Uint8Array, start: number, end: number): number {
   if (end - start < 3) return 0;
   const code = BASE_CODE, stopClass = STOP_CLASS;
-  let window = (code[bases[start]!]! << 3) | code[bases[start + 1]!]!;
+  let seen = code[bases[start]!]! | code[bases[start + 1]!]!;
+  let window = ((code[bases[start]!]! & 7) << 3) | (code[bases[start + 1]!]! & 7);
   let mask = 0;
   let i = start + 2;
   // Unrolled by three so that each codon phase has a constant shift.
   for (; i + 3 <= end; i += 3) {
-    window = ((window << 3) | code[bases[i]!]!) & 511;
+    const c0 = code[bases[i]!]!, c1 = code[bases[i + 1]!]!, c2 = code[bases[i + 2]!]!;
+    seen |= c0 | c1 | c2;
+    window = ((window << 3) | (c0 & 7)) & 511;
     mask |= stopClass[window]!;
-    window = ((window << 3) | code[bases[i + 1]!]!) & 511;
+    window = ((window << 3) | (c1 & 7)) & 511;
     mask |= stopClass[window]! << 2;
-    window = ((window << 3) | code[bases[i + 2]!]!) & 511;
+    window = ((window << 3) | (c2 & 7)) & 511;
     mask |= stopClass[window]! << 4;
     if (mask === ALL_FRAMES_STOP) return mask;
   }
   for (let shift = 0; i < end; i++, shift += 2) {
-    window = ((window << 3) | code[bases[i]!]!) & 511;
+    const c = code[bases[i]!]!;
+    seen |= c;
+    window = ((window << 3) | (c & 7)) & 511;
     mask |= stopClass[window]! << shift;
   }
-  return mask;
+  return (seen & LOWER_CASE) === 0 ? mask : mask | SAW_LOWER_CASE;
 }
 
 /** Reads frame (`forward`, `shift`) of a chunk of `length` bases out of a {@link stopMask}. */
@@ -216,8 +225,12 @@ function reverseProtein(bases: Uint8Array, start: number, end: number, out: Uint
   return n;
 }
 
-/** Copies bases[from, from + length) upper-cased to `out` at `at`; returns the end. */
-function copyUpper(bases: Uint8Array, from: number, length: number, out: Uint8Array, at: number): number {
+/** Copies bases[from, from + length) upper-cased to `out` at `at`; returns the end. Upper-case input is copied natively. */
+function copyUpper(bases: Uint8Array, from: number, length: number, out: Uint8Array, at: number, lowerCase: boolean): number {
+  if (!lowerCase) {
+    out.set(bases.subarray(from, from + length), at);
+    return at + length;
+  }
   const upper = UPPER;
   for (let p = from; p < from + length; p++) out[at++] = upper[bases[p]!]!;
   return at;
