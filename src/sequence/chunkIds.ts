@@ -26,8 +26,13 @@ export class ChunkIdWriter {
     this.#prefixes = Buffer.from(joined, 'utf8');
     this.#starts = new Uint32Array(records + 1);
     let r = 0;
-    for (let i = 0; i < this.#prefixes.length; i++) if (this.#prefixes[i] === NEWLINE) this.#starts[++r] = i + 1;
-    if (r !== records) {
+    if (this.#prefixes.length === joined.length) {
+      // ASCII only (the usual case): byte offsets follow the string lengths, no need to scan the bytes.
+      for (let at = 0; r < records; r++) this.#starts[r + 1] = at += names.ids[this.#firstRecord + r]!.length + CHUNK_INFIX.length + 1;
+    } else {
+      for (let i = 0; i < this.#prefixes.length; i++) if (this.#prefixes[i] === NEWLINE) this.#starts[++r] = i + 1;
+    }
+    if (r !== records || this.#starts[records] !== this.#prefixes.length) {
       throw new VirnucproError('INTERNAL', `record ids of ${names.source} contain line breaks`, {
         hint: 'ids end at the first whitespace of a header: build RecordBatch ids that way',
       });
