@@ -1,4 +1,6 @@
-import { afterAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { Observable, concat, take, throwError, type OperatorFunction } from 'rxjs';
 import { chunkReads } from '../../operators/chunkReads.js';
 import { readFasta } from '../../operators/readFasta.js';
@@ -21,6 +23,10 @@ function recordBatches(count: number) {
 }
 
 describe('translateSixFrames', () => {
+  // libuv starts its thread pool (4 OS threads) on first use: start it now, so that it cannot be
+  // mistaken for the operator's threads in the thread counts below.
+  beforeAll(() => readFile(fileURLToPath(import.meta.url)));
+
   itLinux('reads nothing and starts no thread before subscribe', async () => {
     const before = osThreads()!;
     const credit = new Credit(1 << 20);
