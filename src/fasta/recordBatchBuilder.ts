@@ -3,8 +3,9 @@ import type { RecordBatch } from './recordBatch.js';
 /**
  * A batch whose bytes fill less than this fraction of its buffer is copied out to an exact-size buffer, and
  * the working buffer is reused. A fuller one takes the working buffer with it (no copy) and a new one is
- * allocated. Either way a batch never pins more than twice its own bytes, so a small batch (few records, or
- * cut by batchRecords) cannot hold a whole batchBases buffer that the credit does not account for.
+ * allocated. Either way a batch never pins more than twice its own bytes (the stage included), so a small
+ * batch (few records, cut by batchRecords, or a small batchBases) cannot hold a buffer the credit does not
+ * account for.
  */
 const HANDOVER_MIN_FILL = 0.5;
 
@@ -12,7 +13,7 @@ const HANDOVER_MIN_FILL = 0.5;
  * Input bytes staged at the end of the working buffer. Lines are then moved into the batch with
  * copyWithin, a native memmove that allocates nothing: ~50 ns a line, against ~85 ns for subarray() + set()
  * and ~300 ns for a byte loop on a 60-column line (docs/adr/0001-fasta-parser.md). Memory: 64 KiB per working
- * buffer, which a handed-over batch keeps (≤ 6 % of a 1 MiB batch).
+ * buffer, which a handed-over batch keeps (6 % of a default 1 MiB batch; smaller batches are copied out).
  */
 export const STAGE_BYTES = 64 * 1024;
 
@@ -109,7 +110,7 @@ export class RecordBatchBuilder {
   #cut(): void {
     const end = this.#starts[this.count]!;
     const partial = this.used - end;
-    const handover = end >= this.#capacity * HANDOVER_MIN_FILL;
+    const handover = end >= this.#buffer.length * HANDOVER_MIN_FILL;
     const bases = handover ? this.#buffer.subarray(0, end) : this.#buffer.slice(0, end);
     // A buffer grown for a giant record is not kept: the next batches go back to batchBases.
     if (handover || this.#capacity > this.#batchBases) this.#replaceBuffer(Math.max(this.#batchBases, partial), end);

@@ -173,6 +173,15 @@ describe('parseFasta: batches', () => {
     }
   });
 
+  it('never pins a buffer more than twice the size of the batch, whatever the batch sizes', async () => {
+    const text = Array.from({ length: 3000 }, (_, i) => `>r${i}\n${'ACGT'.repeat(1 + (i % 50))}\n`).join('');
+    for (const options of [{}, { batchRecords: 1 }, { batchBases: 100 }, { batchBases: 5000 }, { batchBases: 40_000, batchRecords: 100 }]) {
+      for (const batch of await parseAll(text, options, [65_536])) {
+        expect(batch.bases.buffer.byteLength, JSON.stringify(options)).toBeLessThanOrEqual(2 * batch.bases.length);
+      }
+    }
+  });
+
   it('never lets a later batch overwrite an earlier one (batches kept until the end)', async () => {
     const text = Array.from({ length: 3000 }, (_, i) => `>r${i}\n${'ACGT'.repeat(1 + (i % 50))}\n`).join('');
     const batches = await parseAll(text, { batchBases: 1000, batchRecords: 7 }, [333]);
