@@ -54,8 +54,8 @@ export const DEFAULT_READ_FASTA = {
  *
  * @example
  * import { readFasta } from 'virnucpro/operators';
- * const stats = new FastaStats();
- * readFasta('reads.fa.gz', { stats }).pipe(chunkReads({ chunkLength: 300 }), translateSixFrames());
+ * const batches = readFasta('reads.fa.gz', { batchBases: 1 << 20 });
+ * await consumeBatches(batches, (batch) => console.log(batch.count, batch.ids[0]));
  *
  * @param input a path, `-` for stdin, or the bytes as an AsyncIterable<Uint8Array> (e.g. a Node Readable).
  * @param options.credit the window to take leases from; default a new Credit of `creditUnits`.
