@@ -36,6 +36,7 @@ export const ERROR_EXIT = {
   MODEL_RUN: EXIT.model,
   TOKENIZER_INVALID: EXIT.model,
   TOKENIZER_INPUT: EXIT.input,
+  ROW_TOO_LONG: EXIT.input,
   WORKER_CRASHED: EXIT.internal,
   OUTPUT_WRITE: EXIT.output,
   OUTPUT_EXISTS: EXIT.output,

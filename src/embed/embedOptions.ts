@@ -1,0 +1,127 @@
+import type { TokenBatch } from '../model/batches.js';
+import { InferencePool, resolveInferencePoolOptions, type InferencePoolOptions } from '../model/inferencePool.js';
+import type { EmbeddingModel } from '../model/modelSpec.js';
+import { PackingStats } from '../packing/packingStats.js';
+import { DEFAULT_TOKEN_PACKER, resolveTokenPackerOptions, type ResolvedTokenPackerOptions } from '../packing/tokenPacker.js';
+import type { Tokenizer } from '../tokenize/tokenizer.js';
+import { padIdOf } from './encoderTokenizer.js';
+
+/**
+ * Packs at the pool per worker: one running and one queued behind it, so a worker never waits for the main
+ * thread between two packs. More would only lengthen the pool's queue. Memory per pack in flight: its padded
+ * ids and mask (16 B × rows × padded length, ≤ 256 KiB at the default budget) plus its pooled result.
+ */
+export const IN_FLIGHT_PER_WORKER = 2;
+
+/**
+ * How long the window may hold rows with no new input while no pack runs, before it is cut anyway (ms).
+ * Input that trickles in (stdin from a slow producer) would otherwise wait for a full window; a busy pipeline
+ * delivers batches far more often, and the stall rule (Credit.waiting) covers a pipeline blocked on credit.
+ * 100 ms is too short for a person to notice and long enough to let the next batch arrive. Memory: none.
+ */
+export const DEFAULT_LINGER_MS = 100;
+
+/** A model given to an embedding operator to start its own pool: a bundle encoder, or one written by hand. */
+export type EmbedModel = EmbeddingModel & { readonly maxTokens?: number };
+
+export interface EmbedOptions {
+  /** Tokenizes the rows: an Esm2Tokenizer for proteins, the DNABERT-S BpeTokenizer for DNA (loadEncoderTokenizer). */
+  readonly tokenizer: Tokenizer;
+  /** A started pool (shared; the operator never closes it). Give this or `model`. */
+  readonly pool?: InferencePool<TokenBatch>;
+  /** A model to start a pool for on subscribe, closed on complete, error or unsubscribe. Give this or `pool`. */
+  readonly model?: EmbedModel;
+  /** Options of the pool started for `model` (workers, intra-op threads, provider). Default: the pool's defaults. */
+  readonly poolOptions?: InferencePoolOptions;
+  /** Id that right-pads rows. Default: the tokenizer's (`<pad>` = 1 for ESM-2, `[PAD]` = 3 for DNABERT-S). */
+  readonly padId?: number;
+  /** Longest row in tokens (specials included); longer rows fail with ROW_TOO_LONG. Default: the model's, else none. */
+  readonly maxTokens?: number;
+  /** Most padded tokens (rows × longest row) per pack. Default 16 384. */
+  readonly tokenBudget?: number;
+  /** Rows the packer sorts before it cuts. Default 8 192. */
+  readonly window?: number;
+  /** Most rows per pack. Default: no cap. */
+  readonly maxRows?: number;
+  /** Packs at the pool at once. Default workers × 2. */
+  readonly maxInFlight?: number;
+  /** Cut the window after this many ms without input while no pack runs; Infinity: never. Default 100. */
+  readonly lingerMs?: number;
+  /** Filled with every pack sent to the model (real vs padded tokens). Default: none. */
+  readonly stats?: PackingStats;
+  /** Aborting errors the stream with the signal's reason and drops the packs in flight. */
+  readonly signal?: AbortSignal;
+}
+
+export const DEFAULT_EMBED = {
+  tokenBudget: DEFAULT_TOKEN_PACKER.tokenBudget,
+  window: DEFAULT_TOKEN_PACKER.window,
+  maxRows: DEFAULT_TOKEN_PACKER.maxRows,
+  lingerMs: DEFAULT_LINGER_MS,
+} as const satisfies Partial<EmbedOptions>;
+
+export interface ResolvedEmbedOptions {
+  readonly tokenizer: Tokenizer;
+  /** The pool to use, or the model (and options) to start one for. */
+  readonly pool: InferencePool<TokenBatch> | { readonly model: EmbedModel; readonly options: InferencePoolOptions };
+  readonly padId: number;
+  readonly hiddenSize: number;
+  readonly maxTokens: number;
+  readonly packing: ResolvedTokenPackerOptions;
+  readonly maxInFlight: number;
+  readonly lingerMs: number;
+  readonly stats: PackingStats | undefined;
+  readonly signal: AbortSignal | undefined;
+}
+
+/** Fills in defaults and checks every option, throwing a TypeError that names the bad one. */
+export function resolveEmbedOptions(options: EmbedOptions): ResolvedEmbedOptions {
+  const { tokenizer, pool, model, stats, signal } = options;
+  if (typeof tokenizer?.encodeInto !== 'function' || typeof tokenizer.maxTokens !== 'function') {
+    throw new TypeError('options.tokenizer must be a Tokenizer (Esm2Tokenizer, or loadBpeTokenizer / loadEncoderTokenizer for DNA)');
+  }
+  if ((pool === undefined) === (model === undefined)) throw new TypeError('give exactly one of options.pool and options.model');
+  if (pool !== undefined && !(pool instanceof InferencePool)) throw new TypeError('options.pool must be an InferencePool (startInferencePool)');
+  if (pool !== undefined && options.poolOptions !== undefined) {
+    throw new TypeError('options.poolOptions cannot be combined with options.pool (the pool is already started)');
+  }
+  const spec = pool?.model ?? model!;
+  if (spec.kind !== 'embedding') throw new TypeError(`options.${pool ? 'pool' : 'model'} must be an embedding model, not a ${spec.kind}`);
+  const workers = pool?.workers ?? resolveInferencePoolOptions(options.poolOptions ?? {}).workers;
+
+  const padId = options.padId ?? padIdOf(tokenizer);
+  if (padId === undefined || !Number.isInteger(padId) || padId < 0 || padId >= tokenizer.vocabSize) {
+    throw new TypeError(`options.padId must be a token id in 0..${tokenizer.vocabSize - 1} (got ${String(padId)}; ` +
+      'the tokenizer has no [PAD] token to default to)');
+  }
+  const maxTokens = options.maxTokens ?? (spec as EmbedModel).maxTokens ?? Infinity;
+  if (maxTokens !== Infinity && (!Number.isSafeInteger(maxTokens) || maxTokens < 1)) {
+    throw new TypeError(`options.maxTokens must be a positive integer (got ${String(maxTokens)})`);
+  }
+  const packing = resolveTokenPackerOptions({
+    tokenBudget: options.tokenBudget,
+    window: options.window,
+    maxRows: options.maxRows,
+  });
+  const maxInFlight = options.maxInFlight ?? workers * IN_FLIGHT_PER_WORKER;
+  if (!Number.isSafeInteger(maxInFlight) || maxInFlight < 1) {
+    throw new TypeError(`options.maxInFlight must be an integer >= 1 (got ${String(maxInFlight)})`);
+  }
+  const lingerMs = options.lingerMs ?? DEFAULT_EMBED.lingerMs;
+  if (typeof lingerMs !== 'number' || Number.isNaN(lingerMs) || lingerMs < 0) {
+    throw new TypeError(`options.lingerMs must be a number >= 0 or Infinity (got ${String(lingerMs)})`);
+  }
+  if (stats !== undefined && !(stats instanceof PackingStats)) throw new TypeError('options.stats must be a PackingStats');
+  return {
+    tokenizer,
+    pool: pool ?? { model: model!, options: options.poolOptions ?? {} },
+    padId,
+    hiddenSize: spec.hiddenSize,
+    maxTokens,
+    packing,
+    maxInFlight,
+    lingerMs,
+    stats,
+    signal,
+  };
+}
