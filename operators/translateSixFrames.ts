@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { Leased } from '../src/flow/credit.js';
 import { mapInOrder } from '../src/flow/mapInOrder.js';
@@ -10,7 +11,7 @@ export interface TranslateSixFramesOptions {
   readonly pool?: TranslatePool;
   /** Threads of the operator's own pool; not with `pool`. Default min(available cores, 4). */
   readonly threads?: number;
-  /** Aborting cancels the batches in the pool and errors the stream with its reason. */
+  /** Aborting errors the stream with its reason at once (batches already in the pool finish and are dropped). */
   readonly signal?: AbortSignal;
 }
 
@@ -54,7 +55,10 @@ export function translateSixFrames(options: TranslateSixFramesOptions = {}): Ope
       const subscription = source
         .pipe(
           mapInOrder(async (batch: ChunkBatch & Leased, stop: AbortSignal) => {
-            workSignal ??= signal ? AbortSignal.any([signal, stop]) : stop;
+            if (workSignal === undefined) {
+              workSignal = signal ? AbortSignal.any([signal, stop]) : stop;
+              setMaxListeners(0, workSignal); // one listener per batch in flight, bounded by the credit
+            }
             const frames = await pool.translate(batch, workSignal);
             return { ...frames, lease: batch.lease };
           }),

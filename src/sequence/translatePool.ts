@@ -65,12 +65,18 @@ export class TranslatePool {
   /**
    * Translates a buffer made by `packChunks`. The buffer is transferred: once the task has been posted to
    * a thread, `packed.byteLength` is 0 here.
+   *
+   * Aborting rejects at once with the signal's reason but lets a task already queued or running finish
+   * (a few milliseconds) and drops its reply: piscina's own abort terminates the thread, and a thread
+   * terminated that way just before destroy() is replaced after it (piscina 5.3.2), leaking threads.
    */
   async translatePacked(packed: ArrayBuffer, signal?: AbortSignal): Promise<FrameTable> {
     if (this.#destroyed) throw new VirnucproError('INTERNAL', 'translate pool used after destroy()');
+    if (signal?.aborted) throw signal.reason;
     let reply: ArrayBuffer | ErrorData;
     try {
-      reply = await this.#pool.run(packed, { transferList: [packed], signal: signal ?? null });
+      const task = this.#pool.run(packed, { transferList: [packed] });
+      reply = await (signal ? untilAborted(task, signal) : task);
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       throw new VirnucproError('WORKER_CRASHED', `translate worker failed: ${error instanceof Error ? error.message : String(error)}`, {
@@ -87,4 +93,13 @@ export class TranslatePool {
     this.#destroyed = true;
     await this.#pool.destroy();
   }
+}
+
+/** `task`, or the signal's reason if it aborts first (the task's own outcome is then ignored). */
+function untilAborted<T>(task: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    task.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

@@ -5,7 +5,7 @@ import { translateChunkBatch, type FrameBatch } from '../../src/sequence/frameBa
 import { translateChunks } from '../../src/sequence/sixFrames.js';
 import { TranslatePool } from '../../src/sequence/translatePool.js';
 import { decodeFrames, encodeFrames, packChunks, unpackChunks } from '../../src/sequence/translateWire.js';
-import { randomRecords, recordBatchOf } from './helpers.js';
+import { eventually, osThreads, randomRecords, recordBatchOf } from './helpers.js';
 
 /** Every column of two frame tables, byte for byte. */
 function expectSameFrames(actual: FrameBatch, expected: FrameBatch): void {
@@ -81,6 +81,23 @@ describe('TranslatePool lifecycle', () => {
     const pool = new TranslatePool({ threads: 1 });
     await pool.destroy();
     await expect(pool.translate(chunkRecordBatch(recordBatchOf([{ id: 'a', seq: 'ACGT' }]), 500))).rejects.toThrow(/after destroy/);
+  });
+
+  (osThreads() === undefined ? it.skip : it)('leaves no thread behind when destroyed right after aborting tasks in flight', async () => {
+    // With piscina's own abort, the aborted threads were replaced after destroy() and leaked, two per run.
+    const batch = chunkRecordBatch(recordBatchOf(randomRecords(1, 400, 3000)), 500);
+    const before = osThreads()!;
+    for (let round = 0; round < 3; round++) {
+      const pool = new TranslatePool({ threads: 2 });
+      const stop = new AbortController();
+      const tasks = Array.from({ length: 6 }, () => pool.translate(batch, stop.signal).catch((error: unknown) => error));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      stop.abort(new Error('stop'));
+      const destroyed = pool.destroy();
+      expect(await Promise.all(tasks)).toContainEqual(new Error('stop'));
+      await destroyed;
+    }
+    await eventually(() => osThreads()! <= before, 2000);
   });
 
   it('validates options.threads', () => {
