@@ -72,13 +72,13 @@ export function embedRows<B extends Leased, O>(
       }, {
         next: (batch, embeddings) => subscriber.next(attach(batch, embeddings, hiddenSize)),
         error: (error) => subscriber.error(error),
-        complete: () => subscriber.complete(),
+        // Completes once its pool has started: a model that fails to load errors even an empty input.
+        complete: () => void pool.then(() => subscriber.complete(), () => undefined),
       });
       const fail = (error: unknown): void => {
         engine.close();
         subscriber.error(error);
       };
-      // A model that fails to load errors the stream even when no batch ever arrives.
       pool.catch((error: unknown) => {
         if (!teardown.signal.aborted) fail(error);
       });
