@@ -75,6 +75,15 @@ export function firstBinaryByte(bytes: Uint8Array, isAsciiChunk: boolean): numbe
   return -1;
 }
 
+/** Offset of the first control byte (other than tab and '\r') in `bytes[from, to)`, or -1: what makes a header binary. */
+export function firstControlByte(bytes: Uint8Array, from: number, to: number): number {
+  for (let i = from; i < to; i++) {
+    const b = bytes[i]!;
+    if ((b < 0x20 && b !== 0x09 && b !== 0x0d) || b === 0x7f) return i;
+  }
+  return -1;
+}
+
 /**
  * Letters sampled before deciding whether the input is protein. 10 000 letters is a few dozen proteins or
  * short reads: enough for a stable fraction, and the batches held back until the decision are that small.

@@ -1,5 +1,5 @@
 import { isAscii } from 'node:buffer';
-import { NucleotideSample, firstBinaryByte } from './alphabet.js';
+import { NucleotideSample, firstBinaryByte, firstControlByte } from './alphabet.js';
 import { binaryByteError, lineEndingsError, noHeaderError, proteinError } from './fastaErrors.js';
 import { FastaStats, STATS_EXAMPLES, fastaWarnings, type FastaWarning } from './fastaStats.js';
 import type { RecordBatch } from './recordBatch.js';
@@ -203,7 +203,7 @@ class FastaParser {
     if (!this.#firstLineEnded) this.#checkFirstLine(src);
     const binaryAt = firstBinaryByte(src, isAscii(src));
     // A line ending after `clean` holds the binary byte.
-    const clean = binaryAt < 0 ? n : binaryAt;
+    let clean = binaryAt < 0 ? n : binaryAt;
     this.#builder.stage(src);
     let state = this.#state;
     let line = this.#line;
@@ -228,7 +228,15 @@ class FastaParser {
         }
         const newline = src.indexOf(LF, p);
         const end = newline < 0 ? n : newline;
-        if (end > clean) throw this.#binaryError(src[clean]!, state, line);
+        if (end > clean) {
+          // Headers are free text: UTF-8 or Latin-1 descriptions (and ids) are kept byte for byte; only
+          // control bytes make a header line binary.
+          const header = state === HEADER_ID || state === HEADER_REST;
+          const control = header ? firstControlByte(src, clean, end) : clean;
+          if (control >= 0) throw this.#binaryError(src[control]!, state, line);
+          const next = firstBinaryByte(src.subarray(end), false);
+          clean = next < 0 ? n : end + next;
+        }
         if (state === SEQUENCE) this.#appendSequence(src, p, end);
         else if (state === HEADER_ID) {
           if (this.#readId(src, p, end, newline >= 0)) state = HEADER_REST;

@@ -189,12 +189,31 @@ describe('parseFasta: batches', () => {
   });
 });
 
+describe('parseFasta: non-ASCII headers', () => {
+  it('keeps a Latin-1 or UTF-8 header byte for byte (headers are free text)', async () => {
+    const latin1 = plainRecords(await parseAll(readFileSync(fixture('header-latin1.fa'))));
+    expect(latin1.map((r) => [r.id, r.seq])).toEqual([['r1', 'ACGT']]);
+    for (const sizes of [undefined, [1], [3]]) {
+      const utf8 = plainRecords(await parseAll(Buffer.from('>virus_\u00e9 Escherichia coli \u00df\nACGT\n>r2\u00b5\nGG\n', 'utf8'), {}, sizes));
+      // Ids are decoded as Latin-1 so that writing them back as Latin-1 restores the input bytes.
+      expect(utf8.map((r) => Buffer.from(r.id, 'latin1').toString('utf8'))).toEqual(['virus_\u00e9', 'r2\u00b5']);
+      expect(utf8.map((r) => r.seq)).toEqual(['ACGT', 'GG']);
+    }
+  });
+
+  it('still refuses a control byte in a header', async () => {
+    const error = await parseError(Buffer.from('>r1 desc\u00e9\u0001x\nACGT\n', 'latin1'));
+    expect(error.code).toBe('FASTA_BINARY');
+    expect(error.position).toMatchObject({ line: 1 });
+  });
+});
+
 describe('parseFasta: bad input', () => {
   it.each([
     ['no-header.fa', 'FASTA_NO_HEADER', { line: 1 }, "expected '>' at the start of a record but found 'A'"],
     ['fastq-input.fq', 'FASTA_NO_HEADER', { line: 1 }, "found '@'"],
     ['binary-nul.fa', 'FASTA_BINARY', { line: 4, recordId: 'r2' }, 'found byte 0x00 in a sequence line'],
-    ['binary-high-byte.fa', 'FASTA_BINARY', { line: 1 }, 'found byte 0xe9 in a header line'],
+    ['binary-high-byte-sequence.fa', 'FASTA_BINARY', { line: 4, recordId: 'r2' }, 'found byte 0xe9 in a sequence line'],
     ['control-byte.fa', 'FASTA_BINARY', { line: 3, recordId: 'r2' }, 'found byte 0x07 in the sequence'],
     ['cr-only.fa', 'FASTA_LINE_ENDINGS', { line: 1 }, "lone '\\r'"],
     ['protein.fa', 'FASTA_PROTEIN', { line: 1, recordId: 'sp|P01308|INS_HUMAN' }, 'expected nucleotide sequences'],
