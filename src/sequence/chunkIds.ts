@@ -1,19 +1,19 @@
-import { VirnucproError } from '../errors.js';
 import type { ChunkNames } from './chunkBatch.js';
 
 const CHUNK_INFIX = '_chunk_';
-const NEWLINE = 0x0a;
 
 /**
  * Writes chunk ids (`<recordId>_chunk_<k>`) as bytes, for the formatters. The `<recordId>_chunk_` prefixes
- * of the records in use are UTF-8 encoded together in one native call (ids hold no whitespace, so a newline
- * separates them); a chunk id is then one copy of its prefix plus the digits of k, never a per-chunk encode.
+ * of the records in use are encoded together in one native call; a chunk id is then one copy of its prefix
+ * plus the digits of k, never a per-chunk encode. Ids are Latin-1 strings (the reader decodes header bytes
+ * as Latin-1), so encoding them as Latin-1 writes back exactly the bytes of the input's header, UTF-8
+ * included, and byte offsets equal string offsets.
  */
 export class ChunkIdWriter {
   readonly #names: ChunkNames;
   readonly #firstRecord: number;
   readonly #prefixes: Buffer;
-  /** Record r's prefix is `#prefixes[#starts[r − first], #starts[r − first + 1] − 1)` (the − 1 drops the newline). */
+  /** Record r's prefix is `#prefixes[#starts[r − first], #starts[r − first + 1])`. */
   readonly #starts: Uint32Array;
 
   /** @param firstChunk,lastChunk the range of chunks (inclusive) whose ids will be written */
@@ -22,33 +22,22 @@ export class ChunkIdWriter {
     this.#firstRecord = names.recordIndex[firstChunk] ?? 0;
     const lastRecord = names.recordIndex[lastChunk] ?? -1;
     const records = Math.max(0, lastRecord - this.#firstRecord + 1);
-    const joined = records === 0 ? '' : names.ids.slice(this.#firstRecord, this.#firstRecord + records).join(`${CHUNK_INFIX}\n`) + `${CHUNK_INFIX}\n`;
-    this.#prefixes = Buffer.from(joined, 'utf8');
+    const ids = names.ids.slice(this.#firstRecord, this.#firstRecord + records);
+    this.#prefixes = Buffer.from(ids.join(CHUNK_INFIX) + (records > 0 ? CHUNK_INFIX : ''), 'latin1');
     this.#starts = new Uint32Array(records + 1);
-    let r = 0;
-    if (this.#prefixes.length === joined.length) {
-      // ASCII only (the usual case): byte offsets follow the string lengths, no need to scan the bytes.
-      for (let at = 0; r < records; r++) this.#starts[r + 1] = at += names.ids[this.#firstRecord + r]!.length + CHUNK_INFIX.length + 1;
-    } else {
-      for (let i = 0; i < this.#prefixes.length; i++) if (this.#prefixes[i] === NEWLINE) this.#starts[++r] = i + 1;
-    }
-    if (r !== records || this.#starts[records] !== this.#prefixes.length) {
-      throw new VirnucproError('INTERNAL', `record ids of ${names.source} contain line breaks`, {
-        hint: 'ids end at the first whitespace of a header: build RecordBatch ids that way',
-      });
-    }
+    for (let r = 0, at = 0; r < records; r++) this.#starts[r + 1] = at += ids[r]!.length + CHUNK_INFIX.length;
   }
 
   /** Bytes of chunk `chunk`'s id. */
   length(chunk: number): number {
     const r = this.#names.recordIndex[chunk]! - this.#firstRecord;
-    return this.#starts[r + 1]! - 1 - this.#starts[r]! + decimalDigits(this.#names.chunkNumber[chunk]!);
+    return this.#starts[r + 1]! - this.#starts[r]! + decimalDigits(this.#names.chunkNumber[chunk]!);
   }
 
   /** Writes chunk `chunk`'s id at `at`; returns the offset after it. */
   write(out: Uint8Array, at: number, chunk: number): number {
     const r = this.#names.recordIndex[chunk]! - this.#firstRecord;
-    const end = copyBytes(out, at, this.#prefixes, this.#starts[r]!, this.#starts[r + 1]! - 1);
+    const end = copyBytes(out, at, this.#prefixes, this.#starts[r]!, this.#starts[r + 1]!);
     return writeDecimal(out, end, this.#names.chunkNumber[chunk]!);
   }
 }
