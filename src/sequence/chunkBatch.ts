@@ -4,7 +4,7 @@ import { chunkCount, fillChunkBoundaries } from './chunking.js';
 
 /** What is needed to name a batch's chunks (`<recordId>_chunk_<k>`) without keeping its bases alive. */
 export interface ChunkNames {
-  /** Record ids of the source batch; chunk i belongs to `ids[recordIndex[i]]`. */
+  /** Record ids of the source batch (Latin-1 strings of the header bytes); chunk i belongs to `ids[recordIndex[i]]`. */
   readonly ids: readonly string[];
   readonly recordIndex: Uint32Array;
   /** 1-based chunk number k within its record. */
