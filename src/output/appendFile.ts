@@ -65,11 +65,13 @@ export class AppendFile {
   async flush(): Promise<void> {
     if (this.#pendingBytes === 0) return;
     const bytes = Buffer.from(this.#pending.join(''), 'latin1');
+    // Explicit positions: a file continued after a resume is open 'r+', whose position starts at 0.
+    const position = this.#size - this.#pendingBytes;
     this.#pending = [];
     this.#pendingBytes = 0;
     try {
       let at = 0;
-      while (at < bytes.length) at += (await this.#handle.write(bytes, at, bytes.length - at)).bytesWritten;
+      while (at < bytes.length) at += (await this.#handle.write(bytes, at, bytes.length - at, position + at)).bytesWritten;
     } catch (error) {
       throw outputError(this.path, error);
     }

@@ -1,0 +1,342 @@
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { VirnucproError } from '../errors.js';
+import type { ClassifiedFrames } from '../predict/classification.js';
+import type { ConsensusRows } from '../predict/consensus.js';
+import { EMPTY_FINGERPRINT, type InputCheckpoint } from '../predict/inputLedger.js';
+import { AppendFile } from './appendFile.js';
+import { syncDirectory, writeFileAtomic } from './atomicWrite.js';
+import { journalRows } from './consensusJournal.js';
+import { sortConsensus, type ConsensusSortOptions, type ConsensusSortResult } from './consensusSort.js';
+import { PREDICTION_RESULTS_HEADER, predictionResultsRows } from './predictionRows.js';
+
+/** The original's per-frame file. */
+export const PREDICTION_RESULTS_FILE = 'prediction_results.txt';
+/** The original's consensus file (tab-separated despite its name). */
+export const HIGHEST_SCORE_FILE = 'prediction_results_highestscore.csv';
+/** Written at the end: provenance, counts, timings (docs/predict.md). */
+export const RUN_SUMMARY_FILE = 'run_summary.json';
+/** Holds the commit state and the consensus journal; only virnucpro writes here. */
+export const STATE_DIR = '.virnucpro';
+const STATE_FILE = 'state.json';
+const JOURNAL_FILE = 'consensus.journal';
+/** Everything `predict -o` may create in a directory (what --force removes; other files are left alone). */
+const OWN_ENTRIES = [PREDICTION_RESULTS_FILE, HIGHEST_SCORE_FILE, RUN_SUMMARY_FILE, STATE_DIR];
+
+/**
+ * Least time between two durable commits. A commit costs two fdatasyncs and an fsync of the state file and
+ * of the directory (milliseconds on an SSD, more on network storage); a crash redoes at most this much work
+ * plus the batches in flight. Memory: none.
+ */
+export const COMMIT_INTERVAL_MS = 2000;
+const STATE_FORMAT = 'virnucpro-predict-state';
+const STATE_VERSION = 1;
+
+/** What must not change between a run and its resume: input, bundle, result-changing options (JSON data). */
+export type RunIdentity = Readonly<Record<string, unknown>>;
+
+/** Counters a caller stores with each commit (restored on resume so totals cover the whole run). */
+export type RunCounters = Readonly<Record<string, number>>;
+
+/** Rows this writer has written (committed ones included after a resume). */
+export interface OutputRows {
+  /** Rows of prediction_results.txt (one per kept frame). */
+  readonly frames: number;
+  /** Consensus journal rows (one per chunk with kept frames, duplicates not merged yet). */
+  readonly chunks: number;
+}
+
+/** The committed state of an interrupted run, as found by a resume. */
+export interface ResumePoint {
+  readonly checkpoint: InputCheckpoint;
+  readonly counters: RunCounters;
+  readonly rows: OutputRows;
+  /** The run had finished: nothing left to do. */
+  readonly complete: boolean;
+  /** Commits made so far (how many times the run was interrupted and resumed is not recorded). */
+  readonly commits: number;
+}
+
+interface StateFile {
+  readonly format: typeof STATE_FORMAT;
+  readonly version: number;
+  readonly identity: RunIdentity;
+  readonly checkpoint: InputCheckpoint;
+  /** Committed byte size of each data file. */
+  readonly files: { readonly predictionResults: number; readonly journal: number };
+  readonly rows: OutputRows;
+  readonly counters: RunCounters;
+  readonly inputComplete: boolean;
+  readonly complete: boolean;
+  readonly commits: number;
+  readonly updatedAt: string;
+}
+
+/** How to treat an output directory that already holds files. */
+export type OutputMode = 'new' | 'overwrite' | 'resume';
+
+interface DataFiles {
+  readonly results: AppendFile;
+  readonly journal: AppendFile;
+}
+
+interface Pending {
+  readonly checkpoint: InputCheckpoint;
+  readonly counters: RunCounters;
+  readonly files: StateFile['files'];
+  readonly rows: OutputRows;
+}
+
+/**
+ * The `-o DIR` output of `virnucpro predict`, written so that a run killed at any moment (SIGKILL, power
+ * loss) can be resumed into byte-identical files:
+ *
+ * - `prediction_results.txt` is final from the start (input order) and only appended to;
+ * - consensus rows go, in input order, to an append-only journal in `.virnucpro/`; the original's sorted
+ *   consensus file is made from it at the end ({@link sortConsensus}, bounded memory);
+ * - a commit (at most every COMMIT_INTERVAL_MS, only at record boundaries: {@link checkpoint}) fdatasyncs
+ *   both data files, then atomically replaces `.virnucpro/state.json` with their sizes, the input position
+ *   and fingerprint, the run's identity and its counters;
+ * - a resume compares identities (RESUME_MISMATCH), truncates both files to their committed sizes and tells
+ *   the caller which records to skip.
+ *
+ * docs/adr/0005-resumable-output.md explains the choices.
+ */
+export class PredictionDirectory {
+  readonly dir: string;
+  /** Set when this run continues an interrupted one. */
+  readonly resumed: ResumePoint | undefined;
+  readonly #identity: RunIdentity;
+  /** The data files; undefined for a complete run (never written again). */
+  readonly #files: DataFiles | undefined;
+  #rows: OutputRows;
+  #pending: Pending;
+  #lastCommit = 0;
+  #commits: number;
+
+  private constructor(dir: string, identity: RunIdentity, files: DataFiles | undefined, start: Pending, resumed: ResumePoint | undefined) {
+    this.dir = dir;
+    this.#identity = identity;
+    this.#files = files;
+    this.#rows = start.rows;
+    this.#pending = start;
+    this.resumed = resumed;
+    this.#commits = resumed?.commits ?? 0;
+  }
+
+  /**
+   * Opens `dir` for a run. `new` refuses a directory that holds anything (OUTPUT_EXISTS); `overwrite` removes
+   * what a previous run wrote there (other files stay); `resume` continues the committed state of an
+   * interrupted run with the same identity (RESUME_MISMATCH otherwise), or starts afresh when `dir` holds no
+   * run at all. A complete run is reported through {@link resumed} and left untouched.
+   */
+  static async open(dir: string, mode: OutputMode, identity: RunIdentity): Promise<PredictionDirectory> {
+    const root = path.resolve(dir);
+    const entries = await readdir(root).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return [] as string[];
+      throw new VirnucproError('OUTPUT_WRITE', `cannot read the output directory: ${error.message}`, { position: { file: root }, cause: error });
+    });
+    const state = mode === 'resume' ? await readState(root) : undefined;
+    if (state) return PredictionDirectory.#resume(root, identity, state);
+    if (mode === 'new' && entries.length > 0) {
+      throw new VirnucproError('OUTPUT_EXISTS', `the output directory is not empty (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''})`, {
+        position: { file: root },
+        hint: 'choose another -o directory, add --resume to continue an interrupted run there, or --force to replace its results',
+      });
+    }
+    if (mode === 'resume' && entries.some((entry) => OWN_ENTRIES.includes(entry))) {
+      throw new VirnucproError('RESUME_CORRUPT', `holds results but no ${STATE_DIR}/${STATE_FILE} to resume from`, {
+        position: { file: root },
+        hint: 'these results were not written by a resumable run (or its state was deleted): start over with --force',
+      });
+    }
+    if (mode === 'overwrite') await Promise.all(OWN_ENTRIES.map((entry) => rm(path.join(root, entry), { recursive: true, force: true })));
+    return PredictionDirectory.#create(root, identity);
+  }
+
+  static async #create(root: string, identity: RunIdentity): Promise<PredictionDirectory> {
+    try {
+      await mkdir(path.join(root, STATE_DIR), { recursive: true });
+    } catch (error) {
+      throw new VirnucproError('OUTPUT_WRITE', `cannot create the output directory: ${(error as Error).message}`, { position: { file: root }, cause: error });
+    }
+    const results = await AppendFile.create(path.join(root, PREDICTION_RESULTS_FILE));
+    const journal = await AppendFile.create(path.join(root, STATE_DIR, JOURNAL_FILE));
+    await results.append(PREDICTION_RESULTS_HEADER);
+    const start: Pending = {
+      checkpoint: { records: 0, fingerprint: EMPTY_FINGERPRINT },
+      counters: {},
+      files: { predictionResults: results.size, journal: 0 },
+      rows: { frames: 0, chunks: 0 },
+    };
+    const directory = new PredictionDirectory(root, identity, { results, journal }, start, undefined);
+    await directory.commit();
+    return directory;
+  }
+
+  static async #resume(root: string, identity: RunIdentity, state: StateFile): Promise<PredictionDirectory> {
+    const differences = differingFields(state.identity, identity);
+    if (differences.length > 0) {
+      throw new VirnucproError('RESUME_MISMATCH', `cannot resume: ${differences.join('; ')}`, {
+        position: { file: path.join(root, STATE_DIR, STATE_FILE) },
+        hint: 'resume with the same input, models and options as the interrupted run, or start over with --force',
+      });
+    }
+    const resumed: ResumePoint = {
+      checkpoint: state.checkpoint,
+      counters: state.counters,
+      rows: state.rows,
+      complete: state.complete,
+      commits: state.commits,
+    };
+    const start: Pending = { checkpoint: state.checkpoint, counters: state.counters, files: state.files, rows: state.rows };
+    if (state.complete) {
+      // Nothing to append: the finished files stay as they are (a journal left by a crash just after the
+      // final commit goes).
+      await rm(path.join(root, STATE_DIR, JOURNAL_FILE), { force: true });
+      return new PredictionDirectory(root, identity, undefined, start, resumed);
+    }
+    const results = await AppendFile.continueAt(path.join(root, PREDICTION_RESULTS_FILE), state.files.predictionResults);
+    const journal = await AppendFile.continueAt(path.join(root, STATE_DIR, JOURNAL_FILE), state.files.journal);
+    return new PredictionDirectory(root, identity, { results, journal }, start, resumed);
+  }
+
+  /** Rows written so far (committed rows of the interrupted run included). */
+  get rows(): OutputRows {
+    return this.#rows;
+  }
+
+  /** The position of the last commit request (what an interrupted run resumes from). */
+  get committed(): InputCheckpoint {
+    return this.#pending.checkpoint;
+  }
+
+  /** Appends a batch's frame rows and consensus rows (in input order). */
+  async append(batch: ClassifiedFrames & ConsensusRows): Promise<void> {
+    const { results, journal } = this.#open();
+    await results.append(predictionResultsRows(batch));
+    await journal.append(journalRows(batch));
+    this.#rows = { frames: this.#rows.frames + batch.count, chunks: this.#rows.chunks + batch.consensus.count };
+  }
+
+  /**
+   * Marks a record boundary: everything appended so far covers exactly the records of `checkpoint`. Commits
+   * when COMMIT_INTERVAL_MS has passed since the last commit; otherwise the next commit (a later checkpoint,
+   * {@link commit}, or {@link finish}) records this position.
+   */
+  async checkpoint(checkpoint: InputCheckpoint, counters: RunCounters): Promise<void> {
+    const { results, journal } = this.#open();
+    this.#pending = {
+      checkpoint,
+      counters: { ...counters },
+      files: { predictionResults: results.size, journal: journal.size },
+      rows: this.#rows,
+    };
+    if (performance.now() - this.#lastCommit >= COMMIT_INTERVAL_MS) await this.commit();
+  }
+
+  /**
+   * Makes the last checkpoint durable: data files synced first, then the state file replaced atomically, so
+   * the state never points past data that is on disk. Rows appended after that checkpoint are not covered
+   * (a resume truncates them away and redoes their records).
+   */
+  async commit(options: { inputComplete?: boolean; complete?: boolean } = {}): Promise<void> {
+    const { results, journal } = this.#open();
+    await results.sync();
+    await journal.sync();
+    this.#commits += 1;
+    const pending = this.#pending;
+    const state: StateFile = {
+      format: STATE_FORMAT,
+      version: STATE_VERSION,
+      identity: this.#identity,
+      checkpoint: pending.checkpoint,
+      files: pending.files,
+      rows: pending.rows,
+      counters: pending.counters,
+      inputComplete: options.inputComplete ?? false,
+      complete: options.complete ?? false,
+      commits: this.#commits,
+      updatedAt: new Date().toISOString(),
+    };
+    await writeFileAtomic(path.join(this.dir, STATE_DIR, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
+    this.#lastCommit = performance.now();
+  }
+
+  /**
+   * Ends a run whose input was consumed completely (`checkpoint` is the end of input): commits, writes the
+   * sorted consensus file from the journal, the run summary (made by `summary` from the sort's counts), and
+   * marks the run complete. The journal is then removed. Returns the sort's counts.
+   */
+  async finish(
+    checkpoint: InputCheckpoint,
+    counters: RunCounters,
+    summary: (sort: ConsensusSortResult) => unknown,
+    sort: Omit<ConsensusSortOptions, 'tempDir'> = {},
+  ): Promise<ConsensusSortResult> {
+    const { results, journal } = this.#open();
+    await this.checkpoint(checkpoint, counters);
+    await this.commit({ inputComplete: true });
+    const result = await sortConsensus(journal.path, path.join(this.dir, HIGHEST_SCORE_FILE), { ...sort, tempDir: path.join(this.dir, STATE_DIR) });
+    await writeFileAtomic(path.join(this.dir, RUN_SUMMARY_FILE), `${JSON.stringify(summary(result), null, 2)}\n`);
+    await this.commit({ inputComplete: true, complete: true });
+    await this.close();
+    await rm(journal.path, { force: true });
+    await syncDirectory(path.join(this.dir, STATE_DIR));
+    return result;
+  }
+
+  /** Closes the data files (after an error or an interruption: commit first to keep the work done). */
+  async close(): Promise<void> {
+    if (this.#files) await Promise.allSettled([this.#files.results.close(), this.#files.journal.close()]);
+  }
+
+  #open(): DataFiles {
+    if (!this.#files) throw new VirnucproError('INTERNAL', 'the results of a complete run cannot be written again');
+    return this.#files;
+  }
+}
+
+async function readState(root: string): Promise<StateFile | undefined> {
+  const file = path.join(root, STATE_DIR, STATE_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new VirnucproError('RESUME_CORRUPT', `cannot read: ${(error as Error).message}`, { position: { file }, cause: error });
+  }
+  let state: StateFile;
+  try {
+    state = JSON.parse(text) as StateFile;
+  } catch (error) {
+    throw new VirnucproError('RESUME_CORRUPT', `not valid JSON: ${(error as Error).message}`, {
+      position: { file },
+      hint: 'the state file is replaced atomically, so this one was edited or damaged: start over with --force',
+      cause: error,
+    });
+  }
+  if (state?.format !== STATE_FORMAT || state.version !== STATE_VERSION || typeof state.checkpoint?.records !== 'number' ||
+    typeof state.files?.predictionResults !== 'number' || typeof state.files.journal !== 'number') {
+    throw new VirnucproError('RESUME_CORRUPT', `not a state file this version of virnucpro can resume from (format ${String(state?.format)}, version ${String(state?.version)})`, {
+      position: { file },
+      hint: 'resume with the virnucpro version that started the run, or start over with --force',
+    });
+  }
+  return state;
+}
+
+/** `field: was X, now Y` for every leaf that differs between two identities. */
+export function differingFields(before: unknown, now: unknown, prefix = ''): string[] {
+  if (isObject(before) && isObject(now)) {
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(now)])].sort();
+    return keys.flatMap((key) => differingFields(before[key], now[key], prefix ? `${prefix}.${key}` : key));
+  }
+  const a = JSON.stringify(before);
+  const b = JSON.stringify(now);
+  return a === b ? [] : [`${prefix || 'identity'} was ${a ?? 'absent'}, now ${b ?? 'absent'}`];
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
