@@ -1,6 +1,7 @@
 import type { Command } from './command.js';
 import { chunkCommand } from './chunkCommand.js';
+import { embedCommand } from './embedCommand.js';
 import { translateCommand } from './translateCommand.js';
 
 /** Every subcommand, in the order `virnucpro --help` lists them. */
-export const COMMANDS: readonly Command[] = [chunkCommand, translateCommand];
+export const COMMANDS: readonly Command[] = [chunkCommand, translateCommand, embedCommand];
