@@ -26,7 +26,8 @@ const OWN_ENTRIES = [PREDICTION_RESULTS_FILE, HIGHEST_SCORE_FILE, RUN_SUMMARY_FI
 /**
  * Least time between two durable commits. A commit costs two fdatasyncs and an fsync of the state file and
  * of the directory (milliseconds on an SSD, more on network storage); a crash redoes at most this much work
- * plus the batches in flight. Memory: none.
+ * plus the batches in flight. Memory: none. `virnucpro predict` reads VIRNUCPRO_COMMIT_INTERVAL_MS (tests
+ * use 0 to commit at every checkpoint).
  */
 export const COMMIT_INTERVAL_MS = 2000;
 const STATE_FORMAT = 'virnucpro-predict-state';
@@ -72,6 +73,11 @@ interface StateFile {
   readonly updatedAt: string;
 }
 
+export interface PredictionDirectoryOptions {
+  /** Least time between two commits at checkpoints, in ms (≥ 0; 0 commits at every one). Default 2 000. */
+  readonly commitIntervalMs?: number;
+}
+
 /** How to treat an output directory that already holds files. */
 export type OutputMode = 'new' | 'overwrite' | 'resume';
 
@@ -113,6 +119,7 @@ export class PredictionDirectory {
   #pending: Pending;
   #lastCommit = 0;
   #commits: number;
+  #commitIntervalMs = COMMIT_INTERVAL_MS;
 
   private constructor(dir: string, identity: RunIdentity, files: DataFiles | undefined, start: Pending, resumed: ResumePoint | undefined) {
     this.dir = dir;
@@ -130,8 +137,17 @@ export class PredictionDirectory {
    * interrupted run with the same identity (RESUME_MISMATCH otherwise), or starts afresh when `dir` holds no
    * run at all. A complete run is reported through {@link resumed} and left untouched.
    */
-  static async open(dir: string, mode: OutputMode, identity: RunIdentity): Promise<PredictionDirectory> {
-    const root = path.resolve(dir);
+  static async open(dir: string, mode: OutputMode, identity: RunIdentity, options: PredictionDirectoryOptions = {}): Promise<PredictionDirectory> {
+    const commitIntervalMs = options.commitIntervalMs ?? COMMIT_INTERVAL_MS;
+    if (typeof commitIntervalMs !== 'number' || !(commitIntervalMs >= 0)) {
+      throw new TypeError(`options.commitIntervalMs must be a number >= 0 (got ${String(commitIntervalMs)})`);
+    }
+    const directory = await PredictionDirectory.#openRoot(path.resolve(dir), mode, identity);
+    directory.#commitIntervalMs = commitIntervalMs;
+    return directory;
+  }
+
+  static async #openRoot(root: string, mode: OutputMode, identity: RunIdentity): Promise<PredictionDirectory> {
     const entries = await readdir(root).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return [] as string[];
       throw new VirnucproError('OUTPUT_WRITE', `cannot read the output directory: ${error.message}`, { position: { file: root }, cause: error });
@@ -232,7 +248,7 @@ export class PredictionDirectory {
       files: { predictionResults: results.size, journal: journal.size },
       rows: this.#rows,
     };
-    if (performance.now() - this.#lastCommit >= COMMIT_INTERVAL_MS) await this.commit();
+    if (performance.now() - this.#lastCommit >= this.#commitIntervalMs) await this.commit();
   }
 
   /**

@@ -111,11 +111,9 @@ export class InputLedger {
   admit(batch: RecordBatch): void {
     hashRecords(this.#hash, batch, 0, batch.count);
     this.#records += batch.count;
-    let chunks = 0;
-    for (let r = 0; r < batch.count; r++) chunks += chunkCount(batch.starts[r + 1]! - batch.starts[r]!, this.#chunkLength);
     this.#admitted.push({
       ids: batch.ids,
-      chunks,
+      chunks: recordBatchChunks(batch, this.#chunkLength),
       checkpoint: { records: this.#records, fingerprint: this.#hash.copy().digest('hex') },
       settledChunks: 0,
     });
@@ -159,6 +157,13 @@ export class InputLedger {
       hint: 'resume with the same input, or start over with --force',
     });
   }
+}
+
+/** Chunks a record batch is cut into at `chunkLength` (spec section 2: ceil(L / c) per record). */
+export function recordBatchChunks(batch: RecordBatch, chunkLength: number): number {
+  let chunks = 0;
+  for (let r = 0; r < batch.count; r++) chunks += chunkCount(batch.starts[r + 1]! - batch.starts[r]!, chunkLength);
+  return chunks;
 }
 
 /** Records [from, count) of a batch: views on its buffers, offsets rebased to the new first record. */

@@ -1,0 +1,381 @@
+import { Observable, lastValueFrom, of, tap, type OperatorFunction } from 'rxjs';
+import { chunkConsensus } from '../../operators/chunkConsensus.js';
+import { chunkReads } from '../../operators/chunkReads.js';
+import { classifyFrames } from '../../operators/classifyFrames.js';
+import { embedNucleotides, embedProteins } from '../../operators/embedFrames.js';
+import { readFasta, type FastaBatch } from '../../operators/readFasta.js';
+import { translateSixFrames } from '../../operators/translateSixFrames.js';
+import { loadEncoderTokenizer } from '../embed/encoderTokenizer.js';
+import { VirnucproError } from '../errors.js';
+import type { FastaWarning } from '../fasta/fastaStats.js';
+import { Credit, type Leased } from '../flow/credit.js';
+import { loadBundle, type ModelBundle } from '../model/bundle.js';
+import type { FeatureBatch, TokenBatch } from '../model/batches.js';
+import { startInferencePool, type InferencePool, type InferencePoolOptions } from '../model/inferencePool.js';
+import { DEFAULT_BATCH_BASES } from '../fasta/fastaParser.js';
+import { mapInOrder } from '../flow/mapInOrder.js';
+import type { Tokenizer } from '../tokenize/tokenizer.js';
+import { CHUNK_LENGTHS, type ChunkLength } from '../model/manifest.js';
+import type { ExecutionProvider } from '../model/sessionSettings.js';
+import { resolveTokenPackerOptions } from '../packing/tokenPacker.js';
+import type { FrameBatch } from '../sequence/frameBatch.js';
+import type { ClassifiedFrames } from './classification.js';
+import type { ConsensusRows } from './consensus.js';
+import { InputLedger, recordBatchChunks, type InputCheckpoint } from './inputLedger.js';
+import { PredictStats, StageClock } from './predictStats.js';
+import { planThreads, type EncoderThreads, type ThreadPlan } from './threadPlan.js';
+
+/**
+ * The whole VirNucPro prediction as one stream: read → chunk → six frames → DNABERT-S and ESM-2 embeddings →
+ * classifier → per-chunk consensus. This module composes the operators (so, unlike the rest of src/, it
+ * imports RxJS and operators/); the engine stays in the operators' src/ modules.
+ */
+
+/**
+ * Sequence bytes per input batch: readFasta's 1 MiB (~6 900 150-bp reads). A batch is the unit of three
+ * things here: packing (each batch's frames are packed into model batches on their own, which makes the
+ * results independent of timing, see {@link embedEachBatch}; ~7 000 frames sort into ≥ 97 % real tokens),
+ * commits (the resumable writer commits only at batch ends: tens of seconds of ESM-2 3B on a GPU), and
+ * latency (stdout shows a chunk's row once its batch is classified). Memory: one batch buffer in the reader.
+ */
+export const PREDICT_BATCH_BASES = DEFAULT_BATCH_BASES;
+/**
+ * Credit window of a predict run: 8 Mi units ≈ 8 MiB of sequence in flight (docs/backpressure.md), ~20 000
+ * 150-bp reads, enough frames to fill both encoders' 8 192-row packing windows on typical reads. Memory: the
+ * bases and frames of those reads, plus, between the encoders and the classifier, 13 KiB of embeddings per
+ * kept frame at the real widths: ~0.5 GiB at two kept frames per read, 1.6 GiB if every read kept all six.
+ */
+export const DEFAULT_PREDICT_CREDIT_UNITS = 8 * 1024 * 1024;
+
+export interface PredictOptions {
+  /** The model bundle: as loadBundle returned it, or its directory or manifest path (loaded on subscribe). */
+  readonly bundle: ModelBundle | string;
+  /** Chunk length (300 or 500). Default: the bundle's; another one is refused unless `force`. */
+  readonly chunkLength?: ChunkLength;
+  /** Accept a chunk length the bundle's classifier was not trained for (wrong predictions). Default false. */
+  readonly force?: boolean;
+  /** Verify the bundle's checksums when loading it from a path. Default true. */
+  readonly verifyChecksums?: boolean;
+  /** Where the encoders run: 'cpu' (default), 'cuda', 'webgpu'. The classifier always runs on the CPU. */
+  readonly device?: ExecutionProvider;
+  /** GPU index for 'cuda'. Default 0. */
+  readonly deviceId?: number;
+  /** CPU threads for the whole run, split across stages by planThreads. Default: available cores. */
+  readonly threads?: number;
+  /** Worker threads per encoder (each a full model copy). Default 1. */
+  readonly workers?: number;
+  /** onnxruntime intra-op threads per encoder worker. Default: planThreads' split. */
+  readonly intraOpThreads?: number;
+  /** Padded tokens per model batch. Default 16 384. */
+  readonly tokenBudget?: number;
+  /** Rows each encoder sorts by length before cutting batches. Default 8 192. */
+  readonly window?: number;
+  /** The credit window to use. Default: a new one of `creditUnits`. */
+  readonly credit?: Credit;
+  /** Capacity of the credit created when `credit` is not given. Default 8 Mi units. */
+  readonly creditUnits?: number;
+  /** Sequence bytes per input batch (also the packing and commit unit). Default 1 MiB. */
+  readonly batchBases?: number;
+  /** Counts to fill while running (progress, summary, exactly-once checks). Default: a fresh one. */
+  readonly stats?: PredictStats;
+  /** Continue an interrupted run: skip the input's first `records` records, checking their fingerprint. */
+  readonly resumeFrom?: InputCheckpoint;
+  /** Reader warnings (empty records, empty ids, odd letters), once each at the end of input. */
+  readonly onWarning?: (warning: FastaWarning) => void;
+  /** Input name in messages when `input` is a stream. Default '<stream>'. */
+  readonly name?: string;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * A batch of results, in input order: its kept frames with scores (row i = frame i), its chunks' consensus
+ * rows, and the lease the consumer releases once the results are written (consumeBatches does it).
+ */
+export type PredictionBatch = ClassifiedFrames & ConsensusRows & Leased & {
+  /**
+   * Set on the batch that completes an input batch: all results of the input's first `records` records
+   * have now been emitted. The resumable writer commits at these points.
+   */
+  readonly checkpoint: InputCheckpoint | undefined;
+};
+
+/**
+ * Predicts viral chunks in FASTA input with a VirNucPro model bundle, end to end, in bounded memory.
+ *
+ * @example
+ * import { predict, consumeBatches, isViralChunk } from 'virnucpro';
+ * await consumeBatches(predict('reads.fa', { bundle: 'models/demo' }), (batch) => {
+ *   // batch.consensus.maxScore1 / maxScore2 per chunk, batch.score1 / score2 per frame
+ * });
+ *
+ * @param input a path, '-' for stdin, or the bytes as an AsyncIterable<Uint8Array>.
+ * @param options.bundle a loaded ModelBundle or its path (required).
+ * @param options.chunkLength 300 or 500; default the bundle's (another needs `force`).
+ * @param options.threads CPU threads for the run; default the cores (planThreads splits them).
+ * @param options.workers encoder workers; default 1. @param options.intraOpThreads per encoder worker.
+ * @param options.device 'cpu' | 'cuda' | 'webgpu'; default 'cpu'. @param options.deviceId default 0.
+ * @param options.tokenBudget default 16 384 tokens. @param options.window default 8 192 rows.
+ * @param options.credit / options.creditUnits the window; default 8 Mi units. @param options.batchBases
+ *   default 256 KiB. @param options.stats counts to fill. @param options.resumeFrom records to skip.
+ * @param options.signal aborts the run (the stream errors with its reason).
+ *
+ * Memory: bounded by the credit window (DEFAULT_PREDICT_CREDIT_UNITS) plus the three models.
+ * Order: batches, frames and chunks in input order; every input batch reaches the output exactly once (an
+ * INTERNAL error otherwise). Nothing is read, and no model is loaded, before subscribe.
+ * @see docs/predict.md, the stage operators in operators/, ../output/predictionDirectory.ts
+ */
+export function predict(input: string | AsyncIterable<Uint8Array>, options: PredictOptions): Observable<PredictionBatch> {
+  const resolved = resolvePredictOptions(options);
+  return new Observable<PredictionBatch>((subscriber) => {
+    const teardown = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, teardown.signal]) : teardown.signal;
+    let inner: { unsubscribe(): void } | undefined;
+    let pools: Pools | undefined;
+    let closed = false;
+    void prepare(resolved, signal).then(
+      (prepared) => {
+        pools = prepared.pools;
+        if (closed) return void closePools(Object.values(pools));
+        inner = pipeline(input, resolved, prepared, signal).subscribe(subscriber);
+      },
+      (error: unknown) => {
+        if (!subscriber.closed) subscriber.error(error);
+      },
+    );
+    // Runs on complete, error and unsubscribe alike: the pools live exactly as long as the subscription.
+    return () => {
+      closed = true;
+      teardown.abort(new Error('unsubscribed'));
+      inner?.unsubscribe();
+      if (pools) void closePools(Object.values(pools));
+    };
+  });
+}
+
+interface ResolvedPredictOptions extends PredictOptions {
+  readonly plan: ThreadPlan;
+  readonly stats: PredictStats;
+}
+
+function resolvePredictOptions(options: PredictOptions): ResolvedPredictOptions {
+  const { bundle, chunkLength, stats } = options;
+  if (typeof bundle !== 'string' && (typeof bundle !== 'object' || bundle === null || !('classifier' in bundle))) {
+    throw new TypeError('options.bundle must be a ModelBundle (loadBundle) or the path of a bundle');
+  }
+  if (chunkLength !== undefined && !(CHUNK_LENGTHS as readonly number[]).includes(chunkLength)) {
+    throw new TypeError(`options.chunkLength must be ${CHUNK_LENGTHS.join(' or ')} (got ${String(chunkLength)})`);
+  }
+  if (stats !== undefined && !(stats instanceof PredictStats)) throw new TypeError('options.stats must be a PredictStats');
+  resolveTokenPackerOptions({ tokenBudget: options.tokenBudget, window: options.window });
+  return {
+    ...options,
+    plan: planThreads({ threads: options.threads, workers: options.workers, intraOpThreads: options.intraOpThreads, device: options.device }),
+    stats: stats ?? new PredictStats(),
+  };
+}
+
+interface Prepared {
+  readonly bundle: ModelBundle;
+  readonly chunkLength: ChunkLength;
+  readonly dnaTokenizer: Tokenizer;
+  readonly proteinTokenizer: Tokenizer;
+  readonly pools: Pools;
+}
+
+interface Pools {
+  readonly dna: InferencePool<TokenBatch>;
+  readonly protein: InferencePool<TokenBatch>;
+  readonly classifier: InferencePool<FeatureBatch>;
+}
+
+/**
+ * Loads the bundle (when given a path) and the two tokenizers, checks the chunk length, and starts the three
+ * model pools (in parallel; if one fails, the others are closed).
+ */
+async function prepare(options: ResolvedPredictOptions, signal: AbortSignal): Promise<Prepared> {
+  const bundle = typeof options.bundle === 'string'
+    ? await loadBundle(options.bundle, { chunkLength: options.chunkLength, force: options.force ?? false, verifyChecksums: options.verifyChecksums ?? true, signal })
+    : options.bundle;
+  const chunkLength = (options.chunkLength ?? bundle.forcedChunkLength ?? bundle.chunkLength) as ChunkLength;
+  if (chunkLength !== bundle.chunkLength && !options.force) {
+    throw new VirnucproError('BUNDLE_MISMATCH', `chunkLength: bundle '${bundle.name}' was trained on ${bundle.chunkLength}-bp chunks, but the run uses ${chunkLength}`, {
+      position: { file: bundle.manifestFile },
+      hint: `use chunk length ${bundle.chunkLength}, the ${chunkLength} bundle, or force to accept wrong predictions`,
+    });
+  }
+  const [dnaTokenizer, proteinTokenizer] = await Promise.all([loadEncoderTokenizer(bundle.dna), loadEncoderTokenizer(bundle.protein)]);
+  const { plan } = options;
+  const on = (threads: EncoderThreads, device: ExecutionProvider): InferencePoolOptions => ({
+    workers: threads.workers,
+    intraOpNumThreads: threads.intraOpNumThreads,
+    executionProvider: device,
+    deviceId: options.deviceId ?? 0,
+    signal,
+  });
+  const device = options.device ?? 'cpu';
+  const starting = [
+    startInferencePool(bundle.dna, on(plan.dna, device)),
+    startInferencePool(bundle.protein, on(plan.protein, device)),
+    startInferencePool(bundle.classifier, on(plan.classifier, 'cpu')),
+  ] as const;
+  const started = await Promise.allSettled(starting);
+  const failed = started.find((result) => result.status === 'rejected');
+  if (failed) {
+    await closePools(started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : [])));
+    throw failed.reason;
+  }
+  const [dna, protein, classifier] = await Promise.all(starting);
+  return { bundle, chunkLength, dnaTokenizer, proteinTokenizer, pools: { dna, protein, classifier } };
+}
+
+async function closePools(pools: readonly InferencePool<TokenBatch | FeatureBatch>[]): Promise<void> {
+  await Promise.allSettled(pools.map((pool) => pool.close()));
+}
+
+function pipeline(input: string | AsyncIterable<Uint8Array>, options: ResolvedPredictOptions, prepared: Prepared, signal: AbortSignal): Observable<PredictionBatch> {
+  const { stats, plan } = options;
+  const { bundle, chunkLength, pools } = prepared;
+  const credit = options.credit ?? new Credit(options.creditUnits ?? DEFAULT_PREDICT_CREDIT_UNITS, 'predict');
+  const source = typeof input === 'string' ? input : (options.name ?? '<stream>');
+  const ledger = new InputLedger({ chunkLength, resumeFrom: options.resumeFrom, source });
+  const packing = { tokenBudget: options.tokenBudget, window: options.window };
+  const clock = (stage: keyof PredictStats['stages']): StageClock => new StageClock(stats.stages[stage]);
+  const one = (): number => 1;
+  const frames = (batch: FrameBatch): number => batch.count;
+
+  return readFasta(input, {
+    credit,
+    batchBases: options.batchBases ?? PREDICT_BATCH_BASES,
+    stats: stats.fasta,
+    ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+    ...(typeof input === 'string' ? {} : { name: source }),
+    signal,
+  }).pipe(
+    admitRecords(ledger, stats, credit),
+    timed(clock('translate'), (batch: FastaBatch) => recordBatchChunks(batch, chunkLength), (batch: FrameBatch) => batch.chunks.recordIndex.length, frames,
+      (records) => records.pipe(chunkReads({ chunkLength, signal }), translateSixFrames({ threads: plan.translate, signal }))),
+    tap((batch) => countFrames(batch, stats)),
+    timed(clock('embed-dna'), one, one, frames, embedEachBatch((stop) =>
+      embedNucleotides({ tokenizer: prepared.dnaTokenizer, pool: pools.dna, stats: stats.dnaPacking, ...packing, signal: stop }), signal)),
+    timed(clock('embed-protein'), one, one, frames, embedEachBatch((stop) =>
+      embedProteins({ tokenizer: prepared.proteinTokenizer, pool: pools.protein, stats: stats.proteinPacking, ...packing, signal: stop }), signal)),
+    timed(clock('classify'), one, one, frames,
+      (embedded) => embedded.pipe(classifyFrames({ pool: pools.classifier, signal }), chunkConsensus({ signal }))),
+    settleRecords(ledger),
+  );
+}
+
+/**
+ * Runs an embedding operator on each input batch on its own (all batches at once on the shared pool,
+ * results in order), so that each batch's frames are packed into model batches among themselves only.
+ * Across batches the packer would also cut when the pipeline stalls or input lingers, i.e. at moments that
+ * depend on timing, and a row's embedding changes with the batch it is padded in (float noise: a last digit
+ * of a score). Per-batch packing makes every run give the same bytes, which the resumable output needs (a
+ * resumed run re-reads the same input batches, and must score them as the uninterrupted run did).
+ */
+function embedEachBatch<B extends Leased, O>(embed: (stop: AbortSignal) => OperatorFunction<B, O>, signal: AbortSignal): OperatorFunction<B, O> {
+  return mapInOrder(async (batch: B, failed: AbortSignal) => {
+    const stop = AbortSignal.any([signal, failed]);
+    return lastValueFrom(of(batch).pipe(embed(stop)));
+  });
+}
+
+function countFrames(batch: FrameBatch, stats: PredictStats): void {
+  stats.chunks += batch.chunks.recordIndex.length;
+  stats.frames += batch.count;
+  for (let i = 0; i < batch.count; i++) if (i === 0 || batch.chunk[i] !== batch.chunk[i - 1]) stats.chunksWithKeptFrames += 1;
+}
+
+/** Runs `operator` as one timed stage; `weightIn`/`weightOut` measure a batch in a unit both sides share. */
+function timed<A, B>(clock: StageClock, weightIn: (a: A) => number, weightOut: (b: B) => number, rows: (b: B) => number, operator: OperatorFunction<A, B>): OperatorFunction<A, B> {
+  return (source) => source.pipe(
+    tap((a) => clock.enter(weightIn(a))),
+    operator,
+    tap((b) => clock.leave(weightOut(b), rows(b))),
+  );
+}
+
+/**
+ * The source side of the ledger: drops (and releases) records a resumed run already committed, registers
+ * every other record batch, and times the reader: its busy time is the time until the end of input minus
+ * the time it spent stalled on credit (backpressure from the stages after it).
+ */
+function admitRecords(ledger: InputLedger, stats: PredictStats, credit: Credit): OperatorFunction<FastaBatch, FastaBatch> {
+  return function admitRecordsOperator(source) {
+    return new Observable<FastaBatch>((subscriber) => {
+      const started = performance.now();
+      let stalledSince: number | undefined;
+      let stalled = 0;
+      const stopWatching = credit.onWait(() => {
+        stalledSince ??= performance.now();
+      });
+      const resumeReading = (): void => {
+        if (stalledSince === undefined) return;
+        stalled += performance.now() - stalledSince;
+        stalledSince = undefined;
+      };
+      const subscription = source.subscribe({
+        next(batch) {
+          resumeReading();
+          let rest;
+          try {
+            rest = ledger.skipCommitted(batch);
+          } catch (error) {
+            batch.lease.release();
+            return subscriber.error(error);
+          }
+          stats.resumedRecords += batch.count - (rest?.count ?? 0);
+          if (!rest) return batch.lease.release();
+          ledger.admit(rest);
+          stats.records += rest.count;
+          stats.stages.read.rows += rest.count;
+          subscriber.next(rest === batch ? batch : { ...rest, lease: batch.lease });
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete() {
+          resumeReading();
+          stats.stages.read.busySeconds += (performance.now() - started - stalled) / 1000;
+          try {
+            ledger.endOfInput();
+          } catch (error) {
+            return subscriber.error(error);
+          }
+          subscriber.complete();
+        },
+      });
+      return () => {
+        stopWatching();
+        subscription.unsubscribe();
+      };
+    });
+  };
+}
+
+/** The output side of the ledger: marks the batches that complete an input batch; checks none went missing. */
+function settleRecords(ledger: InputLedger): OperatorFunction<ClassifiedFrames & ConsensusRows & Leased, PredictionBatch> {
+  return function settleRecordsOperator(source) {
+    return new Observable<PredictionBatch>((subscriber) =>
+      source.subscribe({
+        next(batch) {
+          let checkpoint;
+          try {
+            checkpoint = ledger.settle(batch.chunks);
+          } catch (error) {
+            batch.lease.release();
+            return subscriber.error(error);
+          }
+          subscriber.next({ ...batch, checkpoint });
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete() {
+          try {
+            ledger.finish();
+          } catch (error) {
+            return subscriber.error(error);
+          }
+          subscriber.complete();
+        },
+      }),
+    );
+  };
+}

@@ -1,0 +1,54 @@
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { ModelBundle } from '../model/bundle.js';
+
+/**
+ * What identifies a `predict` run for a resume (src/output/predictionDirectory.ts compares it field by
+ * field) and for the run summary: the input file, the bundle, and the options that change results.
+ */
+
+/** A regular file by path, size and modification time; stdin and pipes by name only (their prefix fingerprint is checked). */
+export interface InputIdentity {
+  readonly path: string;
+  readonly size?: number;
+  readonly mtime?: string;
+}
+
+export async function inputIdentity(input: string): Promise<InputIdentity> {
+  if (input === '-') return { path: '-' };
+  const resolved = path.resolve(input);
+  const info = await stat(resolved).catch(() => undefined);
+  return info?.isFile() ? { path: resolved, size: info.size, mtime: info.mtime.toISOString() } : { path: resolved };
+}
+
+/**
+ * The bundle as a resume must find it again: the manifest's own sha256 (which covers the checksums it
+ * lists, verified at load) and each model file's size (which catches a replaced file that has no checksum,
+ * unless it has the same size). Paths are not part of it: a bundle may move.
+ */
+export interface BundleIdentity {
+  readonly name: string;
+  readonly manifestSha256: string;
+  readonly chunkLength: number;
+  readonly fileSizes: Readonly<Record<string, number>>;
+}
+
+export async function bundleIdentity(bundle: ModelBundle): Promise<BundleIdentity> {
+  const manifest = await readFile(bundle.manifestFile);
+  const files = { dna: bundle.dna.file, protein: bundle.protein.file, classifier: bundle.classifier.file };
+  const fileSizes: Record<string, number> = {};
+  for (const [part, file] of Object.entries(files)) fileSizes[part] = (await stat(file)).size;
+  return {
+    name: bundle.name,
+    manifestSha256: createHash('sha256').update(manifest).digest('hex'),
+    chunkLength: bundle.chunkLength,
+    fileSizes,
+  };
+}
+
+/** The sha256 checksums a bundle's manifest lists (file → lowercase hex), for the run summary. */
+export async function manifestChecksums(bundle: ModelBundle): Promise<Record<string, string>> {
+  const manifest = JSON.parse(await readFile(bundle.manifestFile, 'utf8')) as { checksums?: Record<string, string> };
+  return Object.fromEntries(Object.entries(manifest.checksums ?? {}).map(([file, sum]) => [file, sum.replace(/^sha256:/, '').toLowerCase()]));
+}

@@ -1,0 +1,85 @@
+import { availableParallelism } from 'node:os';
+import type { ExecutionProvider } from '../model/sessionSettings.js';
+
+/**
+ * How `predict` shares the machine between its stages: the translate pool (piscina threads), the DNA and
+ * protein encoders (onnxruntime sessions in worker threads, each with its intra-op thread pool) and the
+ * classifier. The encoders are where the time goes, so on the CPU they split the thread budget between
+ * them by cost; translation and the MLP are 3-4 orders of magnitude cheaper and get one thread each, which
+ * sleeps (blocked on a message, or onnxruntime with one intra-op thread runs on its caller) while idle.
+ */
+
+/**
+ * DNABERT-S's share of the encoder threads on the CPU. Per 500-bp frame ESM-2 3B costs ~36× the FLOPs of
+ * DNABERT-S (3 B × ~168 tokens vs 117 M × ~120 tokens); on a GPU the v2.0 refactor measured 5.2× (502 s vs
+ * 2 591 s). Intra-op scaling flattens with many threads, so the small model gets more than its FLOP share
+ * (1/8) to make sure it never becomes the bottleneck. Memory: none.
+ */
+export const DNA_THREAD_SHARE = 1 / 8;
+/** Translate threads per budget thread: one translate thread keeps up with ~0.6 M reads/s, far above any encoder. */
+const TRANSLATE_THREADS_PER_BUDGET = 1 / 16;
+const MAX_TRANSLATE_THREADS = 4;
+
+export interface ThreadPlanOptions {
+  /** CPU threads for the whole run (integer ≥ 1). Default: available cores. */
+  readonly threads?: number;
+  /** Worker threads per encoder, each a full copy of its model (integer ≥ 1). Default 1. */
+  readonly workers?: number;
+  /** onnxruntime intra-op threads per encoder worker (integer ≥ 1). Default: from the plan. */
+  readonly intraOpThreads?: number;
+  /** Where the encoders run. Default 'cpu'. */
+  readonly device?: ExecutionProvider;
+}
+
+export interface EncoderThreads {
+  readonly workers: number;
+  readonly intraOpNumThreads: number;
+}
+
+/** The threads of each stage. */
+export interface ThreadPlan {
+  readonly threads: number;
+  readonly translate: number;
+  readonly dna: EncoderThreads;
+  readonly protein: EncoderThreads;
+  /** The MLP: one worker, one thread, always on the CPU (1.7 MFLOP a frame). */
+  readonly classifier: EncoderThreads;
+}
+
+export const DEFAULT_THREAD_PLAN = {
+  workers: 1,
+  device: 'cpu',
+} as const satisfies ThreadPlanOptions;
+
+/**
+ * The default split of `threads` (cores by default):
+ * - CPU: encoders share all `threads` (DNA ⌈1/8⌉, protein the rest, at least one each), divided among
+ *   their workers; one translate thread per 16 (1 to 4); the classifier one. So intra-op pools never add up
+ *   to more than the budget, and the extra translate and classifier threads mostly sleep.
+ * - GPU (cuda, webgpu): the encoders need one CPU thread each for what runs on the host; translation gets
+ *   up to 4 of the budget.
+ * `intraOpThreads` overrides the encoders' per-worker threads.
+ */
+export function planThreads(options: ThreadPlanOptions = {}): ThreadPlan {
+  const threads = options.threads ?? availableParallelism();
+  const workers = options.workers ?? DEFAULT_THREAD_PLAN.workers;
+  const device = options.device ?? DEFAULT_THREAD_PLAN.device;
+  for (const [name, value] of [['threads', threads], ['workers', workers], ['intraOpThreads', options.intraOpThreads ?? 1]] as const) {
+    if (!Number.isSafeInteger(value) || value < 1) throw new TypeError(`options.${name} must be an integer >= 1 (got ${String(value)})`);
+  }
+  const classifier = { workers: 1, intraOpNumThreads: 1 };
+  if (device !== 'cpu') {
+    const onHost = { workers, intraOpNumThreads: options.intraOpThreads ?? 1 };
+    return { threads, translate: Math.min(MAX_TRANSLATE_THREADS, threads), dna: onHost, protein: onHost, classifier };
+  }
+  const dnaThreads = Math.max(1, Math.round(threads * DNA_THREAD_SHARE));
+  const proteinThreads = Math.max(1, threads - dnaThreads);
+  const perWorker = (total: number): number => options.intraOpThreads ?? Math.max(1, Math.floor(total / workers));
+  return {
+    threads,
+    translate: Math.min(MAX_TRANSLATE_THREADS, Math.max(1, Math.floor(threads * TRANSLATE_THREADS_PER_BUDGET))),
+    dna: { workers, intraOpNumThreads: perWorker(dnaThreads) },
+    protein: { workers, intraOpNumThreads: perWorker(proteinThreads) },
+    classifier,
+  };
+}
