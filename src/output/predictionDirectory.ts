@@ -160,13 +160,15 @@ export class PredictionDirectory {
         hint: 'choose another -o directory, add --resume to continue an interrupted run there, or --force to replace its results',
       });
     }
-    if (mode === 'resume' && entries.some((entry) => OWN_ENTRIES.includes(entry))) {
+    // A run killed while it created the directory: its state folder exists (made first) but no commit yet.
+    const interruptedStart = mode === 'resume' && entries.includes(STATE_DIR);
+    if (mode === 'resume' && !interruptedStart && entries.some((entry) => OWN_ENTRIES.includes(entry))) {
       throw new VirnucproError('RESUME_CORRUPT', `holds results but no ${STATE_DIR}/${STATE_FILE} to resume from`, {
         position: { file: root },
         hint: 'these results were not written by a resumable run (or its state was deleted): start over with --force',
       });
     }
-    if (mode === 'overwrite') await Promise.all(OWN_ENTRIES.map((entry) => rm(path.join(root, entry), { recursive: true, force: true })));
+    if (mode === 'overwrite' || interruptedStart) await Promise.all(OWN_ENTRIES.map((entry) => rm(path.join(root, entry), { recursive: true, force: true })));
     return PredictionDirectory.#create(root, identity);
   }
 

@@ -150,6 +150,16 @@ describe('PredictionDirectory', () => {
       await expect(PredictionDirectory.open(path.join(dir, 'foreign'), 'resume', IDENTITY)).rejects.toMatchObject({ code: 'RESUME_CORRUPT' });
     });
 
+    it('starts afresh after a run killed while it was creating the directory (state folder, no commit yet)', async () => {
+      const out = path.join(dir, 'half');
+      await mkdir(path.join(out, STATE_DIR), { recursive: true });
+      await writeFile(path.join(out, PREDICTION_RESULTS_FILE), 'Sequence_ID\tPre');
+      const directory = await PredictionDirectory.open(out, 'resume', IDENTITY);
+      expect(directory.resumed).toBeUndefined();
+      await directory.finish(at(0), {}, () => ({}));
+      expect((await outputs(out))[0]).toBe('Sequence_ID\tPrediction\tscore1\tscore2\n');
+    });
+
     it('refuses data files shorter than committed (changed after the run)', async () => {
       const out = path.join(dir, 'run');
       const directory = await PredictionDirectory.open(out, 'new', IDENTITY);
