@@ -266,18 +266,35 @@ function pipeline(input: string | AsyncIterable<Uint8Array>, options: ResolvedPr
 }
 
 /**
- * Runs an embedding operator on each input batch on its own (all batches at once on the shared pool,
- * results in order), so that each batch's frames are packed into model batches among themselves only.
- * Across batches the packer would also cut when the pipeline stalls or input lingers, i.e. at moments that
- * depend on timing, and a row's embedding changes with the batch it is padded in (float noise: a last digit
- * of a score). Per-batch packing makes every run give the same bytes, which the resumable output needs (a
- * resumed run re-reads the same input batches, and must score them as the uninterrupted run did).
+ * Input batches an embedding stage works on at once: one whose packs run and one queued behind it, so the
+ * pool never idles at a batch boundary. More would interleave their packs in the pool's queue and finish
+ * them all late together: the first rows (stdout) and the first commit (-o) would wait for the whole
+ * window. Memory: none of its own (the batches hold credit).
+ */
+export const EMBED_BATCHES_IN_FLIGHT = 2;
+
+/**
+ * Runs an embedding operator on each input batch on its own (EMBED_BATCHES_IN_FLIGHT at a time on the
+ * shared pool, results in order), so that each batch's frames are packed into model batches among
+ * themselves only. Across batches the packer would also cut when the pipeline stalls or input lingers, i.e.
+ * at moments that depend on timing, and a row's embedding changes with the batch it is padded in (float
+ * noise: a last digit of a score). Per-batch packing makes every run give the same bytes, which the
+ * resumable output needs (a resumed run re-reads the same input batches and must score them as the
+ * uninterrupted run did).
  */
 function embedEachBatch<B extends Leased, O>(embed: (stop: AbortSignal) => OperatorFunction<B, O>, signal: AbortSignal): OperatorFunction<B, O> {
-  return mapInOrder(async (batch: B, failed: AbortSignal) => {
-    const stop = AbortSignal.any([signal, failed]);
-    return lastValueFrom(of(batch).pipe(embed(stop)));
-  });
+  return (source) => {
+    const slots = new Credit(EMBED_BATCHES_IN_FLIGHT, 'embedEachBatch');
+    return source.pipe(mapInOrder(async (batch: B, failed: AbortSignal) => {
+      const stop = AbortSignal.any([signal, failed]);
+      const slot = await slots.acquire(1, stop);
+      try {
+        return await lastValueFrom(of(batch).pipe(embed(stop)));
+      } finally {
+        slot.release();
+      }
+    }));
+  };
 }
 
 function countFrames(batch: FrameBatch, stats: PredictStats): void {
