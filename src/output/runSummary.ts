@@ -67,7 +67,7 @@ export function summaryLines(summary: RunSummary): string[] {
   const t = summary.timing;
   const written = Object.entries(c.rowsWritten).map(([output, rows]) => `${n(rows)} to ${output}`).join(', ');
   const lines = [
-    `${n(c.chunksWithKeptFrames)} of ${n(c.chunks)} chunks kept frames (${n(c.framesKept)}); rows written: ${written}` +
+    `${n(c.chunksWithKeptFrames)} of ${n(c.chunks)} chunks kept ${n(c.framesKept)} frames; rows written: ${written}` +
       (c.duplicateChunkIdsMerged > 0 ? ` (${n(c.duplicateChunkIdsMerged)} rows of reads with duplicate ids merged)` : ''),
     `model '${summary.bundle.name}', chunk length ${summary.chunkLength}${summary.forcedChunkLength === null ? '' : ' (FORCED: not what the classifier was trained for)'}; ` +
       `packing ${efficiency(summary.packing.dna)} (DNA), ${efficiency(summary.packing.protein)} (protein) real tokens`,
