@@ -21,7 +21,7 @@ import { inputArgument, intOption, stringOption, usageError, type CommandSpec, t
 import { EXIT_CODES_HELP, type Command } from './command.js';
 import { MODEL_RUN_OPTIONS } from './embedCommand.js';
 import type { Logger } from './log.js';
-import { finishOutput, openStdout } from './output.js';
+import { finishOutput, isBrokenPipe, openStdout } from './output.js';
 import { RunReport } from './runReport.js';
 import { CHUNK_LENGTH_OPTION, INPUT_HELP, NAMING_HELP } from './sharedOptions.js';
 
@@ -165,7 +165,7 @@ export const predictCommand: Command = {
       checkExactlyOnce(stats, sink.rows());
     } catch (error) {
       await sink.abandon();
-      throw interrupted(error, signal, sink);
+      throw afterFailure(error, signal, sink, log);
     }
     counts.chunks = stats.chunks;
     const checksums = await manifestChecksums(bundle);
@@ -333,14 +333,21 @@ async function directorySink(
   };
 }
 
-/** Turns an interruption into exit 130 with a message that says how to resume; other errors pass. */
-function interrupted(error: unknown, signal: AbortSignal, sink: Sink): unknown {
-  if (!signal.aborted || !(error instanceof VirnucproError) || error.code !== 'INTERRUPTED') return error;
+/**
+ * What a failed -o run tells the user: an interruption becomes exit 130 with the command that resumes it;
+ * after another error the committed results are kept too, so the same hint is logged. Returns the error
+ * to throw.
+ */
+function afterFailure(error: unknown, signal: AbortSignal, sink: Sink, log: Logger): unknown {
   const where = sink.interruptedAt();
-  if (where === undefined) return error;
+  if (where === undefined || isBrokenPipe(error)) return error;
   const args = process.argv.slice(2);
-  const again = ['virnucpro', ...args, ...(args.includes('--resume') ? [] : ['--resume'])].join(' ');
-  return new VirnucproError('INTERRUPTED', `${error.message}: ${where}`, { hint: `to continue: ${again}` });
+  const again = `to continue: ${['virnucpro', ...args, ...(args.includes('--resume') ? [] : ['--resume'])].join(' ')}`;
+  if (signal.aborted && error instanceof VirnucproError && error.code === 'INTERRUPTED') {
+    return new VirnucproError('INTERRUPTED', `${error.message}: ${where}`, { hint: again });
+  }
+  log.info(`${where}; ${again} (once the cause of the error below is fixed)`);
+  return error;
 }
 
 /**
