@@ -6,7 +6,14 @@ import type { PackingStats } from '../packing/packingStats.js';
 import { TokenPacker, type PackedBatch, type ResolvedTokenPackerOptions } from '../packing/tokenPacker.js';
 import type { Tokenizer } from '../tokenize/tokenizer.js';
 import type { RowSelector } from './rowSelector.js';
-import { RowTokenizer, type RowTokens } from './tokenizeRows.js';
+import { RowTokenizer, type RowJob } from './tokenizeRows.js';
+
+/**
+ * Bytes tokenized before the engine yields to the event loop, so that model results are taken in and the
+ * next packs sent while a large batch is still being tokenized: a 1 MiB batch of DNA is ~100 ms of BPE work,
+ * during which the workers would otherwise run out of packs. ~3 ms of BPE per slice. Memory: none.
+ */
+const TOKENIZE_SLICE_BYTES = 32 * 1024;
 
 /**
  * A packer key is `ticket × ROW_SLOTS + row`: the upstream batch's GroupAssembler ticket and the row in it, in
@@ -44,31 +51,33 @@ export interface EmbeddingSink<B> {
 }
 
 interface Group<B> {
-  readonly batch: B;
-  readonly count: number;
-  readonly tokens: RowTokens;
+  readonly ticket: number;
+  /** The batch and its token ids (still filling while the group waits in #tokenizing). */
+  readonly job: RowJob<B>;
   /** Allocated with the group's first result, so rows still waiting in the window cost no output memory. */
   output: Float32Array | undefined;
 }
 
 /**
- * The embedding stage without RxJS: tokenizes each arriving batch's rows, packs them by token length into
- * padded batches under the token budget (TokenPacker), runs those on the inference pool, scatters the pooled
- * rows back into each upstream batch's own matrix, and hands batches on strictly in input order as soon as
- * all their rows are done (GroupAssembler).
+ * The embedding stage without RxJS: tokenizes each arriving batch's rows (in slices, between which model
+ * results are taken in), packs them by token length into padded batches under the token budget
+ * (TokenPacker), runs those on the inference pool, scatters the pooled rows back into each upstream batch's
+ * own matrix, and hands batches on strictly in input order as soon as all their rows are done
+ * (GroupAssembler).
  *
  * When the packer cuts (docs/backpressure.md, "Stages that wait for enough items"):
  * - its window is full;
  * - end of input ({@link end});
- * - upstream is stalled on credit (`Credit.waiting` > 0: the credit of the first batch's lease) and no pack is
- *   running: no row can arrive until something this stage holds completes;
- * - `lingerMs` after the last input, once no pack is running (slow input, stdin trickling in).
+ * - upstream is stalled on credit (`Credit.waiting` > 0: the credit of the first batch's lease), every batch
+ *   received is tokenized and no pack is running: no row can arrive until something this stage holds completes;
+ * - `lingerMs` after the last input was tokenized, once no pack is running (slow input, stdin trickling in).
  * At most `maxInFlight` packs are at the pool; further cut packs wait here, in cut order.
  *
- * **Memory:** rows held = the packer's window (< `window` rows) + cut packs waiting + packs in flight; every
- * one belongs to an upstream batch that still holds its credit lease, so the pipeline's Credit bounds them.
- * Per held batch: its token ids (4 B a token, exact size) and, from its first result, its output matrix
- * (4 B × hiddenSize a row). Per pack in flight: its padded int64 ids and mask (16 B × rows × padded length ≤
+ * **Memory:** rows held = batches waiting to be tokenized + the packer's window (< `window` rows) + cut packs
+ * waiting + packs in flight; every one belongs to an upstream batch that still holds its credit lease, so the
+ * pipeline's Credit bounds them. Per held batch: its token ids (4 B a token; while it is being tokenized the
+ * worst case, ~4 B a byte), upper-cased bytes if the selector asks, and, from its first result, its output
+ * matrix (4 B × hiddenSize a row). Per pack in flight: its padded int64 ids and mask (16 B × rows × padded length ≤
  * 16 B × tokenBudget, 256 KiB at the default budget, except an over-long row alone) and its pooled result.
  * **Order:** batches leave in arrival order; zero-row batches too, in their place.
  * **Errors:** the first error (tokenizer, ROW_TOO_LONG, pool) goes to `sink.error`; the engine then stops,
@@ -83,6 +92,9 @@ export class EmbeddingEngine<B extends Leased> {
   /** The groups the assembler holds, by ticket − #firstTicket (the assembler only counts). */
   readonly #groups: Group<B>[] = [];
   #firstTicket = 0;
+  /** Groups with rows still to tokenize, in arrival order; the head is being tokenized. */
+  #tokenizing: Group<B>[] = [];
+  #slice: NodeJS.Immediate | undefined;
   /** Packs cut and not yet sent, in cut order. */
   #waiting: PackedBatch<number>[] = [];
   #inFlight = 0;
@@ -101,16 +113,6 @@ export class EmbeddingEngine<B extends Leased> {
     this.#packer = new TokenPacker<number>(settings.packing);
   }
 
-  /** Rows in the packer's window, waiting for a cut. */
-  get windowRows(): number {
-    return this.#packer.size;
-  }
-
-  /** Packs at the pool. */
-  get inFlight(): number {
-    return this.#inFlight;
-  }
-
   /** Takes the next upstream batch. After an error or {@link close} it only releases the batch's lease. */
   push(batch: B): void {
     if (this.#finished) {
@@ -118,40 +120,33 @@ export class EmbeddingEngine<B extends Leased> {
       return;
     }
     this.#watch(batch.lease.credit);
-    let tokens: RowTokens;
+    let job: RowJob<B>;
     try {
-      tokens = this.#tokenizer.tokenize(batch);
+      job = this.#tokenizer.begin(batch);
+      if (job.count >= ROW_SLOTS) throw new VirnucproError('INTERNAL', `a batch of ${job.count} rows is over the ${ROW_SLOTS - 1} an embedding stage takes`);
     } catch (error) {
       batch.lease.release();
       this.#fail(error);
       return;
     }
-    const count = tokens.starts.length - 1;
-    if (count >= ROW_SLOTS) {
-      batch.lease.release();
-      this.#fail(new VirnucproError('INTERNAL', `a batch of ${count} rows is over the ${ROW_SLOTS - 1} an embedding stage takes`));
-      return;
-    }
-    const group: Group<B> = { batch, count, tokens, output: undefined };
-    const ticket = this.#assembler.add(group, count);
+    const ticket = this.#firstTicket + this.#groups.length;
+    const group: Group<B> = { ticket, job, output: undefined };
+    this.#assembler.add(group, job.count);
     this.#groups.push(group);
-    const base = ticket * ROW_SLOTS;
-    const starts = tokens.starts;
-    for (let i = 0; i < count; i++) {
-      const cut = this.#packer.push(base + i, starts[i + 1]! - starts[i]!);
-      for (const pack of cut) this.#waiting.push(pack);
-    }
     this.#lingerExpired = false;
-    this.#armLinger();
-    this.#emitReady();
-    this.#pump();
-    this.#flushIfStuck();
+    this.#stopLinger();
+    if (job.count === 0) this.#emitReady();
+    else {
+      this.#tokenizing.push(group);
+      this.#scheduleSlice();
+    }
   }
 
-  /** No more input: cuts what the window holds; the sink completes once every batch has left. */
+  /** No more input: once every batch is tokenized the window is cut; the sink completes once every batch has left. */
   end(): void {
     if (this.#finished || this.#ended) return;
     this.#ended = true;
+    if (this.#tokenizing.length > 0) return; // the last slice cuts
     this.#cut();
     this.#checkDone();
   }
@@ -176,10 +171,47 @@ export class EmbeddingEngine<B extends Leased> {
     this.#stopWatchingCredit = credit.onWait(() => queueMicrotask(() => this.#flushIfStuck()));
   }
 
-  #armLinger(): void {
-    const { lingerMs } = this.#settings;
+  #scheduleSlice(): void {
+    if (this.#slice === undefined && !this.#finished) this.#slice = setImmediate(() => this.#runSlice());
+  }
+
+  /** Tokenizes about TOKENIZE_SLICE_BYTES of the waiting batches, feeding the packer, then yields. */
+  #runSlice(): void {
+    this.#slice = undefined;
+    try {
+      let budget = TOKENIZE_SLICE_BYTES;
+      while (budget > 0 && this.#tokenizing.length > 0) {
+        const { job, ticket } = this.#tokenizing[0]!;
+        const base = ticket * ROW_SLOTS;
+        budget -= this.#tokenizer.continue(job, budget, (row, tokens) => {
+          for (const pack of this.#packer.push(base + row, tokens)) this.#waiting.push(pack);
+        });
+        if (job.next === job.count) this.#tokenizing.shift();
+      }
+    } catch (error) {
+      this.#fail(error);
+      return;
+    }
+    this.#pump();
+    if (this.#tokenizing.length > 0) {
+      this.#scheduleSlice();
+    } else if (this.#ended) {
+      this.#cut();
+      this.#checkDone();
+    } else {
+      this.#armLinger();
+      this.#flushIfStuck();
+    }
+  }
+
+  #stopLinger(): void {
     if (this.#linger) clearTimeout(this.#linger);
     this.#linger = undefined;
+  }
+
+  #armLinger(): void {
+    const { lingerMs } = this.#settings;
+    this.#stopLinger();
     if (!Number.isFinite(lingerMs) || this.#packer.size === 0) return;
     this.#linger = setTimeout(() => {
       this.#linger = undefined;
@@ -188,17 +220,19 @@ export class EmbeddingEngine<B extends Leased> {
     }, lingerMs);
   }
 
-  /** Cuts the window when no pack is running and either upstream is stalled or the linger time has passed. */
+  /**
+   * Cuts the window when every batch received is tokenized, no pack is running, and either upstream is
+   * stalled or the linger time has passed.
+   */
   #flushIfStuck(): void {
-    if (this.#finished || this.#packer.size === 0 || this.#inFlight > 0 || this.#waiting.length > 0) return;
+    if (this.#finished || this.#packer.size === 0 || this.#tokenizing.length > 0 || this.#inFlight > 0 || this.#waiting.length > 0) return;
     const stalled = (this.#credit?.waiting ?? 0) > 0;
     if (stalled || this.#lingerExpired) this.#cut();
   }
 
   #cut(): void {
     for (const pack of this.#packer.flush()) this.#waiting.push(pack);
-    if (this.#linger) clearTimeout(this.#linger);
-    this.#linger = undefined;
+    this.#stopLinger();
     this.#pump();
   }
 
@@ -210,9 +244,9 @@ export class EmbeddingEngine<B extends Leased> {
 
   #dispatch(pack: PackedBatch<number>): void {
     const rows = pack.keys.map((key) => {
-      const { tokens } = this.#group(Math.floor(key / ROW_SLOTS));
+      const { job } = this.#group(Math.floor(key / ROW_SLOTS));
       const row = key % ROW_SLOTS;
-      return tokens.ids.subarray(tokens.starts[row]!, tokens.starts[row + 1]!);
+      return job.ids.subarray(job.starts[row]!, job.starts[row + 1]!);
     });
     let request: Promise<Matrix>;
     try {
@@ -255,7 +289,7 @@ export class EmbeddingEngine<B extends Leased> {
     pack.keys.forEach((key, r) => {
       const ticket = Math.floor(key / ROW_SLOTS);
       const group = this.#group(ticket);
-      group.output ??= new Float32Array(group.count * hidden);
+      group.output ??= new Float32Array(group.job.count * hidden);
       group.output.set(data.subarray(r * hidden, (r + 1) * hidden), (key % ROW_SLOTS) * hidden);
       this.#assembler.complete(ticket, 1);
     });
@@ -269,15 +303,16 @@ export class EmbeddingEngine<B extends Leased> {
     for (const group of ready) {
       // A downstream that unsubscribes inside next() closes the engine: stop handing out batches then.
       if (this.#finished) {
-        group.batch.lease.release();
+        group.job.batch.lease.release();
         continue;
       }
-      this.#sink.next(group.batch, group.output ?? new Float32Array(0));
+      this.#sink.next(group.job.batch, group.output ?? new Float32Array(0));
     }
   }
 
   #checkDone(): void {
-    if (this.#finished || !this.#ended || this.#inFlight > 0 || this.#waiting.length > 0 || this.#assembler.size > 0) return;
+    if (this.#finished || !this.#ended || this.#tokenizing.length > 0 || this.#inFlight > 0 || this.#waiting.length > 0 ||
+      this.#assembler.size > 0) return;
     this.#finish();
     this.#sink.complete();
   }
@@ -291,11 +326,13 @@ export class EmbeddingEngine<B extends Leased> {
   #finish(): void {
     this.#finished = true;
     this.#abort.abort(new Error('embedding stage stopped'));
-    if (this.#linger) clearTimeout(this.#linger);
-    this.#linger = undefined;
+    this.#stopLinger();
+    if (this.#slice) clearImmediate(this.#slice);
+    this.#slice = undefined;
     this.#stopWatchingCredit?.();
     this.#packer.flush();
     this.#waiting = [];
-    for (const group of this.#groups.splice(0)) group.batch.lease.release();
+    this.#tokenizing = [];
+    for (const group of this.#groups.splice(0)) group.job.batch.lease.release();
   }
 }

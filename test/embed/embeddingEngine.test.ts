@@ -168,6 +168,31 @@ describe('EmbeddingEngine', () => {
     await h.done;
   });
 
+  it('takes in results and sends more packs while a large batch is still being tokenized', async () => {
+    let tokenized = 0;
+    const counting = new Proxy(tokenizer, {
+      get: (target, key) => key === 'encodeInto'
+        ? (bytes: Uint8Array, out: Int32Array, offset?: number) => ((tokenized += 1), target.encodeInto(bytes, out, offset))
+        : Reflect.get(target, key),
+    });
+    const sentWhileTokenizing: number[] = [];
+    const h = harness({
+      tokenizer: counting,
+      packing: { ...DEFAULT_TOKEN_PACKER, tokenBudget: 2048, window: 32 },
+      run: (batch) => {
+        sentWhileTokenizing.push(tokenized);
+        return Promise.resolve(fakeModel(batch));
+      },
+    });
+    const records = randomProteins(13, 2000, 200); // ~200 KB: several tokenizing slices
+    h.engine.push(leased(records, new Credit(10)));
+    h.engine.end();
+    await h.done;
+    expect(h.out[0]!.batch.count).toBe(2000);
+    // With 2 packs in flight at most, only results taken in between slices let more than 2 go before the end.
+    expect(sentWhileTokenizing.filter((rows) => rows < 2000).length).toBeGreaterThan(2);
+  });
+
   it('completes at once when the input is empty or has zero-row batches only', async () => {
     const h = harness();
     const credit = new Credit(10);
