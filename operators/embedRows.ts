@@ -56,7 +56,7 @@ export function embedRows<B extends Leased, O>(
       const teardown = new AbortController();
       const own = resolved.pool instanceof InferencePool ? undefined : resolved.pool;
       const pool: Promise<InferencePool<TokenBatch>> = own
-        ? startInferencePool(own.model, { ...own.options, signal: teardown.signal })
+        ? startInferencePool(own.model, { ...own.options, signal: own.options.signal ? AbortSignal.any([own.options.signal, teardown.signal]) : teardown.signal })
         : Promise.resolve(resolved.pool as InferencePool<TokenBatch>);
       const engine = new EmbeddingEngine<B>({
         rows,

@@ -7,3 +7,5 @@ export { resolveEmbedOptions, DEFAULT_EMBED, DEFAULT_LINGER_MS, IN_FLIGHT_PER_WO
 export { FRAME_NUCLEOTIDES, FRAME_PROTEINS, RECORD_SEQUENCES, type RowSelector, type RowTable } from './rowSelector.js';
 /** A bundle encoder's tokenizer, and the pad id a tokenizer implies. */
 export { loadEncoderTokenizer, padIdOf } from './encoderTokenizer.js';
+/** Embedding text for people and other tools: shortest round-trip float32 decimals, `id<TAB>values` lines. */
+export { formatFloat32, formatEmbeddingLines } from './formatFloat32.js';
