@@ -266,11 +266,12 @@ def bench_models(out: Path, tokenizer: Path | None) -> None:
 
 
 def checkpoints(out: Path, tokenizer: Path | None) -> None:
-    """What a user feeds the export tool, with random weights: the fixture shapes, 500_model.pth pickled whole."""
+    """What a user feeds the export tool, with random weights: the fixture shapes, 500_ and 300_model.pth pickled whole."""
     fixture = models.build(models.FIXTURE, SEED)
     save_published_checkpoint(fixture.dna, out / "dnabert-s", tokenizer)
     fixture.esm_raw.save_pretrained(str(out / "esm2"))
-    save_like_original(fixture.classifier(CLASSIFIER_SEEDS[500], 512), out / "500_model.pth")
+    for chunk_length, seed in CLASSIFIER_SEEDS.items():
+        save_like_original(fixture.classifier(seed, 512), out / f"{chunk_length}_model.pth")
 
 
 def run_all(tokenizer_path: Path) -> int:
