@@ -2,12 +2,11 @@ import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { readFasta } from '../../operators/readFasta.js';
 import { chunkReads, type ChunkLength } from '../../operators/chunkReads.js';
-import { translateSixFrames } from '../../operators/translateSixFrames.js';
+import { translateSixFramesText } from '../../operators/translateSixFramesText.js';
 import { EXIT } from '../errors.js';
 import { FastaStats } from '../fasta/fastaStats.js';
 import { consumeBatches } from '../flow/sink.js';
-import type { FrameBatch } from '../sequence/frameBatch.js';
-import { formatFramesFasta, formatFramesTsv } from '../sequence/formatFrames.js';
+import type { FrameTextFormat } from '../sequence/formatFrames.js';
 import { inputArgument, intOption, stringOption, usageError, type CommandSpec } from './args.js';
 import { EXIT_CODES_HELP, type Command } from './command.js';
 import { finishOutput, openStdout, quietOnError } from './output.js';
@@ -51,9 +50,10 @@ Examples:
 ${EXIT_CODES_HELP}`,
 };
 
+/** An output stream and the text format written to it (the workers write the text). */
 interface FrameSink {
   readonly out: Writable;
-  readonly format: (batch: FrameBatch) => Uint8Array;
+  readonly format: FrameTextFormat;
 }
 
 function frameSinks(values: Record<string, string | boolean | undefined>): FrameSink[] {
@@ -63,11 +63,11 @@ function frameSinks(values: Record<string, string | boolean | undefined>): Frame
     if (nucleotideOut !== undefined || proteinOut !== undefined) {
       throw usageError(spec, '--nucleotide-out and --protein-out need --format fasta');
     }
-    return [{ out: openStdout(), format: formatFramesTsv }];
+    return [{ out: openStdout(), format: 'tsv' }];
   }
   const file = (path: string | undefined): Writable => (path === undefined || path === '-' ? openStdout() : quietOnError(createWriteStream(path)));
-  const sinks: FrameSink[] = [{ out: file(nucleotideOut), format: (b) => formatFramesFasta(b, 'nucleotide') }];
-  if (proteinOut !== undefined) sinks.push({ out: file(proteinOut), format: (b) => formatFramesFasta(b, 'protein') });
+  const sinks: FrameSink[] = [{ out: file(nucleotideOut), format: 'fasta-nucleotide' }];
+  if (proteinOut !== undefined) sinks.push({ out: file(proteinOut), format: 'fasta-protein' });
   return sinks;
 }
 
@@ -91,13 +91,15 @@ export const translateCommand: Command = {
     const report = new RunReport(log, input, stats, counts);
     const frames = readFasta(input, { stats, signal, onWarning: (w) => log.warn(w.message) }).pipe(
       chunkReads({ chunkLength, signal }),
-      translateSixFrames({ ...(threads !== undefined ? { threads } : {}), signal }),
+      // Nothing reads the records after translation, and the workers write the text: the main thread only
+      // parses, chunks and writes.
+      translateSixFramesText({ ...(threads !== undefined ? { threads } : {}), formats: sinks.map((sink) => sink.format), transferBases: true, signal }),
     );
     try {
       await consumeBatches(frames, async (batch) => {
         counts.chunks += batch.chunks.recordIndex.length;
         counts.frames += batch.count;
-        await Promise.all(sinks.map((sink) => write(sink.out, sink.format(batch))));
+        await Promise.all(sinks.map((sink) => write(sink.out, batch.text[sink.format])));
       });
       await Promise.all(sinks.map((sink) => finishOutput(sink.out)));
     } finally {

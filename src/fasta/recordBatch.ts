@@ -18,6 +18,11 @@ export interface RecordBatch {
   readonly count: number;
   /** Input name for messages: a path, or `-` for stdin. */
   readonly source: string;
+  /**
+   * True when `bases.buffer` belongs to this batch alone (the reader allocates one per batch, never a view of
+   * a buffer it reuses), so that a stage may transfer it to a worker. Absent: assume it is shared.
+   */
+  readonly ownsBases?: boolean;
 }
 
 /** Record i's sequence bytes (a view, no copy). */

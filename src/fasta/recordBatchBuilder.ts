@@ -122,6 +122,7 @@ export class RecordBatchBuilder {
       headerLines: this.#lines.slice(0, this.count),
       count: this.count,
       source: this.#source,
+      ownsBases: true, // handed over, or copied out to an exact-size buffer: never the working buffer
     });
     this.#ids = [];
     this.count = 0;

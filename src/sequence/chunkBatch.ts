@@ -27,7 +27,14 @@ export interface ChunkSpans {
  * The chunks of a {@link RecordBatch} in columnar form. Chunks are views: `bases` is the record batch's
  * buffer (not copied, case as read), and chunks of one read overlap in it.
  */
-export interface ChunkBatch extends ChunkNames, ChunkSpans {}
+export interface ChunkBatch extends ChunkNames, ChunkSpans {
+  /**
+   * True when no other batch views `bases.buffer`: it is a record batch's own buffer (see
+   * {@link RecordBatch.ownsBases}) and the batch was not split into parts. A stage that is told nothing reads
+   * the bases after it may then transfer the buffer to a worker instead of copying it.
+   */
+  readonly ownsBases?: boolean;
+}
 
 /**
  * Cuts every record of `batch` into chunks (spec section 2), in record order.
@@ -52,7 +59,10 @@ export function chunkRecordBatch(batch: RecordBatch, chunkLength: number): Chunk
     }
     at = next;
   }
-  return { bases: batch.bases, starts, ends, recordIndex, chunkNumber, count, ids: batch.ids, chunkLength, source: batch.source };
+  return {
+    bases: batch.bases, starts, ends, recordIndex, chunkNumber, count, ids: batch.ids, chunkLength, source: batch.source,
+    ownsBases: batch.ownsBases === true,
+  };
 }
 
 /**
@@ -72,6 +82,7 @@ export function splitChunkBatch(batch: ChunkBatch, maxChunks: number): ChunkBatc
       recordIndex: batch.recordIndex.subarray(from, to),
       chunkNumber: batch.chunkNumber.subarray(from, to),
       count: to - from,
+      ownsBases: false, // the parts share the buffer
     });
   }
   return parts;

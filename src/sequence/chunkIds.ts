@@ -1,44 +1,69 @@
 import type { ChunkNames } from './chunkBatch.js';
 
-const CHUNK_INFIX = '_chunk_';
+/**
+ * Record ids as bytes: id r is `bytes[starts[r], starts[r + 1])`. Ids are Latin-1 strings of the header's
+ * bytes (the reader decodes them so), so these are exactly the input's header bytes, UTF-8 included. This is
+ * the form ids cross to a worker thread in, and the form the formatters copy from.
+ */
+export interface IdBytes {
+  readonly bytes: Uint8Array;
+  /** Length: ids + 1. */
+  readonly starts: Uint32Array;
+}
+
+/** Ids `[from, to)` of `ids` as {@link IdBytes}: one join and one native Latin-1 encode, never one per id. */
+export function encodeIds(ids: readonly string[], from: number, to: number): IdBytes {
+  const slice = ids.slice(from, to);
+  const starts = new Uint32Array(slice.length + 1);
+  for (let r = 0, at = 0; r < slice.length; r++) starts[r + 1] = at += slice[r]!.length;
+  return { bytes: Buffer.from(slice.join(''), 'latin1'), starts };
+}
+
+const CHUNK_INFIX = Buffer.from('_chunk_', 'latin1');
 
 /**
- * Writes chunk ids (`<recordId>_chunk_<k>`) as bytes, for the formatters. The `<recordId>_chunk_` prefixes
- * of the records in use are encoded together in one native call; a chunk id is then one copy of its prefix
- * plus the digits of k, never a per-chunk encode. Ids are Latin-1 strings (the reader decodes header bytes
- * as Latin-1), so encoding them as Latin-1 writes back exactly the bytes of the input's header, UTF-8
- * included, and byte offsets equal string offsets.
+ * Writes chunk ids (`<recordId>_chunk_<k>`) as bytes, for the formatters: one copy of the record id, the infix
+ * and the digits of k, from ids already in byte form (no string is made per chunk).
  */
 export class ChunkIdWriter {
-  readonly #names: ChunkNames;
+  readonly #ids: IdBytes;
   readonly #firstRecord: number;
-  readonly #prefixes: Buffer;
-  /** Record r's prefix is `#prefixes[#starts[r − first], #starts[r − first + 1])`. */
-  readonly #starts: Uint32Array;
+  readonly #recordIndex: Uint32Array;
+  readonly #chunkNumber: Uint32Array;
 
-  /** @param firstChunk,lastChunk the range of chunks (inclusive) whose ids will be written */
-  constructor(names: ChunkNames, firstChunk: number, lastChunk: number) {
-    this.#names = names;
-    this.#firstRecord = names.recordIndex[firstChunk] ?? 0;
-    const lastRecord = names.recordIndex[lastChunk] ?? -1;
-    const records = Math.max(0, lastRecord - this.#firstRecord + 1);
-    const ids = names.ids.slice(this.#firstRecord, this.#firstRecord + records);
-    this.#prefixes = Buffer.from(ids.join(CHUNK_INFIX) + (records > 0 ? CHUNK_INFIX : ''), 'latin1');
-    this.#starts = new Uint32Array(records + 1);
-    for (let r = 0, at = 0; r < records; r++) this.#starts[r + 1] = at += ids[r]!.length + CHUNK_INFIX.length;
+  /**
+   * @param ids the ids of records `firstRecord`, `firstRecord + 1`, … (at least up to the last record the
+   *   chunks written belong to)
+   * @param recordIndex,chunkNumber the chunk naming columns of {@link ChunkNames}
+   */
+  constructor(ids: IdBytes, firstRecord: number, recordIndex: Uint32Array, chunkNumber: Uint32Array) {
+    this.#ids = ids;
+    this.#firstRecord = firstRecord;
+    this.#recordIndex = recordIndex;
+    this.#chunkNumber = chunkNumber;
+  }
+
+  /** A writer for chunks `[firstChunk, lastChunk]` of `names`, encoding only the ids those chunks use. */
+  static forChunks(names: ChunkNames, firstChunk: number, lastChunk: number): ChunkIdWriter {
+    const firstRecord = names.recordIndex[firstChunk] ?? 0;
+    const endRecord = lastChunk >= firstChunk ? names.recordIndex[lastChunk]! + 1 : firstRecord;
+    return new ChunkIdWriter(encodeIds(names.ids, firstRecord, endRecord), firstRecord, names.recordIndex, names.chunkNumber);
   }
 
   /** Bytes of chunk `chunk`'s id. */
   length(chunk: number): number {
-    const r = this.#names.recordIndex[chunk]! - this.#firstRecord;
-    return this.#starts[r + 1]! - this.#starts[r]! + decimalDigits(this.#names.chunkNumber[chunk]!);
+    const r = this.#recordIndex[chunk]! - this.#firstRecord;
+    const starts = this.#ids.starts;
+    return starts[r + 1]! - starts[r]! + CHUNK_INFIX.length + decimalDigits(this.#chunkNumber[chunk]!);
   }
 
   /** Writes chunk `chunk`'s id at `at`; returns the offset after it. */
   write(out: Uint8Array, at: number, chunk: number): number {
-    const r = this.#names.recordIndex[chunk]! - this.#firstRecord;
-    const end = copyBytes(out, at, this.#prefixes, this.#starts[r]!, this.#starts[r + 1]!);
-    return writeDecimal(out, end, this.#names.chunkNumber[chunk]!);
+    const r = this.#recordIndex[chunk]! - this.#firstRecord;
+    const { bytes, starts } = this.#ids;
+    let end = copyBytes(out, at, bytes, starts[r]!, starts[r + 1]!);
+    end = copyBytes(out, end, CHUNK_INFIX, 0, CHUNK_INFIX.length);
+    return writeDecimal(out, end, this.#chunkNumber[chunk]!);
   }
 }
 

@@ -12,7 +12,7 @@ const NEWLINE = 0x0a;
  */
 export function formatChunksFasta(batch: ChunkBatch): Buffer {
   const { count, starts, ends, bases } = batch;
-  const ids = new ChunkIdWriter(batch, 0, count - 1);
+  const ids = ChunkIdWriter.forChunks(batch, 0, count - 1);
   let size = 0;
   for (let c = 0; c < count; c++) {
     const length = ends[c]! - starts[c]!;

@@ -2,9 +2,9 @@ import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { VirnucproError, fromErrorData, type ErrorData } from '../errors.js';
 import { chunkNames, type ChunkBatch } from './chunkBatch.js';
-import { translateChunkBatch, type FrameBatch } from './frameBatch.js';
-import type { FrameTable } from './sixFrames.js';
-import { decodeFrames, packChunks } from './translateWire.js';
+import type { FrameTextFormat } from './formatFrames.js';
+import { translateChunkBatch, type FrameBatch, type FrameTextBatch } from './frameBatch.js';
+import { decodeFrames, decodeTexts, packTask, type TranslateTask } from './translateWire.js';
 
 /**
  * Default upper bound on translate threads. One thread identifies frames of ~0.6 M 150-bp reads/s even on
@@ -34,10 +34,21 @@ export function resolveThreads(threads: number | undefined): number {
 
 const WORKER = new URL('./translateWorker.js', import.meta.url).href;
 
+/** Per-call options of {@link TranslatePool}. */
+export interface TranslateBatchOptions {
+  /**
+   * Send the batch's own bases buffer to the worker instead of a copy, when the batch owns it
+   * (`batch.ownsBases`). The buffer is then detached on this thread: every view of it, the record batch's
+   * `bases` included, reads as empty. Default false.
+   */
+  readonly transferBases?: boolean;
+}
+
 /**
  * Worker threads that run six-frame identification on whole chunk batches (never per record). A batch
- * travels as one ArrayBuffer each way, moved, not copied, through the transfer list; worker errors come
- * back as data and are rethrown here as the original {@link VirnucproError}.
+ * travels as transferred ArrayBuffers each way, moved, not copied; worker errors come back as data and are
+ * rethrown here as the original {@link VirnucproError}. The worker can also write the kept frames as text
+ * ({@link translateText}), so that a command which only prints them leaves the main thread nothing to format.
  *
  * @example
  * const pool = new TranslatePool({ threads: 2 });
@@ -46,7 +57,7 @@ const WORKER = new URL('./translateWorker.js', import.meta.url).href;
  */
 export class TranslatePool {
   readonly threads: number;
-  readonly #pool: Piscina<ArrayBuffer, ArrayBuffer | ErrorData>;
+  readonly #pool: Piscina<TranslateTask, ArrayBuffer | ErrorData>;
   #destroyed = false;
 
   /** Starts the threads at once. */
@@ -56,27 +67,44 @@ export class TranslatePool {
   }
 
   /** The kept frames of `batch`. An empty batch is answered without a round trip. */
-  async translate(batch: ChunkBatch, signal?: AbortSignal): Promise<FrameBatch> {
+  async translate(batch: ChunkBatch, signal?: AbortSignal, options: TranslateBatchOptions = {}): Promise<FrameBatch> {
     if (batch.count === 0) return translateChunkBatch(batch);
-    const table = await this.translatePacked(packChunks(batch), signal);
+    const table = decodeFrames(await this.#run(batch, [], signal, options));
     return { ...table, chunks: chunkNames(batch) };
   }
 
   /**
-   * Translates a buffer made by `packChunks`. The buffer is transferred: once the task has been posted to
-   * a thread, `packed.byteLength` is 0 here.
+   * The kept frames of `batch` written by the worker in each of `formats`, byte for byte as the calling
+   * thread's formatters would write them.
+   */
+  async translateText<F extends FrameTextFormat>(batch: ChunkBatch, formats: readonly F[], signal?: AbortSignal,
+    options: TranslateBatchOptions = {}): Promise<FrameTextBatch<F>> {
+    if (formats.length === 0) throw new TypeError('formats must name at least one text format');
+    if (batch.count === 0) {
+      const text = {} as Record<F, Uint8Array>;
+      for (const format of formats) text[format] = new Uint8Array(0);
+      return { count: 0, chunks: chunkNames(batch), text };
+    }
+    const { count, text } = decodeTexts(await this.#run(batch, formats, signal, options), formats);
+    return { count, chunks: chunkNames(batch), text };
+  }
+
+  /**
+   * Posts one task and waits for its reply. The task's buffers are transferred: once it has been posted,
+   * their `byteLength` is 0 here.
    *
    * Aborting rejects at once with the signal's reason but lets a task already queued or running finish
    * (a few milliseconds) and drops its reply: piscina's own abort terminates the thread, and a thread
    * terminated that way just before destroy() is replaced after it (piscina 5.3.2), leaking threads.
    */
-  async translatePacked(packed: ArrayBuffer, signal?: AbortSignal): Promise<FrameTable> {
+  async #run(batch: ChunkBatch, formats: readonly FrameTextFormat[], signal: AbortSignal | undefined, options: TranslateBatchOptions): Promise<ArrayBuffer> {
     if (this.#destroyed) throw new VirnucproError('INTERNAL', 'translate pool used after destroy()');
     if (signal?.aborted) throw signal.reason;
+    const task = packTask(batch, formats, options.transferBases === true && batch.ownsBases === true);
     let reply: ArrayBuffer | ErrorData;
     try {
-      const task = this.#pool.run(packed, { transferList: [packed] });
-      reply = await (signal ? untilAborted(task, signal) : task);
+      const running = this.#pool.run(task, { transferList: [task.tables, task.bases] });
+      reply = await (signal ? untilAborted(running, signal) : running);
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       throw new VirnucproError('WORKER_CRASHED', `translate worker failed: ${error instanceof Error ? error.message : String(error)}`, {
@@ -84,7 +112,7 @@ export class TranslatePool {
         hint: 'a worker thread died (out of memory?); try fewer -j/--threads or smaller batches',
       });
     }
-    if (reply instanceof ArrayBuffer) return decodeFrames(reply);
+    if (reply instanceof ArrayBuffer) return reply;
     throw fromErrorData(reply);
   }
 
