@@ -1,53 +1,123 @@
 /**
- * Byte lookup tables for six-frame translation (spec section 3): the standard code (NCBI table 1) indexed by
- * a codon number built from three table lookups, with case folding and ambiguity handling folded into the
- * tables so the kernel never branches on the letter itself.
+ * Byte lookup tables for six-frame translation (spec section 3): the standard code (NCBI table 1), with case
+ * folding and ambiguity handling folded into the tables so the kernel never branches on a letter.
  *
- * Codon number = 16·b0 + 4·b1 + b2 with A=0 C=1 G=2 T=3 (either case). A byte that is not A/C/G/T maps to
- * {@link INVALID}, which sets bit 6: any codon containing one indexes 64..127, where the amino table holds
- * {@link DELETED}. That is the original's rule: such a codon is dropped from the protein, not turned into X.
+ * Every table is keyed by 3-bit base codes ({@link BASE_CODE}: A C G T = 0 1 2 3 in either case, 4 for any
+ * other byte) or by raw bytes, so that the kernel (sixFrames.ts) can classify two bases with one lookup of a
+ * 16-bit read ({@link PAIR_CODE}) and three codons with one lookup ({@link STOP_CLASS_5}). A codon holding a
+ * code-4 byte is never a stop and translates to {@link DELETED}: the original drops such a codon from the
+ * protein instead of writing X.
  */
 
-/** Bit set in a codon number when one of its three bytes is not A/C/G/T. */
-const INVALID = 64;
-/** Amino-table value of a codon that is left out of the protein. */
+/** Value of a codon that is left out of the protein. */
 export const DELETED = 0;
 /** The stop residue, `*`. */
 export const STOP = 0x2a;
+/** Code of a byte that is not A/C/G/T (either case). */
+const OTHER = 4;
 
 /** NCBI table 1 in the order it is usually printed (first base T, C, A, G; then second; then third). */
 const TABLE_1_TCAG = 'FFLLSSSSYY**CC*WLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG';
 const TCAG = 'TCAG';
 const ACGT = 'ACGT';
 
-/** Residue byte for each codon number (0..127); {@link DELETED} for numbers with the {@link INVALID} bit. */
-export const AMINO = new Uint8Array(128);
+/** Residue byte of codon number 16·b0 + 4·b1 + b2 (A=0 C=1 G=2 T=3). */
+export const AMINO = new Uint8Array(64);
 for (let i = 0; i < 64; i++) {
-  const letters = [TCAG[i >> 4]!, TCAG[(i >> 2) & 3]!, TCAG[i & 3]!];
-  const [b0, b1, b2] = letters.map((letter) => ACGT.indexOf(letter)) as [number, number, number];
+  const [b0, b1, b2] = [i >> 4, (i >> 2) & 3, i & 3].map((t) => ACGT.indexOf(TCAG[t]!)) as [number, number, number];
   AMINO[16 * b0 + 4 * b1 + b2] = TABLE_1_TCAG.charCodeAt(i);
 }
 
-function baseTable(value: (base: number) => number): Uint8Array {
-  const table = new Uint8Array(256).fill(INVALID);
-  for (let base = 0; base < 4; base++) {
-    table[ACGT.charCodeAt(base)] = value(base);
-    table[ACGT.toLowerCase().charCodeAt(base)] = value(base);
-  }
-  return table;
+/**
+ * The byte tables of the kernel's hot loops, all in one Uint8Array at the offsets below (each table is also
+ * exported as a view of its own). In the optimised code of a loop, V8 checks the map of every typed array
+ * it reads and loads its data pointer, once per iteration: reading every table through one array pays that
+ * once instead of once per table (docs/adr/0006-translate-throughput.md). 145 KiB.
+ */
+export const TABLE_BYTES_AT = {
+  pairCode: 0,
+  stopClass5: 1 << 16,
+  baseCode: (1 << 16) + (1 << 15),
+  stopClass: (1 << 16) + (1 << 15) + 256,
+  codonAmino: (1 << 16) + (1 << 15) + 256 + 512,
+  reverseCodonAmino: (1 << 16) + (1 << 15) + 256 + 512 + (64 << 8),
+} as const;
+export const TABLES = new Uint8Array(TABLE_BYTES_AT.reverseCodonAmino + (64 << 8));
+
+function table(at: number, length: number): Uint8Array {
+  return TABLES.subarray(at, at + length);
 }
 
-/** Forward strand: a codon's number is `FIRST[b0] | SECOND[b1] | THIRD[b2]`. */
-export const FIRST = baseTable((base) => base << 4);
-export const SECOND = baseTable((base) => base << 2);
-export const THIRD = baseTable((base) => base);
 /**
- * Reverse complement read from the forward bytes: revcomp codon at forward bytes p, p−1, p−2 (walking down)
- * is complement(b[p]) complement(b[p−1]) complement(b[p−2]); complement(x) = 3 − x in A,C,G,T order.
+ * Low 3 bits: 0..3 for A/C/G/T (either case), 4 for any other byte. Bit 3 ({@link LOWER_CASE}) marks a
+ * lower-case letter, so a scan can tell for free whether a chunk needs upper-casing.
  */
-export const RC_FIRST = baseTable((base) => (3 - base) << 4);
-export const RC_SECOND = baseTable((base) => (3 - base) << 2);
-export const RC_THIRD = baseTable((base) => 3 - base);
+export const BASE_CODE = table(TABLE_BYTES_AT.baseCode, 256).fill(OTHER);
+export const LOWER_CASE = 8;
+for (let byte = 0x61; byte <= 0x7a; byte++) BASE_CODE[byte] = OTHER | LOWER_CASE;
+for (let base = 0; base < 4; base++) {
+  BASE_CODE[ACGT.charCodeAt(base)] = base;
+  BASE_CODE[ACGT.toLowerCase().charCodeAt(base)] = base | LOWER_CASE;
+}
+
+/**
+ * Two bases at once, indexed by a little-endian 16-bit read `b0 | b1 << 8`: `code(b0) << 3 | code(b1)` in
+ * the low 6 bits, and {@link PAIR_LOWER_CASE} when either byte is a lower-case letter.
+ */
+export const PAIR_CODE = table(TABLE_BYTES_AT.pairCode, 1 << 16);
+export const PAIR_LOWER_CASE = 64;
+for (let pair = 0; pair < 1 << 16; pair++) {
+  const first = BASE_CODE[pair & 0xff]!;
+  const second = BASE_CODE[pair >> 8]!;
+  PAIR_CODE[pair] = ((first & 7) << 3) | (second & 7) | ((first | second) & LOWER_CASE ? PAIR_LOWER_CASE : 0);
+}
+
+/** Residue (or DELETED) of the codon of three 3-bit codes. */
+function codonResidue(c0: number, c1: number, c2: number): number {
+  return c0 >= OTHER || c1 >= OTHER || c2 >= OTHER ? DELETED : AMINO[16 * c0 + 4 * c1 + c2]!;
+}
+
+/**
+ * Indexed by the 9-bit window `c0 << 6 | c1 << 3 | c2` of three 3-bit codes: bit 0 is set when the codon is
+ * a stop, bit 1 when its reverse complement is one.
+ */
+export const STOP_CLASS = table(TABLE_BYTES_AT.stopClass, 512);
+for (let window = 0; window < 512; window++) {
+  const [c0, c1, c2] = [window >> 6, (window >> 3) & 7, window & 7];
+  const reverse = (c: number): number => (c >= OTHER ? OTHER : 3 - c);
+  STOP_CLASS[window] = (codonResidue(c0, c1, c2) === STOP ? 1 : 0) | (codonResidue(reverse(c2), reverse(c1), reverse(c0)) === STOP ? 2 : 0);
+}
+
+/**
+ * Indexed by the 15-bit window of five 3-bit codes `c0 … c4` (c4 in the low bits): the {@link STOP_CLASS} of
+ * the three codons it holds, c0c1c2 in bits 0-1, c1c2c3 in bits 2-3, c2c3c4 in bits 4-5. One lookup per
+ * three bases for the stop scan.
+ */
+export const STOP_CLASS_5 = table(TABLE_BYTES_AT.stopClass5, 1 << 15);
+for (let window = 0; window < 1 << 15; window++) {
+  STOP_CLASS_5[window] = STOP_CLASS[window >> 6]! | (STOP_CLASS[(window >> 3) & 511]! << 2) | (STOP_CLASS[window & 511]! << 4);
+}
+
+/**
+ * Residue of the forward codon b0 b1 b2, indexed by `(PAIR_CODE[b0 | b1 << 8] & 63) << 8 | b2`: one 16-bit
+ * read, one 8-bit read and two lookups per codon.
+ */
+export const CODON_AMINO = table(TABLE_BYTES_AT.codonAmino, 64 << 8);
+/**
+ * Residue of the reverse-complement codon read down the forward bytes b[p], b[p − 1], b[p − 2] (that is
+ * complement(b[p]) complement(b[p − 1]) complement(b[p − 2])), indexed by
+ * `(PAIR_CODE[b[p − 1] | b[p] << 8] & 63) << 8 | b[p − 2]`.
+ */
+export const REVERSE_CODON_AMINO = table(TABLE_BYTES_AT.reverseCodonAmino, 64 << 8);
+for (let pair = 0; pair < 64; pair++) {
+  const [a, b] = [pair >> 3, pair & 7];
+  for (let byte = 0; byte < 256; byte++) {
+    const c = BASE_CODE[byte]! & 7;
+    CODON_AMINO[(pair << 8) | byte] = codonResidue(a, b, c);
+    // Here a = code(b[p − 1]), b = code(b[p]), c = code(b[p − 2]); complement(x) = 3 − x for A/C/G/T.
+    REVERSE_CODON_AMINO[(pair << 8) | byte] = a >= OTHER || b >= OTHER || c >= OTHER ? DELETED : codonResidue(3 - b, 3 - a, 3 - c);
+  }
+}
 
 /** ASCII upper-casing (the original upper-cases each chunk before translating). */
 export const UPPER = new Uint8Array(256);
@@ -61,27 +131,10 @@ for (const [from, to] of ['AT', 'TA', 'CG', 'GC']) {
 }
 
 /**
- * Low 3 bits: 0..3 for A/C/G/T (either case), 4 for any other byte; three of them make a 9-bit window into
- * {@link STOP_CLASS}. Bit 3 ({@link LOWER_CASE}) marks a lower-case letter, so a scan can tell for free
- * whether a chunk needs upper-casing.
+ * Reverse complement of two bytes at once: indexed by a little-endian 16-bit read `b[p − 1] | b[p] << 8`,
+ * the value written little-endian gives `COMPLEMENT_UPPER[b[p]]` then `COMPLEMENT_UPPER[b[p − 1]]`. 128 KiB.
  */
-export const BASE_CODE = new Uint8Array(256).fill(4);
-export const LOWER_CASE = 8;
-for (let byte = 0x61; byte <= 0x7a; byte++) BASE_CODE[byte] = 4 | LOWER_CASE;
-for (let base = 0; base < 4; base++) {
-  BASE_CODE[ACGT.charCodeAt(base)] = base;
-  BASE_CODE[ACGT.toLowerCase().charCodeAt(base)] = base | LOWER_CASE;
-}
-
-/**
- * Indexed by the 9-bit window `c0 << 6 | c1 << 3 | c2` of three {@link BASE_CODE}s (low 3 bits): bit 0 is set when the
- * codon is a stop, bit 1 when its reverse complement is one. A window containing code 4 (not A/C/G/T) is
- * never a stop: such a codon is deleted, not translated.
- */
-export const STOP_CLASS = new Uint8Array(512);
-for (let i = 0; i < 64; i++) {
-  const [b0, b1, b2] = [i >> 4, (i >> 2) & 3, i & 3];
-  const window = (b0 << 6) | (b1 << 3) | b2;
-  if (AMINO[i] === STOP) STOP_CLASS[window]! |= 1;
-  if (AMINO[((3 - b2) << 4) | ((3 - b1) << 2) | (3 - b0)] === STOP) STOP_CLASS[window]! |= 2;
+export const REVERSE_COMPLEMENT_PAIR = new Uint16Array(1 << 16);
+for (let pair = 0; pair < 1 << 16; pair++) {
+  REVERSE_COMPLEMENT_PAIR[pair] = COMPLEMENT_UPPER[pair >> 8]! | (COMPLEMENT_UPPER[pair & 0xff]! << 8);
 }

@@ -1,7 +1,5 @@
 import type { ChunkSpans } from './chunkBatch.js';
-import {
-  AMINO, BASE_CODE, COMPLEMENT_UPPER, DELETED, FIRST, LOWER_CASE, RC_FIRST, RC_SECOND, RC_THIRD, SECOND, STOP_CLASS, THIRD, UPPER,
-} from './geneticCode.js';
+import { COMPLEMENT_UPPER, DELETED, PAIR_LOWER_CASE, REVERSE_COMPLEMENT_PAIR, TABLE_BYTES_AT, TABLES, UPPER } from './geneticCode.js';
 
 /** Frame codes 0..5 in the original's order, and the suffix each adds to the chunk id. */
 export const FRAME_SUFFIXES = ['F1', 'F2', 'F3', 'R1', 'R2', 'R3'] as const;
@@ -41,11 +39,14 @@ export class FrameBuilder {
   nucleotideStarts = new Uint32Array(INITIAL_FRAME_SLOTS + 1);
   proteinStarts = new Uint32Array(INITIAL_FRAME_SLOTS + 1);
   nucleotides: Uint8Array;
+  /** Writes two nucleotides at a time (reverse complements); replaced with `nucleotides`. */
+  nucleotideWriter: DataView;
   proteins: Uint8Array;
 
   /** @param expectedBases bases of a typical batch: sizes the first sequence buffers */
   constructor(expectedBases = 1 << 16) {
     this.nucleotides = new Uint8Array(expectedBases);
+    this.nucleotideWriter = new DataView(this.nucleotides.buffer);
     this.proteins = new Uint8Array(Math.ceil(expectedBases / 3));
   }
 
@@ -65,6 +66,7 @@ export class FrameBuilder {
     const nucleotideEnd = this.nucleotideStarts[this.count]!;
     if (nucleotideEnd + FRAMES * (length + 1) > this.nucleotides.length) {
       this.nucleotides = grow(this.nucleotides, 2 * (nucleotideEnd + FRAMES * (length + 1)), nucleotideEnd);
+      this.nucleotideWriter = new DataView(this.nucleotides.buffer);
     }
     const proteinEnd = this.proteinStarts[this.count]!;
     if (proteinEnd + 2 * length > this.proteins.length) {
@@ -100,17 +102,21 @@ function grow<A extends Uint8Array | Uint32Array>(array: A, length: number, used
  * Work skipped for frames that are not kept: one pass over the chunk finds which frames contain a stop
  * (all six strands at once, stopping as soon as every frame has one), and only the other frames are
  * translated and have their nucleotides copied. Case and ambiguity are handled by lookup tables, so the
- * chunk is never upper-cased or reverse-complemented as a whole. Measured against translating every frame
- * up to its first stop: 1.5-1.8x faster on random 150-bp and 500-bp reads (bench/micro/translate.bench.ts).
+ * chunk is never upper-cased or reverse-complemented as a whole.
+ *
+ * Bytes are read several at a time through a DataView (one 16-bit read and one lookup classify two bases):
+ * V8 compiles every typed-array element access to checks and loads, and the kernel's cost is in those
+ * accesses (docs/adr/0006-translate-throughput.md). Reads never go past a chunk's last base.
  */
 export function translateChunks(chunks: ChunkSpans, builder = new FrameBuilder(chunks.bases.length)): FrameTable {
   builder.reset();
   const { bases, starts, ends, count } = chunks;
+  const reader = new DataView(bases.buffer, bases.byteOffset, bases.byteLength);
   for (let c = 0; c < count; c++) {
     const start = starts[c]!;
     const end = ends[c]!;
     builder.reserve(end - start);
-    translateChunk(bases, start, end, c, builder);
+    translateChunk(bases, reader, start, end, c, builder);
   }
   return builder.table();
 }
@@ -119,11 +125,11 @@ export function translateChunks(chunks: ChunkSpans, builder = new FrameBuilder(c
  * Appends the kept frames of chunk `chunk` = bases[start, end). The builder's columns are read into locals
  * once per chunk (after `reserve`, which may reallocate them): the loops below are the hot path.
  */
-function translateChunk(bases: Uint8Array, start: number, end: number, chunk: number, builder: FrameBuilder): void {
-  const stops = stopMask(bases, start, end);
+function translateChunk(bases: Uint8Array, reader: DataView, start: number, end: number, chunk: number, builder: FrameBuilder): void {
+  const stops = stopMask(bases, reader, start, end);
   if (stops === ALL_FRAMES_STOP) return;
   const lowerCase = (stops & SAW_LOWER_CASE) !== 0;
-  const { proteins, nucleotides, nucleotideStarts, proteinStarts, chunk: chunks, frame: frameCodes } = builder;
+  const { proteins, nucleotides, nucleotideWriter, nucleotideStarts, proteinStarts, chunk: chunks, frame: frameCodes } = builder;
   let frames = builder.count;
   let proteinEnd = proteinStarts[frames]!;
   let nucleotideEnd = nucleotideStarts[frames]!;
@@ -132,15 +138,15 @@ function translateChunk(bases: Uint8Array, start: number, end: number, chunk: nu
     const shift = forward ? frame : frame - 3;
     if (frameHasStop(stops, forward, shift, end - start)) continue;
     const residuesEnd = forward
-      ? forwardProtein(bases, start + shift, end, proteins, proteinEnd)
-      : reverseProtein(bases, start, end - shift, proteins, proteinEnd);
+      ? forwardProtein(bases, reader, start + shift, end, proteins, proteinEnd)
+      : reverseProtein(bases, reader, start, end - shift, proteins, proteinEnd);
     if (residuesEnd === proteinEnd) continue; // no residue (every codon ambiguous, or none): not kept
     // The original slices strand[shift, shift + 3P + 1) by the protein length P, even when ambiguous
     // codons were deleted: it then keeps those and loses bases at the end.
     const length = Math.min(3 * (residuesEnd - proteinEnd) + 1, end - start - shift);
     nucleotideEnd = forward
       ? copyUpper(bases, start + shift, length, nucleotides, nucleotideEnd, lowerCase)
-      : copyReverseComplement(bases, end - shift, length, nucleotides, nucleotideEnd);
+      : copyReverseComplement(bases, reader, end - shift, length, nucleotides, nucleotideWriter, nucleotideEnd);
     proteinEnd = residuesEnd;
     chunks[frames] = chunk;
     frameCodes[frames] = frame;
@@ -162,33 +168,53 @@ const SAW_LOWER_CASE = 0b1000000;
  * reverse complement of such a codon is one; that codon belongs to reverse frame R(r+1) with
  * r ≡ length − φ (mod 3). Returns {@link ALL_FRAMES_STOP} as soon as every frame has a stop; otherwise the
  * whole chunk was read and {@link SAW_LOWER_CASE} says whether it needs upper-casing.
+ *
+ * Twelve bases per step while they last (three 32-bit reads, six pair codes, four windows of five base
+ * codes, each giving the stop classes of three codons: {@link STOP_CLASS_5}), then six, then one at a time.
+ * Fewer, wider steps halve the instructions per base of a one-base loop (ADR 0006).
  */
-function stopMask(bases: Uint8Array, start: number, end: number): number {
+function stopMask(bases: Uint8Array, reader: DataView, start: number, end: number): number {
   if (end - start < 3) return 0;
-  const code = BASE_CODE, stopClass = STOP_CLASS;
-  let seen = code[bases[start]!]! | code[bases[start + 1]!]!;
-  let window = ((code[bases[start]!]! & 7) << 3) | (code[bases[start + 1]!]! & 7);
+  const t = TABLES, stopClass5 = TABLE_BYTES_AT.stopClass5, baseCode = TABLE_BYTES_AT.baseCode, stopClass = TABLE_BYTES_AT.stopClass;
+  const head = t[reader.getUint16(start, true)]!;
+  // Window: the codes of the last two bases (6 bits), then five (15 bits) after each step's update.
+  let window = head & 63;
+  let seen = head;
   let mask = 0;
   let i = start + 2;
-  // Unrolled by three so that each codon phase has a constant shift.
-  for (; i + 3 <= end; i += 3) {
-    const c0 = code[bases[i]!]!, c1 = code[bases[i + 1]!]!, c2 = code[bases[i + 2]!]!;
-    seen |= c0 | c1 | c2;
-    window = ((window << 3) | (c0 & 7)) & 511;
-    mask |= stopClass[window]!;
-    window = ((window << 3) | (c1 & 7)) & 511;
-    mask |= stopClass[window]! << 2;
-    window = ((window << 3) | (c2 & 7)) & 511;
-    mask |= stopClass[window]! << 4;
+  for (; i + 12 <= end; i += 12) {
+    const w0 = reader.getUint32(i, true), w1 = reader.getUint32(i + 4, true), w2 = reader.getUint32(i + 8, true);
+    const p0 = t[w0 & 0xffff]!, p1 = t[w0 >>> 16]!, p2 = t[w1 & 0xffff]!, p3 = t[w1 >>> 16]!, p4 = t[w2 & 0xffff]!, p5 = t[w2 >>> 16]!;
+    seen |= p0 | p1 | p2 | p3 | p4 | p5;
+    window = ((window << 9) | ((p0 & 63) << 3) | ((p1 >> 3) & 7)) & 0x7fff;
+    mask |= t[stopClass5 + window]!;
+    window = ((window << 9) | ((p1 & 7) << 6) | (p2 & 63)) & 0x7fff;
+    mask |= t[stopClass5 + window]!;
+    window = ((window << 9) | ((p3 & 63) << 3) | ((p4 >> 3) & 7)) & 0x7fff;
+    mask |= t[stopClass5 + window]!;
+    window = ((window << 9) | ((p4 & 7) << 6) | (p5 & 63)) & 0x7fff;
+    mask |= t[stopClass5 + window]!;
     if (mask === ALL_FRAMES_STOP) return mask;
   }
-  for (let shift = 0; i < end; i++, shift += 2) {
-    const c = code[bases[i]!]!;
-    seen |= c;
-    window = ((window << 3) | (c & 7)) & 511;
-    mask |= stopClass[window]! << shift;
+  if (i + 6 <= end) {
+    const w = reader.getUint32(i, true);
+    const p0 = t[w & 0xffff]!, p1 = t[w >>> 16]!, p2 = t[reader.getUint16(i + 4, true)]!;
+    seen |= p0 | p1 | p2;
+    window = ((window << 9) | ((p0 & 63) << 3) | ((p1 >> 3) & 7)) & 0x7fff;
+    mask |= t[stopClass5 + window]!;
+    window = ((window << 9) | ((p1 & 7) << 6) | (p2 & 63)) & 0x7fff;
+    mask |= t[stopClass5 + window]!;
+    i += 6;
   }
-  return (seen & LOWER_CASE) === 0 ? mask : mask | SAW_LOWER_CASE;
+  // Up to five bases: the codons they end start at phases 0, 1, 2, 0, 1.
+  window &= 63;
+  for (let shift = 0; i < end; i++, shift = shift === 4 ? 0 : shift + 2) {
+    const c = t[baseCode + bases[i]!]!;
+    seen |= c << 3; // LOWER_CASE << 3 is PAIR_LOWER_CASE
+    window = ((window << 3) | (c & 7)) & 511;
+    mask |= t[stopClass + window]! << shift;
+  }
+  return (seen & PAIR_LOWER_CASE) === 0 ? mask : mask | SAW_LOWER_CASE;
 }
 
 /** Reads frame (`forward`, `shift`) of a chunk of `length` bases out of a {@link stopMask}. */
@@ -204,22 +230,22 @@ function frameHasStop(stops: number, forward: boolean, shift: number, length: nu
  * The tables are read into locals: module bindings cost a load and a check per use, and this is the loop
  * of every kept frame.
  */
-function forwardProtein(bases: Uint8Array, from: number, end: number, out: Uint8Array, at: number): number {
-  const amino = AMINO, first = FIRST, second = SECOND, third = THIRD;
+function forwardProtein(bases: Uint8Array, reader: DataView, from: number, end: number, out: Uint8Array, at: number): number {
+  const t = TABLES, codonAmino = TABLE_BYTES_AT.codonAmino;
   let n = at;
   for (let p = from; p + 3 <= end; p += 3) {
-    const residue = amino[first[bases[p]!]! | second[bases[p + 1]!]! | third[bases[p + 2]!]!]!;
+    const residue = t[codonAmino + (((t[reader.getUint16(p, true)]! & 63) << 8) | bases[p + 2]!)]!;
     if (residue !== DELETED) out[n++] = residue;
   }
   return n;
 }
 
 /** Like {@link forwardProtein} on the reverse complement of bases[start, end), which starts at end − 1. */
-function reverseProtein(bases: Uint8Array, start: number, end: number, out: Uint8Array, at: number): number {
-  const amino = AMINO, first = RC_FIRST, second = RC_SECOND, third = RC_THIRD;
+function reverseProtein(bases: Uint8Array, reader: DataView, start: number, end: number, out: Uint8Array, at: number): number {
+  const t = TABLES, codonAmino = TABLE_BYTES_AT.reverseCodonAmino;
   let n = at;
   for (let p = end - 1; p - 2 >= start; p -= 3) {
-    const residue = amino[first[bases[p]!]! | second[bases[p - 1]!]! | third[bases[p - 2]!]!]!;
+    const residue = t[codonAmino + (((t[reader.getUint16(p - 1, true)]! & 63) << 8) | bases[p - 2]!)]!;
     if (residue !== DELETED) out[n++] = residue;
   }
   return n;
@@ -236,9 +262,15 @@ function copyUpper(bases: Uint8Array, from: number, length: number, out: Uint8Ar
   return at;
 }
 
-/** Copies the first `length` bases of the reverse complement of bases[…, end) to `out` at `at`; returns the end. */
-function copyReverseComplement(bases: Uint8Array, end: number, length: number, out: Uint8Array, at: number): number {
-  const complement = COMPLEMENT_UPPER;
-  for (let p = end - 1; p >= end - length; p--) out[at++] = complement[bases[p]!]!;
+/**
+ * Copies the first `length` bases of the reverse complement of bases[…, end) to `out` at `at`, two bases per
+ * step ({@link REVERSE_COMPLEMENT_PAIR}); returns the end.
+ */
+function copyReverseComplement(bases: Uint8Array, reader: DataView, end: number, length: number, out: Uint8Array, writer: DataView, at: number): number {
+  const pairs = REVERSE_COMPLEMENT_PAIR;
+  const stop = end - length;
+  let p = end - 1;
+  for (; p - 1 >= stop; p -= 2, at += 2) writer.setUint16(at, pairs[reader.getUint16(p - 1, true)]!, true);
+  if (p >= stop) out[at++] = COMPLEMENT_UPPER[bases[p]!]!;
   return at;
 }

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { chunkRecordBatch } from '../../src/sequence/chunkBatch.js';
 import { frameId, translateChunkBatch, type FrameBatch } from '../../src/sequence/frameBatch.js';
-import { AMINO, BASE_CODE, FIRST, SECOND, STOP_CLASS, THIRD } from '../../src/sequence/geneticCode.js';
+import {
+  AMINO, BASE_CODE, CODON_AMINO, PAIR_CODE, REVERSE_CODON_AMINO, REVERSE_COMPLEMENT_PAIR, STOP_CLASS, STOP_CLASS_5,
+} from '../../src/sequence/geneticCode.js';
 import { FrameBuilder, translateChunks } from '../../src/sequence/sixFrames.js';
 import { describeShared } from '../support/shared.js';
 import { parseFastaText, randomRecords, recordBatchOf, referenceText, type TextRecord } from './helpers.js';
@@ -21,12 +23,35 @@ function rows(frames: FrameBatch): { id: string; nucleotide: string; protein: st
 describe('genetic code tables', () => {
   it('give the standard code for all 64 codons in both cases, and delete any codon with another letter', () => {
     expect(CODON_TABLE.size).toBe(64);
-    const number = (codon: string): number => FIRST[codon.charCodeAt(0)]! | SECOND[codon.charCodeAt(1)]! | THIRD[codon.charCodeAt(2)]!;
+    const bytes = (codon: string): number[] => [...codon].map((ch) => ch.charCodeAt(0));
+    // Forward: the pair code of the first two bytes (a 16-bit little-endian read), then the third byte.
+    const forward = (codon: string): number => {
+      const [b0, b1, b2] = bytes(codon) as [number, number, number];
+      return CODON_AMINO[((PAIR_CODE[b0 | (b1 << 8)]! & 63) << 8) | b2]!;
+    };
+    // Reverse: the codon read down the forward bytes of its reverse complement x y z, from z.
+    const reverse = (codon: string): number => {
+      const [x, y, z] = bytes(naiveReverseComplement(codon)) as [number, number, number];
+      return REVERSE_CODON_AMINO[((PAIR_CODE[y | (z << 8)]! & 63) << 8) | x]!;
+    };
     for (const [codon, residue] of CODON_TABLE) {
-      expect(String.fromCharCode(AMINO[number(codon)]!), codon).toBe(residue);
-      expect(String.fromCharCode(AMINO[number(codon.toLowerCase())]!), codon).toBe(residue);
+      expect(String.fromCharCode(AMINO[[...codon].reduce((n, ch) => 4 * n + 'ACGT'.indexOf(ch), 0)]!), codon).toBe(residue);
+      for (const spelled of [codon, codon.toLowerCase()]) {
+        expect(String.fromCharCode(forward(spelled)), spelled).toBe(residue);
+        expect(String.fromCharCode(reverse(spelled)), spelled).toBe(residue);
+      }
     }
-    for (const codon of ['NAA', 'ANA', 'AAN', 'UAA', 'TA-', 'RYK', 'AT ']) expect(AMINO[number(codon)], codon).toBe(0);
+    for (const codon of ['NAA', 'ANA', 'AAN', 'UAA', 'TA-', 'RYK', 'AT ', 'T\0A']) {
+      expect(forward(codon), codon).toBe(0);
+      expect(reverse(codon), codon).toBe(0);
+    }
+  });
+
+  it('reverse-complement two bytes at once, upper-cased, other letters kept', () => {
+    for (const pair of ['AC', 'gt', 'NA', 'tR', '-c', 'uU']) {
+      const value = REVERSE_COMPLEMENT_PAIR[pair.charCodeAt(0) | (pair.charCodeAt(1) << 8)]!;
+      expect(String.fromCharCode(value & 0xff, value >> 8), pair).toBe(naiveReverseComplement(pair.toUpperCase()));
+    }
   });
 
   it('classify stops on both strands for the one-pass stop scan', () => {
@@ -38,6 +63,11 @@ describe('genetic code tables', () => {
       }
     }
     for (const codon of ['TAN', 'NTA', 'UAA', 'T-A', 'TRA']) expect(STOP_CLASS[window(codon)], codon).toBe(0);
+    // Five bases: the classes of the three codons they hold, in phase order.
+    for (const five of ['TAACG', 'CTTAG', 'GGTGA', 'TTAcT', 'NTAAN', 'ACGTA']) {
+      const expected = [0, 1, 2].reduce((bits, k) => bits | (STOP_CLASS[window(five.slice(k, k + 3))]! << (2 * k)), 0);
+      expect(STOP_CLASS_5[window(five)], five).toBe(expected);
+    }
   });
 });
 
