@@ -122,15 +122,6 @@ async function* parseChunks(chunks: AsyncIterable<Uint8Array>, options: Resolved
   if (options.onWarning) for (const warning of fastaWarnings(options.stats, options.source)) options.onWarning(warning);
 }
 
-/**
- * Decodes an id. Buffer's own latin1Slice (undeclared in @types/node, present in every Node release): going
- * through toString('latin1', …) added ~40 % to the cost of an id, the largest per-record cost (ADR 0001).
- * Headers are ASCII (other bytes are refused), so latin1 is exact.
- */
-function latin1(src: Buffer, start: number, end: number): string {
-  return (src as Buffer & { latin1Slice(start: number, end: number): string }).latin1Slice(start, end);
-}
-
 const LF = 0x0a;
 const CR = 0x0d;
 const SPACE = 0x20;
@@ -169,13 +160,9 @@ class FastaParser {
   /** 1-based number of the line being read. */
   #line = 1;
   #inRecord = false;
-  #recordId = '';
   #recordLine = 0;
   /** Whether the id's first byte has been seen (whitespace after '>' is skipped). */
   #idStarted = false;
-  /** The id's bytes so far, when a header straddles chunks. */
-  #idBytes = new Uint8Array(64);
-  #idLength = 0;
   /** Until the first '\n', watch for lone-'\r' line endings. */
   #firstLineEnded = false;
   #endsWithCR = false;
@@ -255,7 +242,6 @@ class FastaParser {
 
   /** The input has ended: close the last line, record and batch, and decide the protein rule if still open. */
   end(): void {
-    if (this.#state === HEADER_ID) this.#recordId = this.#takeId(Buffer.alloc(0), 0, 0);
     if (this.#state !== LINE_START) this.#stats.lines = this.#line;
     this.#state = LINE_START;
     this.#endRecord();
@@ -273,68 +259,43 @@ class FastaParser {
   #beginRecord(line: number): void {
     this.#inRecord = true;
     this.#recordLine = line;
-    this.#recordId = '';
     this.#idStarted = false;
-    this.#idLength = 0;
   }
 
   #endRecord(): void {
     if (!this.#inRecord) return;
     const stats = this.#stats;
-    const id = this.#recordId;
-    if (this.#builder.endRecord(id, this.#recordLine)) {
-      if (id === '') {
+    const builder = this.#builder;
+    const emptyId = builder.idLength === 0;
+    if (builder.recordLength === 0 && stats.emptyExamples.length < STATS_EXAMPLES) {
+      stats.emptyExamples.push({ id: builder.id, line: this.#recordLine });
+    }
+    if (builder.endRecord(this.#recordLine)) {
+      if (emptyId) {
         stats.emptyIds += 1;
-        stats.firstEmptyId ??= { id, line: this.#recordLine };
+        stats.firstEmptyId ??= { id: '', line: this.#recordLine };
       }
     } else {
       stats.emptySkipped += 1;
-      if (stats.emptyExamples.length < STATS_EXAMPLES) stats.emptyExamples.push({ id, line: this.#recordLine });
     }
   }
 
   /**
-   * Reads id bytes from `src[start, end)`; true once the id is complete. Like Python's `title.split()[0]`,
-   * whitespace after '>' is skipped and the id ends at the next whitespace or the end of the line.
+   * Reads id bytes from `src[start, end)` into the batch; true once the id is complete. Like Python's
+   * `title.split()[0]`, whitespace after '>' is skipped and the id ends at the next whitespace or the end of
+   * the line (a header straddling chunks gives its id in pieces).
    */
   #readId(src: Buffer, start: number, end: number, lineComplete: boolean): boolean {
     let i = start;
     if (!this.#idStarted) {
       while (i < end && isHeaderSpace(src[i]!)) i += 1;
-      if (i === end) {
-        if (lineComplete) this.#recordId = '';
-        return lineComplete;
-      }
+      if (i === end) return lineComplete;
       this.#idStarted = true;
     }
     const from = i;
     while (i < end && !isHeaderSpace(src[i]!)) i += 1;
-    if (i === end && !lineComplete) {
-      this.#carryId(src, from, end);
-      return false;
-    }
-    this.#recordId = this.#takeId(src, from, i);
-    return true;
-  }
-
-  /** The id: carried bytes (if the header straddled chunks) followed by `src[start, end)`. */
-  #takeId(src: Buffer, start: number, end: number): string {
-    if (this.#idLength === 0) return latin1(src, start, end);
-    this.#carryId(src, start, end);
-    const id = latin1(Buffer.from(this.#idBytes.buffer, 0, this.#idLength), 0, this.#idLength);
-    this.#idLength = 0;
-    return id;
-  }
-
-  #carryId(src: Uint8Array, start: number, end: number): void {
-    const needed = this.#idLength + end - start;
-    if (needed > this.#idBytes.length) {
-      const grown = new Uint8Array(Math.max(needed, 2 * this.#idBytes.length));
-      grown.set(this.#idBytes.subarray(0, this.#idLength));
-      this.#idBytes = grown;
-    }
-    this.#idBytes.set(src.subarray(start, end), this.#idLength);
-    this.#idLength = needed;
+    this.#builder.appendId(src, from, i);
+    return i < end || lineComplete;
   }
 
   /** Copies a sequence line (or the part of it in this chunk) without its trailing whitespace. */
@@ -371,7 +332,7 @@ class FastaParser {
     const inHeader = state === HEADER_ID || state === HEADER_REST;
     const where = inHeader ? 'in a header line' : state === PREAMBLE ? 'before the first header' : 'in a sequence line';
     // In a header the id may or may not be complete depending on the chunking: name it only in sequences.
-    const recordId = state === SEQUENCE ? this.#recordId : undefined;
+    const recordId = state === SEQUENCE ? this.#builder.id : undefined;
     return binaryByteError(byte, where, { file: this.#file, line, ...(recordId !== undefined ? { recordId } : {}) });
   }
 

@@ -1,4 +1,5 @@
 import type { RecordBatch } from './recordBatch.js';
+import { decodeIds, latin1 } from './recordIds.js';
 
 /**
  * A batch whose bytes fill less than this fraction of its buffer is copied out to an exact-size buffer, and
@@ -16,10 +17,13 @@ const HANDOVER_MIN_FILL = 0.5;
  * buffer, which a handed-over batch keeps (6 % of a default 1 MiB batch; smaller batches are copied out).
  */
 export const STAGE_BYTES = 64 * 1024;
+/** First size of the id byte buffer; it doubles as needed (ids of one batch, ~10 bytes a read). */
+const INITIAL_ID_BYTES = 64 * 1024;
 
 /**
  * Builds {@link RecordBatch}es: sequence bytes are appended into one buffer the builder allocates itself
  * (never Node's Buffer pool, so a batch can be transferred to a worker), with offsets, ids and header lines.
+ * Id bytes are collected per batch and decoded once when the batch is cut (recordIds.ts).
  *
  * The caller stages up to {@link STAGE_BYTES} of input with {@link stage}, then appends sequence lines by
  * their offsets in it.
@@ -43,7 +47,10 @@ export class RecordBatchBuilder {
   count = 0;
   readonly #starts: Uint32Array;
   readonly #lines: Uint32Array;
-  #ids: string[] = [];
+  /** Latin-1 id bytes: id r is [#idStarts[r], #idStarts[r + 1]); the current record's id so far follows. */
+  #idBytes = new Uint8Array(INITIAL_ID_BYTES);
+  #idUsed = 0;
+  readonly #idStarts: Uint32Array;
   readonly #ready: RecordBatch[] = [];
 
   constructor(source: string, batchBases: number, batchRecords: number) {
@@ -54,11 +61,37 @@ export class RecordBatchBuilder {
     this.#buffer = allocate(batchBases + STAGE_BYTES);
     this.#starts = new Uint32Array(batchRecords + 1);
     this.#lines = new Uint32Array(batchRecords);
+    this.#idStarts = new Uint32Array(batchRecords + 1);
   }
 
   /** Length of the record being appended so far. */
   get recordLength(): number {
     return this.used - this.#starts[this.count]!;
+  }
+
+  /** Bytes of the current record's id so far. */
+  get idLength(): number {
+    return this.#idUsed - this.#idStarts[this.count]!;
+  }
+
+  /** The current record's id so far, decoded (for messages: ids of kept records are decoded per batch). */
+  get id(): string {
+    return latin1(this.#idBytes, this.#idStarts[this.count]!, this.#idUsed);
+  }
+
+  /** Appends `src[start, end)` to the current record's id (a header straddling chunks arrives in pieces). */
+  appendId(src: Uint8Array, start: number, end: number): void {
+    const needed = this.#idUsed + end - start;
+    if (needed > this.#idBytes.length) {
+      const grown = new Uint8Array(Math.max(needed, 2 * this.#idBytes.length));
+      grown.set(this.#idBytes.subarray(0, this.#idUsed));
+      this.#idBytes = grown;
+    }
+    // Ids are short: a byte loop beats creating a view for a native copy.
+    const ids = this.#idBytes;
+    let at = this.#idUsed;
+    for (let i = start; i < end; i++) ids[at++] = src[i]!;
+    this.#idUsed = at;
   }
 
   /** Copies `input` (at most STAGE_BYTES) into the stage, replacing what was there. */
@@ -76,15 +109,18 @@ export class RecordBatchBuilder {
   }
 
   /**
-   * Closes the current record. Returns false, and keeps nothing, when it has no bases (the caller reports the
-   * skip). Cuts the batch when it is full.
+   * Closes the current record. Returns false, and keeps nothing (its id bytes dropped), when it has no bases
+   * (the caller reports the skip). Cuts the batch when it is full.
    */
-  endRecord(id: string, headerLine: number): boolean {
-    if (this.recordLength === 0) return false;
-    this.#ids.push(id);
+  endRecord(headerLine: number): boolean {
+    if (this.recordLength === 0) {
+      this.#idUsed = this.#idStarts[this.count]!;
+      return false;
+    }
     this.#lines[this.count] = headerLine;
     this.count += 1;
     this.#starts[this.count] = this.used;
+    this.#idStarts[this.count] = this.#idUsed;
     if (this.count >= this.#batchRecords || this.used >= this.#batchBases) this.#cut();
     return true;
   }
@@ -106,7 +142,7 @@ export class RecordBatchBuilder {
     if (needed > this.#capacity) this.#replaceBuffer(Math.max(needed, 2 * this.#capacity), 0);
   }
 
-  /** Emits the complete records and moves the current record's partial bytes to the front of a buffer. */
+  /** Emits the complete records and moves the current record's partial bytes (and id) to the front of a buffer. */
   #cut(): void {
     const end = this.#starts[this.count]!;
     const partial = this.used - end;
@@ -115,16 +151,19 @@ export class RecordBatchBuilder {
     // A buffer grown for a giant record is not kept: the next batches go back to batchBases.
     if (handover || this.#capacity > this.#batchBases) this.#replaceBuffer(Math.max(this.#batchBases, partial), end);
     else this.#buffer.copyWithin(0, end, this.used);
+    const idEnd = this.#idStarts[this.count]!;
+    const ids = decodeIds({ bytes: this.#idBytes.slice(0, idEnd), starts: this.#idStarts.slice(0, this.count + 1) });
+    this.#idBytes.copyWithin(0, idEnd, this.#idUsed);
+    this.#idUsed -= idEnd;
     this.#ready.push({
       bases,
       starts: this.#starts.slice(0, this.count + 1),
-      ids: this.#ids,
+      ids,
       headerLines: this.#lines.slice(0, this.count),
       count: this.count,
       source: this.#source,
       ownsBases: true, // handed over, or copied out to an exact-size buffer: never the working buffer
     });
-    this.#ids = [];
     this.count = 0;
     this.used = partial;
     this.#starts[0] = 0;

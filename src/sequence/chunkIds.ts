@@ -1,23 +1,5 @@
+import { idBytes, type IdBytes } from '../fasta/recordIds.js';
 import type { ChunkNames } from './chunkBatch.js';
-
-/**
- * Record ids as bytes: id r is `bytes[starts[r], starts[r + 1])`. Ids are Latin-1 strings of the header's
- * bytes (the reader decodes them so), so these are exactly the input's header bytes, UTF-8 included. This is
- * the form ids cross to a worker thread in, and the form the formatters copy from.
- */
-export interface IdBytes {
-  readonly bytes: Uint8Array;
-  /** Length: ids + 1. */
-  readonly starts: Uint32Array;
-}
-
-/** Ids `[from, to)` of `ids` as {@link IdBytes}: one join and one native Latin-1 encode, never one per id. */
-export function encodeIds(ids: readonly string[], from: number, to: number): IdBytes {
-  const slice = ids.slice(from, to);
-  const starts = new Uint32Array(slice.length + 1);
-  for (let r = 0, at = 0; r < slice.length; r++) starts[r + 1] = at += slice[r]!.length;
-  return { bytes: Buffer.from(slice.join(''), 'latin1'), starts };
-}
 
 const CHUNK_INFIX = Buffer.from('_chunk_', 'latin1');
 
@@ -33,7 +15,7 @@ export class ChunkIdWriter {
 
   /**
    * @param ids the ids of records `firstRecord`, `firstRecord + 1`, … (at least up to the last record the
-   *   chunks written belong to)
+   *   chunks written belong to): id `firstRecord + r` is `ids.bytes[ids.starts[r], ids.starts[r + 1])`
    * @param recordIndex,chunkNumber the chunk naming columns of {@link ChunkNames}
    */
   constructor(ids: IdBytes, firstRecord: number, recordIndex: Uint32Array, chunkNumber: Uint32Array) {
@@ -43,11 +25,11 @@ export class ChunkIdWriter {
     this.#chunkNumber = chunkNumber;
   }
 
-  /** A writer for chunks `[firstChunk, lastChunk]` of `names`, encoding only the ids those chunks use. */
+  /** A writer for chunks `[firstChunk, lastChunk]` of `names`, with the bytes of the ids those chunks use. */
   static forChunks(names: ChunkNames, firstChunk: number, lastChunk: number): ChunkIdWriter {
     const firstRecord = names.recordIndex[firstChunk] ?? 0;
     const endRecord = lastChunk >= firstChunk ? names.recordIndex[lastChunk]! + 1 : firstRecord;
-    return new ChunkIdWriter(encodeIds(names.ids, firstRecord, endRecord), firstRecord, names.recordIndex, names.chunkNumber);
+    return new ChunkIdWriter(idBytes(names.ids, firstRecord, endRecord), firstRecord, names.recordIndex, names.chunkNumber);
   }
 
   /** Bytes of chunk `chunk`'s id. */

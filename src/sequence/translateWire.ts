@@ -1,6 +1,7 @@
 import { VirnucproError } from '../errors.js';
 import { basesSpan, type ChunkBatch, type ChunkSpans } from './chunkBatch.js';
-import { ChunkIdWriter, encodeIds } from './chunkIds.js';
+import { idBytes } from '../fasta/recordIds.js';
+import { ChunkIdWriter } from './chunkIds.js';
 import { FRAME_TEXT_FORMATS, frameTextLength, writeFrameText, type FrameTextFormat } from './formatFrames.js';
 import type { FrameTable } from './sixFrames.js';
 
@@ -54,9 +55,11 @@ export function packTask(chunks: ChunkBatch, formats: readonly FrameTextFormat[]
   const names = bits === 0 ? undefined : chunks;
   const firstRecord = names && count > 0 ? names.recordIndex[0]! : 0;
   const records = names && count > 0 ? names.recordIndex[count - 1]! - firstRecord + 1 : 0;
-  const ids = names ? encodeIds(names.ids, firstRecord, firstRecord + records) : undefined;
+  const ids = names ? idBytes(names.ids, firstRecord, firstRecord + records) : undefined;
+  const idBase = ids ? ids.starts[0]! : 0;
+  const idByteCount = ids ? ids.starts[records]! - idBase : 0;
   const tableWords = TASK_HEADER_WORDS + 2 * count + (names ? 2 * count + records + 1 : 0);
-  const tables = new ArrayBuffer(tableWords * U32 + (ids?.bytes.length ?? 0));
+  const tables = new ArrayBuffer(tableWords * U32 + idByteCount);
   const words = new Uint32Array(tables, 0, tableWords);
 
   let bases: ArrayBuffer;
@@ -76,7 +79,7 @@ export function packTask(chunks: ChunkBatch, formats: readonly FrameTextFormat[]
     basesLength = span.length;
     rebase = count === 0 ? 0 : chunks.starts[0]!;
   }
-  words.set([TASK_MAGIC, bits, count, basesOffset, basesLength, records, ids?.bytes.length ?? 0]);
+  words.set([TASK_MAGIC, bits, count, basesOffset, basesLength, records, idByteCount]);
   let at = TASK_HEADER_WORDS;
   if (rebase === 0) {
     words.set(chunks.starts.subarray(0, count), at);
@@ -91,8 +94,8 @@ export function packTask(chunks: ChunkBatch, formats: readonly FrameTextFormat[]
   if (names && ids) {
     for (let i = 0; i < count; i++) words[at + i] = names.recordIndex[i]! - firstRecord;
     words.set(names.chunkNumber.subarray(0, count), at + count);
-    words.set(ids.starts, at + 2 * count);
-    new Uint8Array(tables, tableWords * U32).set(ids.bytes);
+    for (let r = 0; r <= records; r++) words[at + 2 * count + r] = ids.starts[r]! - idBase;
+    new Uint8Array(tables, tableWords * U32).set(ids.bytes.subarray(idBase, idBase + idByteCount));
   }
   return { tables, bases };
 }
