@@ -32,7 +32,7 @@ for (let i = 0; i < 64; i++) {
  * The byte tables of the kernel's hot loops, all in one Uint8Array at the offsets below (each table is also
  * exported as a view of its own). In the optimised code of a loop, V8 checks the map of every typed array
  * it reads and loads its data pointer, once per iteration: reading every table through one array pays that
- * once instead of once per table (docs/adr/0006-translate-throughput.md). 145 KiB.
+ * once instead of once per table (docs/adr/0006-translate-throughput.md). 113 KiB.
  */
 export const TABLE_BYTES_AT = {
   pairCode: 0,
@@ -66,10 +66,32 @@ for (let base = 0; base < 4; base++) {
  */
 export const PAIR_CODE = table(TABLE_BYTES_AT.pairCode, 1 << 16);
 export const PAIR_LOWER_CASE = 64;
-for (let pair = 0; pair < 1 << 16; pair++) {
-  const first = BASE_CODE[pair & 0xff]!;
-  const second = BASE_CODE[pair >> 8]!;
-  PAIR_CODE[pair] = ((first & 7) << 3) | (second & 7) | ((first | second) & LOWER_CASE ? PAIR_LOWER_CASE : 0);
+// Every thread builds these tables at start-up: rows that repeat are built once (a few distinct base codes)
+// and copied, and only windows of real codes (0..4) are filled, so that it takes ~1 ms, not ~20.
+const pairRows = new Map<number, Uint8Array>();
+for (let second = 0; second < 256; second++) {
+  const code = BASE_CODE[second]!;
+  let row = pairRows.get(code);
+  if (row === undefined) {
+    row = new Uint8Array(256);
+    for (let first = 0; first < 256; first++) {
+      const firstCode = BASE_CODE[first]!;
+      row[first] = ((firstCode & 7) << 3) | (code & 7) | ((firstCode | code) & LOWER_CASE ? PAIR_LOWER_CASE : 0);
+    }
+    pairRows.set(code, row);
+  }
+  PAIR_CODE.set(row, second << 8);
+}
+
+/** The windows of `length` base codes (3 bits each) that hold only real codes, 0..4. */
+function codeWindows(length: number): number[] {
+  let windows = [0];
+  for (let k = 0; k < length; k++) windows = windows.flatMap((window) => [0, 1, 2, 3, 4].map((code) => (window << 3) | code));
+  return windows;
+}
+
+function complementCode(code: number): number {
+  return code >= OTHER ? OTHER : 3 - code;
 }
 
 /** Residue (or DELETED) of the codon of three 3-bit codes. */
@@ -82,10 +104,10 @@ function codonResidue(c0: number, c1: number, c2: number): number {
  * a stop, bit 1 when its reverse complement is one.
  */
 export const STOP_CLASS = table(TABLE_BYTES_AT.stopClass, 512);
-for (let window = 0; window < 512; window++) {
-  const [c0, c1, c2] = [window >> 6, (window >> 3) & 7, window & 7];
-  const reverse = (c: number): number => (c >= OTHER ? OTHER : 3 - c);
-  STOP_CLASS[window] = (codonResidue(c0, c1, c2) === STOP ? 1 : 0) | (codonResidue(reverse(c2), reverse(c1), reverse(c0)) === STOP ? 2 : 0);
+for (const window of codeWindows(3)) {
+  const c0 = window >> 6, c1 = (window >> 3) & 7, c2 = window & 7;
+  const reverse = codonResidue(complementCode(c2), complementCode(c1), complementCode(c0));
+  STOP_CLASS[window] = (codonResidue(c0, c1, c2) === STOP ? 1 : 0) | (reverse === STOP ? 2 : 0);
 }
 
 /**
@@ -94,7 +116,7 @@ for (let window = 0; window < 512; window++) {
  * three bases for the stop scan.
  */
 export const STOP_CLASS_5 = table(TABLE_BYTES_AT.stopClass5, 1 << 15);
-for (let window = 0; window < 1 << 15; window++) {
+for (const window of codeWindows(5)) {
   STOP_CLASS_5[window] = STOP_CLASS[window >> 6]! | (STOP_CLASS[(window >> 3) & 511]! << 2) | (STOP_CLASS[window & 511]! << 4);
 }
 
@@ -109,13 +131,13 @@ export const CODON_AMINO = table(TABLE_BYTES_AT.codonAmino, 64 << 8);
  * `(PAIR_CODE[b[p − 1] | b[p] << 8] & 63) << 8 | b[p − 2]`.
  */
 export const REVERSE_CODON_AMINO = table(TABLE_BYTES_AT.reverseCodonAmino, 64 << 8);
-for (let pair = 0; pair < 64; pair++) {
-  const [a, b] = [pair >> 3, pair & 7];
+for (const pair of codeWindows(2)) {
+  const a = pair >> 3, b = pair & 7;
   for (let byte = 0; byte < 256; byte++) {
     const c = BASE_CODE[byte]! & 7;
     CODON_AMINO[(pair << 8) | byte] = codonResidue(a, b, c);
-    // Here a = code(b[p − 1]), b = code(b[p]), c = code(b[p − 2]); complement(x) = 3 − x for A/C/G/T.
-    REVERSE_CODON_AMINO[(pair << 8) | byte] = a >= OTHER || b >= OTHER || c >= OTHER ? DELETED : codonResidue(3 - b, 3 - a, 3 - c);
+    // Here a = code(b[p − 1]), b = code(b[p]), c = code(b[p − 2]).
+    REVERSE_CODON_AMINO[(pair << 8) | byte] = codonResidue(complementCode(b), complementCode(a), complementCode(c));
   }
 }
 
@@ -128,13 +150,4 @@ export const COMPLEMENT_UPPER = UPPER.slice();
 for (const [from, to] of ['AT', 'TA', 'CG', 'GC']) {
   COMPLEMENT_UPPER[from!.charCodeAt(0)] = to!.charCodeAt(0);
   COMPLEMENT_UPPER[from!.toLowerCase().charCodeAt(0)] = to!.charCodeAt(0);
-}
-
-/**
- * Reverse complement of two bytes at once: indexed by a little-endian 16-bit read `b[p − 1] | b[p] << 8`,
- * the value written little-endian gives `COMPLEMENT_UPPER[b[p]]` then `COMPLEMENT_UPPER[b[p − 1]]`. 128 KiB.
- */
-export const REVERSE_COMPLEMENT_PAIR = new Uint16Array(1 << 16);
-for (let pair = 0; pair < 1 << 16; pair++) {
-  REVERSE_COMPLEMENT_PAIR[pair] = COMPLEMENT_UPPER[pair >> 8]! | (COMPLEMENT_UPPER[pair & 0xff]! << 8);
 }

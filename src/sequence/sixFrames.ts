@@ -1,5 +1,5 @@
 import type { ChunkSpans } from './chunkBatch.js';
-import { COMPLEMENT_UPPER, DELETED, PAIR_LOWER_CASE, REVERSE_COMPLEMENT_PAIR, TABLE_BYTES_AT, TABLES, UPPER } from './geneticCode.js';
+import { COMPLEMENT_UPPER, DELETED, PAIR_LOWER_CASE, TABLE_BYTES_AT, TABLES, UPPER } from './geneticCode.js';
 
 /** Frame codes 0..5 in the original's order, and the suffix each adds to the chunk id. */
 export const FRAME_SUFFIXES = ['F1', 'F2', 'F3', 'R1', 'R2', 'R3'] as const;
@@ -264,13 +264,16 @@ function copyUpper(bases: Uint8Array, from: number, length: number, out: Uint8Ar
 
 /**
  * Copies the first `length` bases of the reverse complement of bases[…, end) to `out` at `at`, two bases per
- * step ({@link REVERSE_COMPLEMENT_PAIR}); returns the end.
+ * 16-bit read and write; returns the end.
  */
 function copyReverseComplement(bases: Uint8Array, reader: DataView, end: number, length: number, out: Uint8Array, writer: DataView, at: number): number {
-  const pairs = REVERSE_COMPLEMENT_PAIR;
+  const complement = COMPLEMENT_UPPER;
   const stop = end - length;
   let p = end - 1;
-  for (; p - 1 >= stop; p -= 2, at += 2) writer.setUint16(at, pairs[reader.getUint16(p - 1, true)]!, true);
-  if (p >= stop) out[at++] = COMPLEMENT_UPPER[bases[p]!]!;
+  for (; p - 1 >= stop; p -= 2, at += 2) {
+    const pair = reader.getUint16(p - 1, true); // b[p − 1] | b[p] << 8, written as complement(b[p]), complement(b[p − 1])
+    writer.setUint16(at, complement[pair >> 8]! | (complement[pair & 0xff]! << 8), true);
+  }
+  if (p >= stop) out[at++] = complement[bases[p]!]!;
   return at;
 }

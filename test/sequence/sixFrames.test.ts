@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { chunkRecordBatch } from '../../src/sequence/chunkBatch.js';
 import { frameId, translateChunkBatch, type FrameBatch } from '../../src/sequence/frameBatch.js';
 import {
-  AMINO, BASE_CODE, CODON_AMINO, PAIR_CODE, REVERSE_CODON_AMINO, REVERSE_COMPLEMENT_PAIR, STOP_CLASS, STOP_CLASS_5,
+  AMINO, BASE_CODE, CODON_AMINO, PAIR_CODE, REVERSE_CODON_AMINO, STOP_CLASS, STOP_CLASS_5,
 } from '../../src/sequence/geneticCode.js';
 import { FrameBuilder, translateChunks } from '../../src/sequence/sixFrames.js';
 import { describeShared } from '../support/shared.js';
@@ -44,13 +44,6 @@ describe('genetic code tables', () => {
     for (const codon of ['NAA', 'ANA', 'AAN', 'UAA', 'TA-', 'RYK', 'AT ', 'T\0A']) {
       expect(forward(codon), codon).toBe(0);
       expect(reverse(codon), codon).toBe(0);
-    }
-  });
-
-  it('reverse-complement two bytes at once, upper-cased, other letters kept', () => {
-    for (const pair of ['AC', 'gt', 'NA', 'tR', '-c', 'uU']) {
-      const value = REVERSE_COMPLEMENT_PAIR[pair.charCodeAt(0) | (pair.charCodeAt(1) << 8)]!;
-      expect(String.fromCharCode(value & 0xff, value >> 8), pair).toBe(naiveReverseComplement(pair.toUpperCase()));
     }
   });
 
