@@ -1,6 +1,10 @@
 /**
  * Text for float32 values that reads back exactly: the shortest decimal that `Math.fround(Number(text))`
  * (or numpy's float32 parse) turns into the same float32, in JavaScript's number syntax.
+ *
+ * Not src/output/float32Text.ts: that one reproduces numpy's `str()` byte for byte (Dragon4's tie rules,
+ * `1e-06` exponents) for the original's files, and costs about twice as much per value; embedding lines only
+ * need text that reads back exactly, millions of values at a time.
  */
 
 /** Significant digits tried first: about 65 % of embedding values need 8, 30 % fewer, 1 % nine. */
