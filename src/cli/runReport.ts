@@ -91,8 +91,15 @@ function plainFileSize(input: string): number | undefined {
   }
 }
 
-function n(value: number): string {
-  return Math.round(value).toLocaleString('en-US');
+/**
+ * A count with thousands separators, as toLocaleString('en-US') writes it. Written out because the first
+ * toLocaleString of a process initialises ICU: ~25 ms at the end of every run, 2-3 % of translating a
+ * million reads.
+ */
+export function n(value: number): string {
+  const rounded = Math.round(value);
+  const grouped = String(Math.abs(rounded)).replace(/\B(?=(\d{3})+$)/g, ',');
+  return rounded < 0 ? `-${grouped}` : grouped;
 }
 
 function duration(seconds: number): string {
