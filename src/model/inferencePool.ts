@@ -33,6 +33,12 @@ export interface InferencePoolOptions {
   readonly deviceId?: number;
   /** onnxruntime graph optimisation. Default 'all'. */
   readonly graphOptimizationLevel?: GraphOptimizationLevel;
+  /**
+   * Let the intra-op threads spin between parallel sections (SessionSettings.allowSpinning). Default true,
+   * onnxruntime's own: right for one pool that has the cores to itself (`virnucpro embed`). Pass false when
+   * several pools share the cores (`predict` runs three, plus the translate workers).
+   */
+  readonly allowSpinning?: boolean;
   /** Aborts start-up (the workers are stopped). Requests take their own signal. */
   readonly signal?: AbortSignal | undefined;
   /** @internal Test seam: a worker script that wraps inferenceWorker.js (test/model/support/). */
@@ -45,6 +51,7 @@ export const DEFAULT_INFERENCE_POOL = {
   executionProvider: 'cpu',
   deviceId: 0,
   graphOptimizationLevel: 'all',
+  allowSpinning: true,
 } as const satisfies InferencePoolOptions;
 
 export interface ResolvedInferencePoolOptions {
@@ -70,10 +77,21 @@ export async function startInferencePool(model: ModelSpec, options: InferencePoo
   const { workers, settings } = resolveInferencePoolOptions(options);
   const init: WorkerInit = { model, settings };
   const threads = Array.from({ length: workers }, () => new Worker(options.workerUrl ?? WORKER, { workerData: init }));
+  const exits = threads.map((worker) => new Promise<void>((resolve) => worker.once('exit', () => resolve())));
   try {
     await Promise.all(threads.map((worker, index) => loaded(worker, index, model, options.signal)));
   } catch (error) {
-    await Promise.all(threads.map((worker) => worker.terminate()));
+    // Never worker.terminate() here: a worker still inside onnxruntime's native session creation, stopped
+    // under it, aborts the whole process ("terminate called after throwing an instance of 'Napi::Error'").
+    // 'close' waits in the worker's queue until its load ends, then releases the session and exits.
+    for (const worker of threads) {
+      try {
+        worker.postMessage({ type: 'close' } satisfies ToWorker);
+      } catch {
+        // already exited
+      }
+    }
+    await Promise.all(exits);
     throw error;
   }
   return new InferencePool(model, threads);
@@ -98,7 +116,9 @@ export function resolveInferencePoolOptions(options: InferencePoolOptions): Reso
   if (!GRAPH_OPTIMIZATION_LEVELS.includes(graphOptimizationLevel)) {
     throw new TypeError(`options.graphOptimizationLevel must be one of ${GRAPH_OPTIMIZATION_LEVELS.join(', ')} (got ${String(graphOptimizationLevel)})`);
   }
-  return { workers, settings: { executionProvider, deviceId, intraOpNumThreads, graphOptimizationLevel } };
+  const allowSpinning = options.allowSpinning ?? DEFAULT_INFERENCE_POOL.allowSpinning;
+  if (typeof allowSpinning !== 'boolean') throw new TypeError(`options.allowSpinning must be a boolean (got ${String(allowSpinning)})`);
+  return { workers, settings: { executionProvider, deviceId, intraOpNumThreads, graphOptimizationLevel, allowSpinning } };
 }
 
 /** Resolves on the worker's 'ready'; rejects on its load error, its death, or the start-up signal. */

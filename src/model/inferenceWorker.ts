@@ -16,15 +16,17 @@ const { model, settings } = workerData as WorkerInit;
 const post = (message: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
 
 let session: InferenceSession | undefined;
-try {
-  session = await openSession(model, settings);
-  post({ type: 'ready' });
-} catch (error) {
-  post({ type: 'load-failed', error: toErrorData(error) });
-}
+const loading = openSession(model, settings).then(
+  (opened) => {
+    session = opened;
+    post({ type: 'ready' });
+  },
+  (error: unknown) => post({ type: 'load-failed', error: toErrorData(error) }),
+);
 
-// Requests are chained so that 'close' cannot release the session under a run still waiting to start.
-let previous = Promise.resolve();
+// Requests are chained behind the load and each other: 'close' (also sent while the model is still loading,
+// when another worker's load failed) never releases the session under a run, nor the thread under a load.
+let previous = loading;
 port.on('message', (message: ToWorker) => {
   previous = previous.then(() => handle(message));
 });

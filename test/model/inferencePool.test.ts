@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { VirnucproError } from '../../src/errors.js';
 import { allocateFeatureBatch, padTokenRows, type FeatureBatch, type Matrix, type TokenBatch } from '../../src/model/batches.js';
@@ -251,6 +253,19 @@ describe('inference pool: start-up failures', () => {
     const started = startInferencePool(encoder(), { workers: 2, signal: controller.signal });
     controller.abort(new Error('user pressed ^C'));
     await expect(started).rejects.toThrow('user pressed ^C');
+  });
+
+  it('aborting start-ups at random moments of the model load never takes the process down', async () => {
+    // Regression: the workers used to be terminate()d under onnxruntime's native load, which aborted the
+    // process now and then (SIGABRT: once in CI, once in 450 start-ups here). 60 aborts in a child process, where such an
+    // abort is visible; they must end in the reason, or in a pool that started before the abort came.
+    const script = fileURLToPath(new URL('./support/abortedStartups.js', import.meta.url));
+    const run = spawnSync(process.execPath, [script, '60', '150'], { encoding: 'utf8', timeout: 50_000 });
+    expect(run.signal, run.stderr).toBeNull();
+    expect(run.status, run.stderr).toBe(0);
+    const { count, aborted } = JSON.parse(run.stdout) as { count: number; aborted: number };
+    expect(count).toBe(60);
+    expect(aborted).toBeGreaterThan(0);
   });
 
   it('validates options with a TypeError naming the option', () => {
