@@ -227,26 +227,26 @@ function frameHasStop(stops: number, forward: boolean, shift: number, length: nu
 /**
  * Translates the codons at `from`, `from + 3`, … before `end` into `out` from `at` (a frame {@link stopMask}
  * found free of stops); codons with other letters than A/C/G/T are left out. Returns the protein's end.
- * The tables are read into locals: module bindings cost a load and a check per use, and this is the loop
- * of every kept frame.
+ * The tables and constants are read into locals: an imported binding costs a load and a hole check per use
+ * inside the loop, and this is the loop of every kept frame.
  */
 function forwardProtein(bases: Uint8Array, reader: DataView, from: number, end: number, out: Uint8Array, at: number): number {
-  const t = TABLES, codonAmino = TABLE_BYTES_AT.codonAmino;
+  const t = TABLES, codonAmino = TABLE_BYTES_AT.codonAmino, deleted = DELETED;
   let n = at;
   for (let p = from; p + 3 <= end; p += 3) {
     const residue = t[codonAmino + (((t[reader.getUint16(p, true)]! & 63) << 8) | bases[p + 2]!)]!;
-    if (residue !== DELETED) out[n++] = residue;
+    if (residue !== deleted) out[n++] = residue;
   }
   return n;
 }
 
 /** Like {@link forwardProtein} on the reverse complement of bases[start, end), which starts at end − 1. */
 function reverseProtein(bases: Uint8Array, reader: DataView, start: number, end: number, out: Uint8Array, at: number): number {
-  const t = TABLES, codonAmino = TABLE_BYTES_AT.reverseCodonAmino;
+  const t = TABLES, codonAmino = TABLE_BYTES_AT.reverseCodonAmino, deleted = DELETED;
   let n = at;
   for (let p = end - 1; p - 2 >= start; p -= 3) {
     const residue = t[codonAmino + (((t[reader.getUint16(p - 1, true)]! & 63) << 8) | bases[p - 2]!)]!;
-    if (residue !== DELETED) out[n++] = residue;
+    if (residue !== deleted) out[n++] = residue;
   }
   return n;
 }

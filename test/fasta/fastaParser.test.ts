@@ -206,6 +206,15 @@ describe('parseFasta: non-ASCII headers', () => {
     expect(error.code).toBe('FASTA_BINARY');
     expect(error.position).toMatchObject({ line: 1 });
   });
+
+  it('refuses a control byte in the id or description of an all-ASCII input, on its line', async () => {
+    // Regression: the chunk-wide ASCII check let these through, and ^A cut the id short.
+    for (const header of ['>a\u0001b desc', '>ab desc\u000bmore', '>ab\u001fc', '>ab\u007f']) {
+      const error = await parseError(Buffer.from(`>r0\nACGT\n${header}\nACGT\n`, 'latin1'));
+      expect(error.code, JSON.stringify(header)).toBe('FASTA_BINARY');
+      expect(error.position).toMatchObject({ line: 3 });
+    }
+  });
 });
 
 describe('parseFasta: bad input', () => {
