@@ -12,7 +12,7 @@ import { HIGHEST_SCORE_FILE, PREDICTION_RESULTS_FILE, PredictionDirectory, type 
 import { STREAM_FORMATS, chunkRows, frameRows, streamHeader, type StreamFormat } from '../output/predictionRows.js';
 import { summaryLines, type RunSummary } from '../output/runSummary.js';
 import type { ConsensusSortResult } from '../output/consensusSort.js';
-import { predict, type PredictionBatch } from '../predict/predict.js';
+import { predict, startPredictModels, type PredictOptions, type PredictionBatch } from '../predict/predict.js';
 import { PREDICT_STAGES, PredictStats, StageClock } from '../predict/predictStats.js';
 import { bundleIdentity, inputIdentity, manifestChecksums, type BundleIdentity, type InputIdentity } from '../predict/runIdentity.js';
 import { planThreads, type ThreadPlan } from '../predict/threadPlan.js';
@@ -52,6 +52,10 @@ const spec: CommandSpec = {
       default: String(availableParallelism()),
     },
     'intra-op-threads': { ...MODEL_RUN_OPTIONS['intra-op-threads']!, description: 'onnxruntime threads per encoder worker (default: see Threads below)' },
+    'allow-spinning': {
+      type: 'boolean',
+      description: "let onnxruntime's threads spin-wait between operations (off by default: the model pools share the cores)",
+    },
   },
   details: `Output without -o: stdout, one row per chunk that kept at least one frame, streamed in input order as
 chunks complete (so '| head' ends the run early, exit 0). --format tsv starts with a '#' line naming the
@@ -78,6 +82,8 @@ SIGTERM stops reading, drops the work in flight, commits, and exits 130 saying h
 Threads (-j, default all cores): on the CPU the two encoders share them, 1/8 to DNABERT-S and the rest to
 ESM-2 (at least one each, divided among --workers); translation gets one thread per 16 (1 to 4) and the
 classifier one; those mostly sleep. With --device cuda or webgpu each encoder worker gets one CPU thread.
+onnxruntime's threads sleep as soon as they run out of work: spinning (--allow-spinning) takes cores from
+the other pools (21 % slower on 2 cores with --intra-op-threads 2; docs/predict.md, Threads).
 
 ${NAMING_HELP}
 
@@ -124,22 +130,20 @@ export const predictCommand: Command = {
     const options: RunOptions = { chunkLength, forcedChunkLength: chunkLength !== bundle.chunkLength ? chunkLength : null };
     const identity = { input: await inputIdentity(input), bundle: await bundleIdentity(bundle), options };
     const plan = planThreads({ threads: settings.threads, workers: settings.workers, intraOpThreads: settings.intraOpThreads, device: settings.device });
+    const mode: OutputMode = settings.resume ? 'resume' : settings.force ? 'overwrite' : 'new';
+    if (settings.outputDir !== undefined) {
+      // What can be refused is refused before anything is created or removed in -o DIR: the input's own
+      // errors (missing, a directory, a compression we do not read), the directory's (not empty, another run's
+      // state), and below the models' (a bundle onnxruntime cannot load: the directory is opened after them).
+      await checkInputOpens(input);
+      if ((await PredictionDirectory.check(settings.outputDir, mode, identity)).complete) {
+        log.info(`${settings.outputDir}: this run is already complete; nothing to do`);
+        return EXIT.ok;
+      }
+    }
 
     const stats = new PredictStats();
-    // The input's own errors (missing, a directory, not FASTA-compressible) before anything is created in -o DIR.
-    if (settings.outputDir !== undefined) await checkInputOpens(input);
-    const sink = settings.outputDir === undefined
-      ? stdoutSink(settings, bundle, identity.bundle, chunkLength)
-      : await directorySink(settings.outputDir, settings.resume ? 'resume' : settings.force ? 'overwrite' : 'new', identity, stats, log);
-    if (sink === 'complete') {
-      log.info(`${settings.outputDir}: this run is already complete; nothing to do`);
-      return EXIT.ok;
-    }
-    const before = { frames: stats.frames, records: stats.records };
-    const counts = { chunks: 0, frames: 0 };
-    const report = new RunReport(log, input, stats.fasta, counts);
-    const writeClock = new StageClock(stats.stages.write);
-    const results = predict(input, {
+    const runOptions: PredictOptions = {
       bundle,
       chunkLength,
       force: settings.force,
@@ -148,37 +152,54 @@ export const predictCommand: Command = {
       threads: plan.threads,
       workers: settings.workers,
       ...(settings.intraOpThreads !== undefined ? { intraOpThreads: settings.intraOpThreads } : {}),
+      allowSpinning: settings.allowSpinning,
       tokenBudget: settings.tokenBudget,
       window: settings.window,
       stats,
-      ...(sink.resumeFrom ? { resumeFrom: sink.resumeFrom } : {}),
       onWarning: (warning) => warn(warning.message),
       signal,
-    });
-    try {
-      await consumeBatches(results, async (batch) => {
-        writeClock.enter(1);
-        const rows = await sink.write(batch);
-        counts.frames += batch.count;
-        writeClock.leave(1, rows);
-      });
-      checkExactlyOnce(stats, sink.rows());
-    } catch (error) {
-      await sink.abandon();
-      throw afterFailure(error, signal, sink, log);
-    }
-    counts.chunks = stats.chunks;
-    const checksums = await manifestChecksums(bundle);
-    const summarize = (sort: ConsensusSortResult | undefined): RunSummary => {
-      if (sort && sort.journalRows !== sink.rows().chunks) {
-        throw accountingError([`${sink.rows().chunks} consensus rows written but ${sort.journalRows} read back from the journal`]);
-      }
-      return runSummary({ values, input: identity.input, bundle, identity: identity.bundle, checksums, plan, options, stats, before, started, sort, sink, warnings });
     };
-    const sort = await sink.finish(summarize);
-    if (settings.skippedOut !== undefined) await writeSkipped(settings.skippedOut, stats);
-    report.finish('predict', summaryLines(summarize(sort)));
-    return EXIT.ok;
+    const models = await startPredictModels(runOptions);
+    try {
+      const sink = settings.outputDir === undefined
+        ? stdoutSink(settings, bundle, identity.bundle, chunkLength)
+        : await directorySink(settings.outputDir, mode, identity, stats, log);
+      if (sink === 'complete') {
+        log.info(`${settings.outputDir}: this run is already complete; nothing to do`);
+        return EXIT.ok;
+      }
+      const before = { frames: stats.frames, records: stats.records };
+      const counts = { chunks: 0, frames: 0 };
+      const report = new RunReport(log, input, stats.fasta, counts);
+      const writeClock = new StageClock(stats.stages.write);
+      const results = predict(input, { ...runOptions, models, ...(sink.resumeFrom ? { resumeFrom: sink.resumeFrom } : {}) });
+      try {
+        await consumeBatches(results, async (batch) => {
+          writeClock.enter(1);
+          const rows = await sink.write(batch);
+          counts.frames += batch.count;
+          writeClock.leave(1, rows);
+        });
+        checkExactlyOnce(stats, sink.rows());
+      } catch (error) {
+        await sink.abandon();
+        throw afterFailure(error, signal, sink, log);
+      }
+      counts.chunks = stats.chunks;
+      const checksums = await manifestChecksums(bundle);
+      const summarize = (sort: ConsensusSortResult | undefined): RunSummary => {
+        if (sort && sort.journalRows !== sink.rows().chunks) {
+          throw accountingError([`${sink.rows().chunks} consensus rows written but ${sort.journalRows} read back from the journal`]);
+        }
+        return runSummary({ values, input: identity.input, bundle, identity: identity.bundle, checksums, plan, options, stats, before, started, sort, sink, warnings });
+      };
+      const sort = await sink.finish(summarize);
+      if (settings.skippedOut !== undefined) await writeSkipped(settings.skippedOut, stats);
+      report.finish('predict', summaryLines(summarize(sort)));
+      return EXIT.ok;
+    } finally {
+      await models.close();
+    }
   },
 };
 
@@ -198,6 +219,7 @@ interface Settings {
   readonly threads: number;
   readonly device: ExecutionProvider;
   readonly deviceId: number;
+  readonly allowSpinning: boolean;
 }
 
 function readSettings(values: ParsedValues): Settings {
@@ -226,6 +248,7 @@ function readSettings(values: ParsedValues): Settings {
     threads: intOption(values, 'threads')!,
     device: stringOption(values, 'device') as ExecutionProvider,
     deviceId: intOption(values, 'device-id')!,
+    allowSpinning: values['allow-spinning'] === true,
   };
 }
 
@@ -310,22 +333,32 @@ async function directorySink(
     log.info(`${dir}: resuming after ${resumed.checkpoint.records.toLocaleString('en-US')} records already done (the input is re-read and checked up to there)`);
   }
   let last = directory.committed;
+  // The write in progress: consumeBatches rejects as soon as the pipeline fails, possibly while a batch is
+  // being appended or committed; abandon() waits for it so that it never cuts a file under a write.
+  let writing: Promise<unknown> = Promise.resolve();
+  const write = async (batch: PredictionBatch): Promise<number> => {
+    await directory.append(batch);
+    chunksWritten += batch.chunks.recordIndex.length;
+    if (batch.checkpoint) {
+      last = batch.checkpoint;
+      await directory.checkpoint(batch.checkpoint, committedCounters(batch.checkpoint));
+    }
+    return batch.count;
+  };
   return {
     resumeFrom: resumed?.checkpoint,
     resumed: resumed ? { records: resumed.checkpoint.records, commits: resumed.commits } : undefined,
-    async write(batch) {
-      await directory.append(batch);
-      chunksWritten += batch.chunks.recordIndex.length;
-      if (batch.checkpoint) {
-        last = batch.checkpoint;
-        await directory.checkpoint(batch.checkpoint, committedCounters(batch.checkpoint));
-      }
-      return batch.count;
+    write(batch) {
+      const written = write(batch);
+      writing = written.catch(() => undefined);
+      return written;
     },
     finish: (summary) => directory.finish(last, committedCounters(last), (sort) => summary(sort)),
     async abandon() {
-      await directory.commit().catch(() => undefined);
-      await directory.close();
+      await writing;
+      // Commits the last complete input batch, then cuts both files back to it: what stays on disk is
+      // exactly what a resume continues from, whole input batches only.
+      await directory.abandon();
     },
     rows: () => directory.rows,
     outputs: (sort) => ({ [PREDICTION_RESULTS_FILE]: directory.rows.frames, [HIGHEST_SCORE_FILE]: sort?.rows ?? 0 }),

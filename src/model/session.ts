@@ -3,7 +3,7 @@ import { VirnucproError } from '../errors.js';
 import { agreedWidth, checkClassifierInterface, checkEmbeddingInterface, type ModelOrigin } from './modelInterface.js';
 import type { ModelSpec } from './modelSpec.js';
 import type { OnnxInterface, OnnxValueInfo } from './onnxInterface.js';
-import type { ExecutionProvider, SessionSettings } from './sessionSettings.js';
+import { sessionConfigEntries, type ExecutionProvider, type SessionSettings } from './sessionSettings.js';
 
 /**
  * Opens the onnxruntime session of one inference worker (runs inside the worker thread: creating a session
@@ -35,6 +35,8 @@ export async function openSession(model: ModelSpec, settings: SessionSettings): 
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: settings.graphOptimizationLevel,
+      // Flattened by onnxruntime-node into config entries: session.intra_op.allow_spinning.
+      extra: sessionConfigEntries(settings),
     });
   } catch (error) {
     const where = provider === 'cpu' ? '' : ` with execution provider '${provider}'${provider === 'cuda' ? ` (device ${settings.deviceId})` : ''}`;

@@ -17,4 +17,16 @@ export interface SessionSettings {
   /** onnxruntime's intra-op thread pool size, per worker. */
   readonly intraOpNumThreads: number;
   readonly graphOptimizationLevel: GraphOptimizationLevel;
+  /**
+   * Whether onnxruntime's intra-op threads spin (busy-wait) for new work after each parallel section instead
+   * of sleeping at once: session config entry `session.intra_op.allow_spinning` ('1' or '0'). Spinning saves
+   * the wake-up latency when one session has the cores to itself, and burns them when several sessions (or
+   * other threads) share them: a spinning pool takes the cores another pool needs.
+   */
+  readonly allowSpinning: boolean;
+}
+
+/** The session config entries ({@link SessionSettings}) passed to onnxruntime as `SessionOptions.extra`. */
+export function sessionConfigEntries(settings: Pick<SessionSettings, 'allowSpinning'>): { session: { intra_op: { allow_spinning: '0' | '1' } } } {
+  return { session: { intra_op: { allow_spinning: settings.allowSpinning ? '1' : '0' } } };
 }

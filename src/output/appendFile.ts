@@ -87,6 +87,23 @@ export class AppendFile {
     }
   }
 
+  /**
+   * Cuts the file back to its first `size` bytes (≤ {@link size}), dropping anything buffered after them:
+   * after a failed run, so that the file holds exactly what the last commit recorded.
+   */
+  async truncate(size: number): Promise<void> {
+    if (!Number.isSafeInteger(size) || size < 0 || size > this.#size) {
+      throw new VirnucproError('INTERNAL', `cannot cut ${this.path} back to ${size} bytes: it has ${this.#size}`);
+    }
+    await this.flush();
+    try {
+      await this.#handle.truncate(size);
+    } catch (error) {
+      throw outputError(this.path, error);
+    }
+    this.#size = size;
+  }
+
   async close(): Promise<void> {
     await this.#handle.close();
   }

@@ -120,6 +120,8 @@ export class PredictionDirectory {
   #lastCommit = 0;
   #commits: number;
   #commitIntervalMs = COMMIT_INTERVAL_MS;
+  /** Data file sizes in the state file on disk (what a resume cuts back to). */
+  #committedFiles: StateFile['files'];
 
   private constructor(dir: string, identity: RunIdentity, files: DataFiles | undefined, start: Pending, resumed: ResumePoint | undefined) {
     this.dir = dir;
@@ -127,6 +129,7 @@ export class PredictionDirectory {
     this.#files = files;
     this.#rows = start.rows;
     this.#pending = start;
+    this.#committedFiles = start.files;
     this.resumed = resumed;
     this.#commits = resumed?.commits ?? 0;
   }
@@ -147,13 +150,36 @@ export class PredictionDirectory {
     return directory;
   }
 
+  /**
+   * Checks, without writing anything, what {@link open} with the same arguments would find: throws the error
+   * it would throw because of the directory's contents (OUTPUT_EXISTS, RESUME_MISMATCH, RESUME_CORRUPT,
+   * OUTPUT_WRITE when it cannot be read), and says whether the run there is already complete. `virnucpro
+   * predict` calls it before it loads the models, and opens the directory only once they have loaded, so a
+   * bad bundle leaves nothing behind (and `--force` removes nothing).
+   */
+  static async check(dir: string, mode: OutputMode, identity: RunIdentity): Promise<{ readonly complete: boolean }> {
+    const plan = await PredictionDirectory.#plan(path.resolve(dir), mode, identity);
+    return { complete: plan.action === 'resume' && plan.state.complete };
+  }
+
   static async #openRoot(root: string, mode: OutputMode, identity: RunIdentity): Promise<PredictionDirectory> {
+    const plan = await PredictionDirectory.#plan(root, mode, identity);
+    if (plan.action === 'resume') return PredictionDirectory.#resume(root, identity, plan.state);
+    if (plan.clear) await Promise.all(OWN_ENTRIES.map((entry) => rm(path.join(root, entry), { recursive: true, force: true })));
+    return PredictionDirectory.#create(root, identity);
+  }
+
+  /** What opening `root` in `mode` will do, found by reading only; throws what opening it would throw. */
+  static async #plan(root: string, mode: OutputMode, identity: RunIdentity): Promise<OpenPlan> {
     const entries = await readdir(root).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return [] as string[];
       throw new VirnucproError('OUTPUT_WRITE', `cannot read the output directory: ${error.message}`, { position: { file: root }, cause: error });
     });
     const state = mode === 'resume' ? await readState(root) : undefined;
-    if (state) return PredictionDirectory.#resume(root, identity, state);
+    if (state) {
+      checkIdentity(root, state, identity);
+      return { action: 'resume', state };
+    }
     if (mode === 'new' && entries.length > 0) {
       throw new VirnucproError('OUTPUT_EXISTS', `the output directory is not empty (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''})`, {
         position: { file: root },
@@ -168,8 +194,7 @@ export class PredictionDirectory {
         hint: 'these results were not written by a resumable run (or its state was deleted): start over with --force',
       });
     }
-    if (mode === 'overwrite' || interruptedStart) await Promise.all(OWN_ENTRIES.map((entry) => rm(path.join(root, entry), { recursive: true, force: true })));
-    return PredictionDirectory.#create(root, identity);
+    return { action: 'create', clear: mode === 'overwrite' || interruptedStart };
   }
 
   static async #create(root: string, identity: RunIdentity): Promise<PredictionDirectory> {
@@ -193,13 +218,6 @@ export class PredictionDirectory {
   }
 
   static async #resume(root: string, identity: RunIdentity, state: StateFile): Promise<PredictionDirectory> {
-    const differences = differingFields(state.identity, identity);
-    if (differences.length > 0) {
-      throw new VirnucproError('RESUME_MISMATCH', `cannot resume: ${differences.join('; ')}`, {
-        position: { file: path.join(root, STATE_DIR, STATE_FILE) },
-        hint: 'resume with the same input, models and options as the interrupted run, or start over with --force',
-      });
-    }
     const resumed: ResumePoint = {
       checkpoint: state.checkpoint,
       counters: state.counters,
@@ -278,6 +296,7 @@ export class PredictionDirectory {
       updatedAt: new Date().toISOString(),
     };
     await writeFileAtomic(path.join(this.dir, STATE_DIR, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
+    this.#committedFiles = pending.files;
     this.#lastCommit = performance.now();
   }
 
@@ -304,7 +323,22 @@ export class PredictionDirectory {
     return result;
   }
 
-  /** Closes the data files (after an error or an interruption: commit first to keep the work done). */
+  /**
+   * Ends a run that failed or was interrupted: commits the last checkpoint (when that fails, the previous
+   * commit stands), then cuts both data files back to the last commit, so that they hold exactly the rows of
+   * the records it covers (whole input batches, never part of one) and nothing a resume would redo. Closes
+   * the files. Never throws: the run's own error is what the caller reports.
+   */
+  async abandon(): Promise<void> {
+    if (!this.#files) return;
+    await this.commit().catch(() => undefined);
+    const { results, journal } = this.#files;
+    const committed = this.#committedFiles;
+    await Promise.allSettled([results.truncate(committed.predictionResults), journal.truncate(committed.journal)]);
+    await this.close();
+  }
+
+  /** Closes the data files (after an error or an interruption: commit first to keep the work done, or use {@link abandon}). */
   async close(): Promise<void> {
     if (this.#files) await Promise.allSettled([this.#files.results.close(), this.#files.journal.close()]);
   }
@@ -312,6 +346,20 @@ export class PredictionDirectory {
   #open(): DataFiles {
     if (!this.#files) throw new VirnucproError('INTERNAL', 'the results of a complete run cannot be written again');
     return this.#files;
+  }
+}
+
+/** What {@link PredictionDirectory.open} does with a directory: continue its run, or start one (first clearing its own files). */
+type OpenPlan = { readonly action: 'resume'; readonly state: StateFile } | { readonly action: 'create'; readonly clear: boolean };
+
+/** RESUME_MISMATCH naming every field of the identity that changed since the interrupted run. */
+function checkIdentity(root: string, state: StateFile, identity: RunIdentity): void {
+  const differences = differingFields(state.identity, identity);
+  if (differences.length > 0) {
+    throw new VirnucproError('RESUME_MISMATCH', `cannot resume: ${differences.join('; ')}`, {
+      position: { file: path.join(root, STATE_DIR, STATE_FILE) },
+      hint: 'resume with the same input, models and options as the interrupted run, or start over with --force',
+    });
   }
 }
 

@@ -46,6 +46,12 @@ export const PREDICT_BATCH_BASES = DEFAULT_BATCH_BASES;
  * kept frame at the real widths: ~0.5 GiB at two kept frames per read, 1.6 GiB if every read kept all six.
  */
 export const DEFAULT_PREDICT_CREDIT_UNITS = 8 * 1024 * 1024;
+/**
+ * Whether a predict run lets onnxruntime's intra-op threads spin: no. Its three model pools and the translate
+ * workers share the cores; a spinning pool holds cores the others need (docs/predict.md, "Threads", has the
+ * side-by-side figures). Memory: none.
+ */
+export const DEFAULT_PREDICT_ALLOW_SPINNING = false;
 
 export interface PredictOptions {
   /** The model bundle: as loadBundle returned it, or its directory or manifest path (loaded on subscribe). */
@@ -78,6 +84,19 @@ export interface PredictOptions {
   readonly batchBases?: number;
   /** Counts to fill while running (progress, summary, exactly-once checks). Default: a fresh one. */
   readonly stats?: PredictStats;
+  /**
+   * Let onnxruntime's intra-op threads spin between parallel sections (SessionSettings.allowSpinning).
+   * Default false: the run's three model pools and the translate workers share the cores, and a pool whose
+   * threads spin takes them from the others (measured in docs/predict.md, "Threads").
+   */
+  readonly allowSpinning?: boolean;
+  /**
+   * Models already started by {@link startPredictModels}: the run uses them (their bundle and chunk length)
+   * instead of loading its own, and leaves them running (the caller closes them). For a caller that must know
+   * the models load before it creates anything, as `virnucpro predict -o DIR` does. Default: the models are
+   * started on subscribe and closed when the subscription ends.
+   */
+  readonly models?: PredictModels;
   /** Continue an interrupted run: skip the input's first `records` records, checking their fingerprint. */
   readonly resumeFrom?: InputCheckpoint;
   /** Reader warnings (empty records, empty ids, odd letters), once each at the end of input. */
@@ -117,11 +136,13 @@ export type PredictionBatch = ClassifiedFrames & ConsensusRows & Leased & {
  * @param options.tokenBudget default 16 384 tokens. @param options.window default 8 192 rows.
  * @param options.credit / options.creditUnits the window; default 8 Mi units. @param options.batchBases
  *   default 256 KiB. @param options.stats counts to fill. @param options.resumeFrom records to skip.
+ * @param options.allowSpinning default false (DEFAULT_PREDICT_ALLOW_SPINNING). @param options.models
+ *   models from startPredictModels (left running); default: started on subscribe, closed at the end.
  * @param options.signal aborts the run (the stream errors with its reason).
  *
  * Memory: bounded by the credit window (DEFAULT_PREDICT_CREDIT_UNITS) plus the three models.
  * Order: batches, frames and chunks in input order; every input batch reaches the output exactly once (an
- * INTERNAL error otherwise). Nothing is read, and no model is loaded, before subscribe.
+ * INTERNAL error otherwise). Nothing is read, and no model is loaded (unless `models` were), before subscribe.
  * @see docs/predict.md, the stage operators in operators/, ../output/predictionDirectory.ts
  */
 export function predict(input: string | AsyncIterable<Uint8Array>, options: PredictOptions): Observable<PredictionBatch> {
@@ -130,13 +151,14 @@ export function predict(input: string | AsyncIterable<Uint8Array>, options: Pred
     const teardown = new AbortController();
     const signal = options.signal ? AbortSignal.any([options.signal, teardown.signal]) : teardown.signal;
     let inner: { unsubscribe(): void } | undefined;
-    let pools: Pools | undefined;
+    // Models this subscription started (and so closes); a caller's own models are left running.
+    let own: PredictModels | undefined;
     let closed = false;
-    void prepare(resolved, signal).then(
-      (prepared) => {
-        pools = prepared.pools;
-        if (closed) return void closePools(Object.values(pools));
-        inner = pipeline(input, resolved, prepared, signal).subscribe(subscriber);
+    const ready = options.models ? Promise.resolve(options.models) : startModels(resolved, signal).then((models) => (own = models));
+    void ready.then(
+      (models) => {
+        if (closed) return void own?.close();
+        inner = pipeline(input, resolved, models, signal).subscribe(subscriber);
       },
       (error: unknown) => {
         if (!subscriber.closed) subscriber.error(error);
@@ -147,7 +169,7 @@ export function predict(input: string | AsyncIterable<Uint8Array>, options: Pred
       closed = true;
       teardown.abort(new Error('unsubscribed'));
       inner?.unsubscribe();
-      if (pools) void closePools(Object.values(pools));
+      void own?.close();
     };
   });
 }
@@ -166,6 +188,12 @@ function resolvePredictOptions(options: PredictOptions): ResolvedPredictOptions 
     throw new TypeError(`options.chunkLength must be ${CHUNK_LENGTHS.join(' or ')} (got ${String(chunkLength)})`);
   }
   if (stats !== undefined && !(stats instanceof PredictStats)) throw new TypeError('options.stats must be a PredictStats');
+  if (options.allowSpinning !== undefined && typeof options.allowSpinning !== 'boolean') {
+    throw new TypeError(`options.allowSpinning must be a boolean (got ${String(options.allowSpinning)})`);
+  }
+  if (options.models !== undefined && !(typeof options.models === 'object' && options.models !== null && 'pools' in options.models)) {
+    throw new TypeError('options.models must be what startPredictModels returned');
+  }
   resolveTokenPackerOptions({ tokenBudget: options.tokenBudget, window: options.window });
   return {
     ...options,
@@ -174,25 +202,54 @@ function resolvePredictOptions(options: PredictOptions): ResolvedPredictOptions 
   };
 }
 
-interface Prepared {
+/**
+ * The models of a predict run, loaded and started: the bundle, the chunk length the run uses, both
+ * tokenizers and the three model pools. What {@link startPredictModels} returns and `options.models` takes.
+ */
+export interface PredictModels {
   readonly bundle: ModelBundle;
   readonly chunkLength: ChunkLength;
   readonly dnaTokenizer: Tokenizer;
   readonly proteinTokenizer: Tokenizer;
-  readonly pools: Pools;
+  readonly pools: PredictPools;
+  /** Stops the three pools (their workers exit). Calling it again is harmless. */
+  close(): Promise<void>;
 }
 
-interface Pools {
+/** The three model pools of a run: the two encoders and the classifier. */
+export interface PredictPools {
   readonly dna: InferencePool<TokenBatch>;
   readonly protein: InferencePool<TokenBatch>;
   readonly classifier: InferencePool<FeatureBatch>;
 }
 
 /**
+ * Loads what {@link predict} runs with, ahead of the run: the bundle (when given a path), both tokenizers,
+ * the chunk-length check, and the three model pools, every worker's model loaded. A bundle that fails
+ * anywhere fails here, before the caller has created any output. Pass the result as `options.models` (with
+ * the same other options) and close it when done.
+ *
+ * @example
+ * const models = await startPredictModels({ bundle: 'models/demo' });
+ * try { await consumeBatches(predict('reads.fa', { bundle: 'models/demo', models }), write); } finally { await models.close(); }
+ *
+ * @param options the options of the run: bundle, chunkLength, force, verifyChecksums, device, deviceId,
+ *   threads, workers, intraOpThreads, allowSpinning and signal are used; the others are not.
+ * @return the started models; rejects with the bundle's or the model's error (BUNDLE_*, MODEL_LOAD,
+ *   TOKENIZER_INVALID, WORKER_CRASHED), or the signal's reason, having stopped any pool it started.
+ *
+ * Memory: the three models' weights (one copy per worker) for as long as they run.
+ */
+export function startPredictModels(options: PredictOptions): Promise<PredictModels> {
+  const resolved = resolvePredictOptions(options);
+  return startModels(resolved, options.signal ?? new AbortController().signal);
+}
+
+/**
  * Loads the bundle (when given a path) and the two tokenizers, checks the chunk length, and starts the three
  * model pools (in parallel; if one fails, the others are closed).
  */
-async function prepare(options: ResolvedPredictOptions, signal: AbortSignal): Promise<Prepared> {
+async function startModels(options: ResolvedPredictOptions, signal: AbortSignal): Promise<PredictModels> {
   const bundle = typeof options.bundle === 'string'
     ? await loadBundle(options.bundle, { chunkLength: options.chunkLength, force: options.force ?? false, verifyChecksums: options.verifyChecksums ?? true, signal })
     : options.bundle;
@@ -210,6 +267,7 @@ async function prepare(options: ResolvedPredictOptions, signal: AbortSignal): Pr
     intraOpNumThreads: threads.intraOpNumThreads,
     executionProvider: device,
     deviceId: options.deviceId ?? 0,
+    allowSpinning: options.allowSpinning ?? DEFAULT_PREDICT_ALLOW_SPINNING,
     signal,
   });
   const device = options.device ?? 'cpu';
@@ -225,14 +283,22 @@ async function prepare(options: ResolvedPredictOptions, signal: AbortSignal): Pr
     throw failed.reason;
   }
   const [dna, protein, classifier] = await Promise.all(starting);
-  return { bundle, chunkLength, dnaTokenizer, proteinTokenizer, pools: { dna, protein, classifier } };
+  let closing: Promise<void> | undefined;
+  return {
+    bundle,
+    chunkLength,
+    dnaTokenizer,
+    proteinTokenizer,
+    pools: { dna, protein, classifier },
+    close: () => (closing ??= closePools([dna, protein, classifier])),
+  };
 }
 
 async function closePools(pools: readonly InferencePool<TokenBatch | FeatureBatch>[]): Promise<void> {
   await Promise.allSettled(pools.map((pool) => pool.close()));
 }
 
-function pipeline(input: string | AsyncIterable<Uint8Array>, options: ResolvedPredictOptions, prepared: Prepared, signal: AbortSignal): Observable<PredictionBatch> {
+function pipeline(input: string | AsyncIterable<Uint8Array>, options: ResolvedPredictOptions, prepared: PredictModels, signal: AbortSignal): Observable<PredictionBatch> {
   const { stats, plan } = options;
   const { bundle, chunkLength, pools } = prepared;
   const credit = options.credit ?? new Credit(options.creditUnits ?? DEFAULT_PREDICT_CREDIT_UNITS, 'predict');

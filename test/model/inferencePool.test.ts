@@ -5,6 +5,7 @@ import { VirnucproError } from '../../src/errors.js';
 import { allocateFeatureBatch, padTokenRows, type FeatureBatch, type Matrix, type TokenBatch } from '../../src/model/batches.js';
 import { startInferencePool, resolveInferencePoolOptions, type InferencePool } from '../../src/model/inferencePool.js';
 import type { ClassifierModel, EmbeddingModel } from '../../src/model/modelSpec.js';
+import { sessionConfigEntries } from '../../src/model/sessionSettings.js';
 import { EXIT_ON_ROWS, THROW_ON_ROWS } from './support/crashHooks.js';
 import { expectedLogits, expectedMean, maxAbsDiff, onnxFixture, VOCAB } from './support/fixtureModels.js';
 
@@ -274,6 +275,9 @@ describe('inference pool: start-up failures', () => {
     expect(() => resolveInferencePoolOptions({ executionProvider: 'tpu' as never })).toThrow(/options\.executionProvider must be one of cpu, cuda, webgpu/);
     expect(() => resolveInferencePoolOptions({ deviceId: -1 })).toThrow(/options\.deviceId/);
     expect(() => resolveInferencePoolOptions({ graphOptimizationLevel: 'max' as never })).toThrow(/options\.graphOptimizationLevel/);
+    expect(() => resolveInferencePoolOptions({ allowSpinning: 'no' as never })).toThrow(/options\.allowSpinning must be a boolean/);
+    expect(resolveInferencePoolOptions({}).settings.allowSpinning).toBe(true);
+    expect(sessionConfigEntries({ allowSpinning: false })).toEqual({ session: { intra_op: { allow_spinning: '0' } } });
   });
 
   it("'auto' intra-op threads never oversubscribe the cores", () => {
