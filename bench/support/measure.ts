@@ -7,6 +7,25 @@ export interface Measured {
   readonly peakRssMiB: number;
   readonly exitCode: number | null;
   readonly stderr: string;
+  /**
+   * CPU time of the child, user + system, all its threads (utime + stime polled from /proc/<pid>/stat every
+   * RSS_POLL_MS, so the last poll's tick is lost; Linux only, else NaN).
+   */
+  readonly cpuSeconds: number;
+}
+
+/** USER_HZ: the unit of /proc/<pid>/stat times (100 on every Linux build that matters). */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+function readCpuTicks(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name: state is field 3, utime 14 and stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return NaN;
+  }
 }
 
 /** How often the child's high-water mark is read. VmHWM is monotonic, so polling loses at most the last tick. */
@@ -40,11 +59,17 @@ export function runMeasured(command: string, args: readonly string[], stdio: Std
     const started = performance.now();
     const child = spawn(command, args, { stdio });
     const stopWatching = watchPeakRss(child.pid!);
+    let cpuTicks = NaN;
+    const cpuPoll = setInterval(() => {
+      const ticks = readCpuTicks(child.pid!);
+      if (!Number.isNaN(ticks)) cpuTicks = ticks;
+    }, RSS_POLL_MS);
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
     child.on('exit', (code) => {
-      resolve({ wallMs: performance.now() - started, peakRssMiB: stopWatching(), exitCode: code, stderr });
+      clearInterval(cpuPoll);
+      resolve({ wallMs: performance.now() - started, peakRssMiB: stopWatching(), exitCode: code, stderr, cpuSeconds: cpuTicks / CLOCK_TICKS_PER_SECOND });
     });
   });
 }
