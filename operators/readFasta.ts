@@ -2,7 +2,7 @@ import type { Observable } from 'rxjs';
 import { decompress } from '../src/fasta/decompress.js';
 import { resolveFastaParseOptions, parseFasta, DEFAULT_BATCH_BASES, DEFAULT_BATCH_RECORDS } from '../src/fasta/fastaParser.js';
 import type { SequenceAlphabet } from '../src/fasta/sequenceAlphabet.js';
-import type { FastaStats, FastaWarning } from '../src/fasta/fastaStats.js';
+import type { FastaRecordRef, FastaStats, FastaWarning } from '../src/fasta/fastaStats.js';
 import { openInput } from '../src/fasta/openInput.js';
 import type { RecordBatch } from '../src/fasta/recordBatch.js';
 import { Credit, type Leased } from '../src/flow/credit.js';
@@ -30,6 +30,8 @@ export interface ReadFastaOptions {
   readonly batchRecords?: number;
   /** Receives each kind of warning (empty records, empty ids, non-IUPAC letters) once, at the end of input. */
   readonly onWarning?: (warning: FastaWarning) => void;
+  /** Called for every empty record as it is skipped (the complete list; the warning names the first five). */
+  readonly onSkippedRecord?: (record: FastaRecordRef) => void;
   /** Counts filled while reading (records, bases, lines, skips); read it during or after the run. */
   readonly stats?: FastaStats;
   /** Name used in messages when `input` is a stream. Default '<stream>'. */
@@ -63,6 +65,7 @@ export const DEFAULT_READ_FASTA = {
  * @param options.batchBases sequence bytes per batch; default 1 MiB. A larger record makes a batch alone.
  * @param options.batchRecords records per batch; default 4096.
  * @param options.onWarning called once per warning kind at the end of input; default none (see stats).
+ * @param options.onSkippedRecord called for each empty record skipped; default none.
  * @param options.stats a FastaStats to fill; default none.
  * @param options.name name for messages when `input` is a stream; default '<stream>'.
  * @param options.alphabet 'nucleotide' (default: protein FASTA is refused) or 'protein'.

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import type { Writable } from 'node:stream';
 import { EXIT, VirnucproError } from '../errors.js';
+import type { FastaRecordRef } from '../fasta/fastaStats.js';
 import { openInput } from '../fasta/openInput.js';
 import { consumeBatches } from '../flow/sink.js';
 import { loadBundle, type ModelBundle } from '../model/bundle.js';
@@ -11,6 +11,7 @@ import type { ExecutionProvider } from '../model/sessionSettings.js';
 import { HIGHEST_SCORE_FILE, PREDICTION_RESULTS_FILE, PredictionDirectory, type OutputMode, type RunCounters } from '../output/predictionDirectory.js';
 import { STREAM_FORMATS, chunkRows, frameRows, streamHeader, type StreamFormat } from '../output/predictionRows.js';
 import { summaryLines, type RunSummary } from '../output/runSummary.js';
+import { SkippedRecordsFile } from '../output/skippedRecords.js';
 import type { ConsensusSortResult } from '../output/consensusSort.js';
 import { predict, startPredictModels, type PredictOptions, type PredictionBatch } from '../predict/predict.js';
 import { PREDICT_STAGES, PredictStats, StageClock } from '../predict/predictStats.js';
@@ -44,7 +45,7 @@ const spec: CommandSpec = {
     force: { type: 'boolean', description: 'replace the results in a non-empty -o directory; accept a chunk length the model was not trained for' },
     'per-frame': { type: 'boolean', description: 'stdout: one row per kept frame instead of one per chunk' },
     format: { type: 'string', short: 'f', value: '<tsv|jsonl>', description: 'stdout format', choices: STREAM_FORMATS, default: 'tsv' },
-    'skipped-out': { type: 'string', value: '<file>', description: 'write the input records that were skipped, with the reason, to this file' },
+    'skipped-out': { type: 'string', value: '<file>', description: 'write every input record that was skipped (TSV: record_id, header_line, reason) to this file' },
     ...MODEL_RUN_OPTIONS,
     threads: {
       ...MODEL_RUN_OPTIONS['threads']!,
@@ -172,7 +173,13 @@ export const predictCommand: Command = {
       const counts = { chunks: 0, frames: 0 };
       const report = new RunReport(log, input, stats.fasta, counts);
       const writeClock = new StageClock(stats.stages.write);
-      const results = predict(input, { ...runOptions, models, ...(sink.resumeFrom ? { resumeFrom: sink.resumeFrom } : {}) });
+      const skipped = settings.skippedOut === undefined ? undefined : SkippedRecordsFile.create(settings.skippedOut);
+      const results = predict(input, {
+        ...runOptions,
+        models,
+        ...(sink.resumeFrom ? { resumeFrom: sink.resumeFrom } : {}),
+        ...(skipped ? { onSkippedRecord: (record: FastaRecordRef) => skipped.add(record) } : {}),
+      });
       try {
         await consumeBatches(results, async (batch) => {
           writeClock.enter(1);
@@ -181,8 +188,14 @@ export const predictCommand: Command = {
           writeClock.leave(1, rows);
         });
         checkExactlyOnce(stats, sink.rows());
+        skipped?.close();
       } catch (error) {
         await sink.abandon();
+        try {
+          skipped?.close();
+        } catch {
+          // the run's own error is the one to report
+        }
         throw afterFailure(error, signal, sink, log);
       }
       counts.chunks = stats.chunks;
@@ -194,7 +207,6 @@ export const predictCommand: Command = {
         return runSummary({ values, input: identity.input, bundle, identity: identity.bundle, checksums, plan, options, stats, before, started, sort, sink, warnings });
       };
       const sort = await sink.finish(summarize);
-      if (settings.skippedOut !== undefined) await writeSkipped(settings.skippedOut, stats);
       report.finish('predict', summaryLines(summarize(sort)));
       return EXIT.ok;
     } finally {
@@ -410,13 +422,6 @@ async function checkInputOpens(input: string): Promise<void> {
   } finally {
     await bytes.return?.();
   }
-}
-
-async function writeSkipped(file: string, stats: PredictStats): Promise<void> {
-  const { emptyExamples, emptySkipped } = stats.fasta;
-  let text = 'record_id\theader_line\treason\n' + emptyExamples.map((r) => `${r.id}\t${r.line}\tempty record (no sequence)\n`).join('');
-  if (emptySkipped > emptyExamples.length) text += `# ${emptySkipped - emptyExamples.length} more empty records not listed: the reader names only the first ${emptyExamples.length}\n`;
-  await writeFile(file, Buffer.from(text, 'latin1'));
 }
 
 interface SummaryInputs {

@@ -1,7 +1,7 @@
 import { isAscii } from 'node:buffer';
 import { NucleotideSample, firstBinaryByte, firstControlByte } from './alphabet.js';
 import { binaryByteError, lineEndingsError, noHeaderError, proteinError } from './fastaErrors.js';
-import { FastaStats, STATS_EXAMPLES, fastaWarnings, type FastaWarning } from './fastaStats.js';
+import { FastaStats, STATS_EXAMPLES, fastaWarnings, type FastaRecordRef, type FastaWarning } from './fastaStats.js';
 import type { RecordBatch } from './recordBatch.js';
 import { RecordBatchBuilder, STAGE_BYTES } from './recordBatchBuilder.js';
 import { checkBatchSequences } from './sequenceCheck.js';
@@ -31,6 +31,11 @@ export interface FastaParseOptions {
   readonly batchRecords?: number;
   /** Receives each kind of warning once, at the end of the input (see {@link FastaWarning}). */
   readonly onWarning?: (warning: FastaWarning) => void;
+  /**
+   * Called for every record skipped because it is empty (a header with no sequence), as it is skipped:
+   * the complete list, where the warning and {@link FastaStats.emptyExamples} name the first few.
+   */
+  readonly onSkippedRecord?: (record: FastaRecordRef) => void;
   /** Counts to fill while reading; default a fresh one nobody reads. */
   readonly stats?: FastaStats;
   /** 'nucleotide' (default) or 'protein': protein FASTA is then read, not refused (see {@link SequenceAlphabet}). */
@@ -51,6 +56,7 @@ export interface ResolvedFastaParseOptions {
   readonly batchBases: number;
   readonly batchRecords: number;
   readonly onWarning: ((warning: FastaWarning) => void) | undefined;
+  readonly onSkippedRecord: ((record: FastaRecordRef) => void) | undefined;
   readonly stats: FastaStats;
   readonly alphabet: SequenceAlphabet;
   readonly signal: AbortSignal | undefined;
@@ -71,6 +77,9 @@ export function resolveFastaParseOptions(options: FastaParseOptions): ResolvedFa
   if (options.onWarning !== undefined && typeof options.onWarning !== 'function') {
     throw new TypeError('options.onWarning must be a function');
   }
+  if (options.onSkippedRecord !== undefined && typeof options.onSkippedRecord !== 'function') {
+    throw new TypeError('options.onSkippedRecord must be a function');
+  }
   if (options.stats !== undefined && !(options.stats instanceof FastaStats)) {
     throw new TypeError('options.stats must be a FastaStats');
   }
@@ -83,6 +92,7 @@ export function resolveFastaParseOptions(options: FastaParseOptions): ResolvedFa
     batchBases,
     batchRecords,
     onWarning: options.onWarning,
+    onSkippedRecord: options.onSkippedRecord,
     stats: options.stats ?? new FastaStats(),
     alphabet,
     signal: options.signal,
@@ -161,6 +171,7 @@ class FastaParser {
   readonly #stats: FastaStats;
   readonly #builder: RecordBatchBuilder;
   readonly #alphabet: SequenceAlphabet;
+  readonly #onSkippedRecord: ((record: FastaRecordRef) => void) | undefined;
   readonly #sample = new NucleotideSample();
   /** The protein rule applies to nucleotide input only. */
   #sampleDecided: boolean;
@@ -183,6 +194,7 @@ class FastaParser {
     this.#stats = options.stats;
     this.#builder = new RecordBatchBuilder(options.source, options.batchBases, options.batchRecords);
     this.#alphabet = options.alphabet;
+    this.#onSkippedRecord = options.onSkippedRecord;
     this.#sampleDecided = options.alphabet === 'protein';
   }
 
@@ -282,8 +294,10 @@ class FastaParser {
     const stats = this.#stats;
     const builder = this.#builder;
     const emptyId = builder.idLength === 0;
-    if (builder.recordLength === 0 && stats.emptyExamples.length < STATS_EXAMPLES) {
-      stats.emptyExamples.push({ id: builder.id, line: this.#recordLine });
+    if (builder.recordLength === 0) {
+      const skipped = { id: builder.id, line: this.#recordLine };
+      if (stats.emptyExamples.length < STATS_EXAMPLES) stats.emptyExamples.push(skipped);
+      this.#onSkippedRecord?.(skipped);
     }
     if (builder.endRecord(this.#recordLine)) {
       if (emptyId) {

@@ -7,7 +7,7 @@ import { readFasta, type FastaBatch } from '../../operators/readFasta.js';
 import { translateSixFrames } from '../../operators/translateSixFrames.js';
 import { loadEncoderTokenizer } from '../embed/encoderTokenizer.js';
 import { VirnucproError } from '../errors.js';
-import type { FastaWarning } from '../fasta/fastaStats.js';
+import type { FastaRecordRef, FastaWarning } from '../fasta/fastaStats.js';
 import { Credit, type Leased } from '../flow/credit.js';
 import { loadBundle, type ModelBundle } from '../model/bundle.js';
 import type { FeatureBatch, TokenBatch } from '../model/batches.js';
@@ -101,6 +101,11 @@ export interface PredictOptions {
   readonly resumeFrom?: InputCheckpoint;
   /** Reader warnings (empty records, empty ids, odd letters), once each at the end of input. */
   readonly onWarning?: (warning: FastaWarning) => void;
+  /**
+   * Every empty record the reader skips, as it does (`--skipped-out`). A resumed run re-reads the input from
+   * the start, so it reports the records skipped before the resume point again: the list is always complete.
+   */
+  readonly onSkippedRecord?: (record: FastaRecordRef) => void;
   /** Input name in messages when `input` is a stream. Default '<stream>'. */
   readonly name?: string;
   readonly signal?: AbortSignal;
@@ -314,6 +319,7 @@ function pipeline(input: string | AsyncIterable<Uint8Array>, options: ResolvedPr
     batchBases: options.batchBases ?? PREDICT_BATCH_BASES,
     stats: stats.fasta,
     ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+    ...(options.onSkippedRecord ? { onSkippedRecord: options.onSkippedRecord } : {}),
     ...(typeof input === 'string' ? {} : { name: source }),
     signal,
   }).pipe(

@@ -138,6 +138,30 @@ describe('virnucpro predict -o DIR', () => {
     expect(result.stderr).toMatch(/skipped 2 empty record/);
   });
 
+  it('--skipped-out lists every skipped record in input order, however many (the warning names five)', async () => {
+    const input = out('many-empty.fa');
+    // 3000 empty records, every 100th followed by a real one: header lines 1, 2, … with the real records' two lines.
+    const expected: string[] = [];
+    let text = '';
+    let line = 1;
+    for (let i = 0; i < 3000; i++) {
+      text += `>e${i} empty\n`;
+      expected.push(`e${i}\t${line}\tempty record (no sequence)`);
+      line += 1;
+      if (i % 100 === 99) {
+        text += `>r${i}\n${'ACGTTGCA'.repeat(40)}\n`;
+        line += 2;
+      }
+    }
+    await writeFile(input, text);
+    const skipped = out('many-skipped.tsv');
+    const result = await runCli(['predict', '-q', '--models', tiny, '-o', out('many'), '--skipped-out', skipped, input]);
+    expect(result.code, result.stderr).toBe(0);
+    expect((await read(skipped)).split('\n')).toEqual(['record_id\theader_line\treason', ...expected, '']);
+    const summary = JSON.parse(await read(out('many'), 'run_summary.json')) as { counts: { recordsRead: number; recordsSkipped: { emptyRecord: number } } };
+    expect(summary.counts).toMatchObject({ recordsRead: 30, recordsSkipped: { emptyRecord: 3000 } });
+  });
+
   it('writes header-only files when nothing is kept', async () => {
     for (const [name, input] of [['none', ''], ['no-frames', '>n\nNNNNNNNNNN\n']] as const) {
       const result = await runCli(['predict', '-q', '--models', tiny, '-o', out(name), '-'], { stdin: input });
