@@ -2,11 +2,11 @@ import { readFasta } from '../../operators/readFasta.js';
 import { chunkReads, type ChunkLength } from '../../operators/chunkReads.js';
 import { EXIT } from '../errors.js';
 import { FastaStats } from '../fasta/fastaStats.js';
-import { writeBatches } from '../flow/sink.js';
+import { consumeBatches } from '../flow/sink.js';
 import { formatChunksFasta } from '../sequence/formatChunks.js';
 import { inputArgument, intOption, type CommandSpec } from './args.js';
 import { EXIT_CODES_HELP, type Command } from './command.js';
-import { finishOutput, openStdout } from './output.js';
+import { finishOutput, openStdout, writeOutput } from './output.js';
 import { RunReport } from './runReport.js';
 import { CHUNK_LENGTH_OPTION, INPUT_HELP, NAMING_HELP } from './sharedOptions.js';
 
@@ -39,13 +39,13 @@ export const chunkCommand: Command = {
     const out = openStdout();
     const chunks = readFasta(input, { stats, signal, onWarning: (w) => log.warn(w.message) }).pipe(chunkReads({ chunkLength, signal }));
     try {
-      await writeBatches(chunks, out, (batch) => {
+      await consumeBatches(chunks, (batch) => {
         counts.chunks += batch.count;
-        return formatChunksFasta(batch);
+        return writeOutput(out, formatChunksFasta(batch));
       });
       await finishOutput(out);
     } finally {
-      out.destroy();
+      out.stream.destroy();
     }
     report.finish('chunk');
     return EXIT.ok;

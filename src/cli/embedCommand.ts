@@ -5,7 +5,7 @@ import { loadEncoderTokenizer } from '../embed/encoderTokenizer.js';
 import { formatEmbeddingLines } from '../embed/formatFloat32.js';
 import { EXIT } from '../errors.js';
 import { FastaStats } from '../fasta/fastaStats.js';
-import { writeBatches } from '../flow/sink.js';
+import { consumeBatches } from '../flow/sink.js';
 import { loadBundle } from '../model/bundle.js';
 import { startInferencePool, type InferencePoolOptions } from '../model/inferencePool.js';
 import { EXECUTION_PROVIDERS, type ExecutionProvider } from '../model/sessionSettings.js';
@@ -13,7 +13,7 @@ import { PackingStats } from '../packing/packingStats.js';
 import { DEFAULT_PACKING_WINDOW, DEFAULT_TOKEN_BUDGET, MAX_PACKING_WINDOW } from '../packing/tokenPacker.js';
 import { inputArgument, intOption, stringOption, usageError, type CommandSpec, type OptionSpec, type ParsedValues } from './args.js';
 import { EXIT_CODES_HELP, type Command } from './command.js';
-import { finishOutput, openStdout } from './output.js';
+import { finishOutput, openStdout, writeOutput } from './output.js';
 import { INPUT_HELP, THREADS_OPTION } from './sharedOptions.js';
 
 /**
@@ -151,7 +151,7 @@ export const embedCommand: Command = {
         .pipe(embedSequences({ tokenizer, pool, tokenBudget: settings.tokenBudget, window: settings.window, stats: packing, signal }));
       const out = openStdout();
       // Latin-1: ids go out as the bytes of the input header (the floats are ASCII).
-      await writeBatches(embedded, out, (batch) => Buffer.from(formatEmbeddingLines(batch.ids, batch.embeddings, batch.hidden), 'latin1'), { signal });
+      await consumeBatches(embedded, (batch) => writeOutput(out, Buffer.from(formatEmbeddingLines(batch.ids, batch.embeddings, batch.hidden), 'latin1')), { signal });
       await finishOutput(out);
     } finally {
       await pool.close();

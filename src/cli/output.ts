@@ -1,34 +1,71 @@
+import { open } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
+import { VirnucproError } from '../errors.js';
+import { outputError } from '../output/appendFile.js';
+
+/** Where a command writes its results: the stream and the name its errors give ('stdout' or the path). */
+export interface CliOutput {
+  readonly stream: Writable;
+  readonly name: string;
+}
 
 /**
  * stdout for a pipeline sink. Every write's callback fires once the bytes are handed to the OS: that is
  * when the sink releases the batch's credit, so a slow reader stops the source. On Linux, pipes and
  * sockets are written asynchronously through libuv (EAGAIN is waited out, not retried), files and
  * terminals synchronously. We never close fd 1 (process.stdout's destroy() leaves it open), and its write
- * errors (EPIPE) reach the sink through the callbacks.
+ * errors (EPIPE, ENOSPC) reach the sink through the callbacks.
  *
  * (An fs.WriteStream on fd 1 does not work: creating a worker thread puts a stdout pipe into non-blocking
  * mode, and fs writes then fail with EAGAIN behind a slow reader.)
  */
-export function openStdout(): Writable {
-  return quietOnError(process.stdout);
+export function openStdout(): CliOutput {
+  return { stream: quietOnError(process.stdout), name: 'stdout' };
+}
+
+/**
+ * Creates (or empties) an output file before anything runs, so that a path that cannot be written fails at
+ * once with OUTPUT_WRITE naming it (a lazily opened stream would lose the cause behind ERR_STREAM_DESTROYED).
+ */
+export async function openOutputFile(path: string): Promise<CliOutput> {
+  try {
+    const handle = await open(path, 'w');
+    return { stream: quietOnError(handle.createWriteStream()), name: path };
+  } catch (error) {
+    throw outputError(path, error);
+  }
+}
+
+/**
+ * Writes `bytes`, resolving once the stream has taken them (the caller releases the batch's credit then).
+ * A write error rejects as OUTPUT_WRITE naming the output, except EPIPE ({@link isBrokenPipe}), kept as it is.
+ */
+export function writeOutput(out: CliOutput, bytes: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (bytes.length === 0) return resolve();
+    out.stream.write(bytes, (error) => (error ? reject(writeFailure(out, error)) : resolve()));
+  });
+}
+
+/** Ends an output and waits until everything written has been flushed (errors as in {@link writeOutput}). */
+export function finishOutput(out: CliOutput): Promise<void> {
+  return new Promise((resolve, reject) => {
+    out.stream.once('error', (error) => reject(writeFailure(out, error)));
+    out.stream.end(() => resolve());
+  });
 }
 
 /**
  * Write errors (EPIPE when the reader left, ENOSPC, …) reach the sinks through write callbacks, which
  * turn them into the command's result; the stream's 'error' event would otherwise crash the process.
  */
-export function quietOnError<S extends Writable>(out: S): S {
+function quietOnError<S extends Writable>(out: S): S {
   out.on('error', () => undefined);
   return out;
 }
 
-/** Closes an output stream and waits until everything written has been flushed. */
-export function finishOutput(out: Writable): Promise<void> {
-  return new Promise((resolve, reject) => {
-    out.once('error', reject);
-    out.end(() => resolve());
-  });
+function writeFailure(out: CliOutput, error: unknown): unknown {
+  return isBrokenPipe(error) || error instanceof VirnucproError ? error : outputError(out.name, error);
 }
 
 /** The reader of our output went away (`virnucpro … | head`): a normal way for a pipe to end. */

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import type { Writable } from 'node:stream';
 import { EXIT, VirnucproError } from '../errors.js';
 import type { FastaRecordRef } from '../fasta/fastaStats.js';
 import { openInput } from '../fasta/openInput.js';
@@ -22,7 +21,7 @@ import { inputArgument, intOption, stringOption, usageError, type CommandSpec, t
 import { EXIT_CODES_HELP, type Command } from './command.js';
 import { MODEL_RUN_OPTIONS } from './embedCommand.js';
 import type { Logger } from './log.js';
-import { finishOutput, isBrokenPipe, openStdout } from './output.js';
+import { finishOutput, isBrokenPipe, openStdout, writeOutput } from './output.js';
 import { RunReport } from './runReport.js';
 import { CHUNK_LENGTH_OPTION, INPUT_HELP, NAMING_HELP } from './sharedOptions.js';
 
@@ -283,17 +282,14 @@ interface Sink {
 }
 
 function stdoutSink(settings: Settings, bundle: ModelBundle, identity: BundleIdentity, chunkLength: number): Sink {
-  const out: Writable = openStdout();
+  const out = openStdout();
   const rows = { frames: 0, chunks: 0 };
   let header = settings.format === 'tsv'
     ? `# virnucpro ${VERSION} predict: bundle '${bundle.name}' (manifest sha256 ${identity.manifestSha256.slice(0, 12)}), chunk length ${chunkLength}` +
       `${bundle.meaningless ? '; MEANINGLESS demo/test weights' : ''}\n${streamHeader(settings.perFrame)}`
     : `${JSON.stringify({ virnucpro: VERSION, bundle: bundle.name, manifest_sha256: identity.manifestSha256, chunk_length: chunkLength, meaningless: bundle.meaningless })}\n`;
-  const write = (text: string): Promise<void> => new Promise((resolve, reject) => {
-    if (text.length === 0) return resolve();
-    // Latin-1: ids go out as the bytes of the input header.
-    out.write(Buffer.from(text, 'latin1'), (error) => (error ? reject(error) : resolve()));
-  });
+  // Latin-1: ids go out as the bytes of the input header.
+  const write = (text: string): Promise<void> => writeOutput(out, Buffer.from(text, 'latin1'));
   return {
     resumeFrom: undefined,
     resumed: undefined,

@@ -1,5 +1,3 @@
-import { createWriteStream } from 'node:fs';
-import type { Writable } from 'node:stream';
 import { readFasta } from '../../operators/readFasta.js';
 import { chunkReads, type ChunkLength } from '../../operators/chunkReads.js';
 import { translateSixFramesText } from '../../operators/translateSixFramesText.js';
@@ -9,7 +7,7 @@ import { consumeBatches } from '../flow/sink.js';
 import type { FrameTextFormat } from '../sequence/formatFrames.js';
 import { inputArgument, intOption, stringOption, usageError, type CommandSpec } from './args.js';
 import { EXIT_CODES_HELP, type Command } from './command.js';
-import { finishOutput, openStdout, quietOnError } from './output.js';
+import { finishOutput, openOutputFile, openStdout, writeOutput, type CliOutput } from './output.js';
 import { RunReport } from './runReport.js';
 import { CHUNK_LENGTH_OPTION, INPUT_HELP, NAMING_HELP, THREADS_OPTION } from './sharedOptions.js';
 
@@ -52,11 +50,11 @@ ${EXIT_CODES_HELP}`,
 
 /** An output stream and the text format written to it (the workers write the text). */
 interface FrameSink {
-  readonly out: Writable;
+  readonly out: CliOutput;
   readonly format: FrameTextFormat;
 }
 
-function frameSinks(values: Record<string, string | boolean | undefined>): FrameSink[] {
+async function frameSinks(values: Record<string, string | boolean | undefined>): Promise<FrameSink[]> {
   const nucleotideOut = stringOption(values, 'nucleotide-out');
   const proteinOut = stringOption(values, 'protein-out');
   if (stringOption(values, 'format') === 'tsv') {
@@ -65,18 +63,10 @@ function frameSinks(values: Record<string, string | boolean | undefined>): Frame
     }
     return [{ out: openStdout(), format: 'tsv' }];
   }
-  const file = (path: string | undefined): Writable => (path === undefined || path === '-' ? openStdout() : quietOnError(createWriteStream(path)));
-  const sinks: FrameSink[] = [{ out: file(nucleotideOut), format: 'fasta-nucleotide' }];
-  if (proteinOut !== undefined) sinks.push({ out: file(proteinOut), format: 'fasta-protein' });
+  const file = (path: string | undefined): Promise<CliOutput> | CliOutput => (path === undefined || path === '-' ? openStdout() : openOutputFile(path));
+  const sinks: FrameSink[] = [{ out: await file(nucleotideOut), format: 'fasta-nucleotide' }];
+  if (proteinOut !== undefined) sinks.push({ out: await file(proteinOut), format: 'fasta-protein' });
   return sinks;
-}
-
-/** Writes `bytes` and resolves once the stream has taken them (the credit is released after that). */
-function write(out: Writable, bytes: Uint8Array): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (bytes.length === 0) return resolve();
-    out.write(bytes, (error) => (error ? reject(error) : resolve()));
-  });
 }
 
 export const translateCommand: Command = {
@@ -85,7 +75,7 @@ export const translateCommand: Command = {
     const input = inputArgument(spec, positionals);
     const chunkLength = intOption(values, 'chunk-length') as ChunkLength;
     const threads = intOption(values, 'threads');
-    const sinks = frameSinks(values);
+    const sinks = await frameSinks(values);
     const stats = new FastaStats();
     const counts = { chunks: 0, frames: 0 };
     const report = new RunReport(log, input, stats, counts);
@@ -99,11 +89,11 @@ export const translateCommand: Command = {
       await consumeBatches(frames, async (batch) => {
         counts.chunks += batch.chunks.recordIndex.length;
         counts.frames += batch.count;
-        await Promise.all(sinks.map((sink) => write(sink.out, batch.text[sink.format])));
+        await Promise.all(sinks.map((sink) => writeOutput(sink.out, batch.text[sink.format])));
       });
       await Promise.all(sinks.map((sink) => finishOutput(sink.out)));
     } finally {
-      for (const sink of sinks) sink.out.destroy();
+      for (const sink of sinks) sink.out.stream.destroy();
     }
     report.finish('translate');
     return EXIT.ok;
