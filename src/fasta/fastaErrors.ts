@@ -27,6 +27,14 @@ export function noHeaderError(byte: number, position: ErrorPosition): VirnucproE
   });
 }
 
+/** A UTF-8 byte-order mark (EF BB BF, as some Windows editors write) before the first header. */
+export function byteOrderMarkError(position: ErrorPosition): VirnucproError {
+  return new VirnucproError('FASTA_NO_HEADER', "expected '>' at the start of the file but found a UTF-8 byte-order mark (bytes EF BB BF)", {
+    position,
+    hint: "save the file without a byte-order mark, or strip it: sed '1s/^\\xEF\\xBB\\xBF//' in.fa | virnucpro … -",
+  });
+}
+
 export function lineEndingsError(position: ErrorPosition): VirnucproError {
   return new VirnucproError('FASTA_LINE_ENDINGS',
     "expected '\\n' or '\\r\\n' line endings but the first line holds a lone '\\r' (classic Mac line endings)", {

@@ -1,6 +1,6 @@
 import { isAscii } from 'node:buffer';
 import { NucleotideSample, firstBinaryByte, firstControlByte } from './alphabet.js';
-import { binaryByteError, lineEndingsError, noHeaderError, proteinError } from './fastaErrors.js';
+import { binaryByteError, byteOrderMarkError, lineEndingsError, noHeaderError, proteinError } from './fastaErrors.js';
 import { FastaStats, STATS_EXAMPLES, fastaWarnings, type FastaRecordRef, type FastaWarning } from './fastaStats.js';
 import type { RecordBatch } from './recordBatch.js';
 import { RecordBatchBuilder, STAGE_BYTES } from './recordBatchBuilder.js';
@@ -199,6 +199,9 @@ class FastaParser {
   }
 
   push(chunk: Uint8Array): void {
+    if (this.#stats.bytes === 0 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) {
+      throw byteOrderMarkError({ file: this.#file, line: 1 });
+    }
     this.#stats.bytes += chunk.length;
     for (let at = 0; at < chunk.length; at += STAGE_BYTES) {
       this.#pushStaged(chunk.subarray(at, Math.min(chunk.length, at + STAGE_BYTES)));
