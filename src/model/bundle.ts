@@ -229,8 +229,14 @@ async function readManifest(file: string): Promise<string> {
     return await readFile(file, 'utf8');
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new VirnucproError('BUNDLE_INVALID', missing ? 'no manifest.json: this directory is not a model bundle' : `cannot read: ${(error as Error).message}`, {
-      position: { file },
+    // A mistyped --models path deserves to hear that the directory itself does not exist.
+    const dir = path.dirname(file);
+    const noDirectory = missing && !(await stat(dir).then((info) => info.isDirectory(), () => false));
+    const message = noDirectory
+      ? 'this model bundle directory does not exist'
+      : missing ? 'no manifest.json: this directory is not a model bundle' : `cannot read: ${(error as Error).message}`;
+    throw new VirnucproError('BUNDLE_INVALID', message, {
+      position: { file: noDirectory ? dir : file },
       hint: 'point --models at a bundle directory (docs/model-bundle.md says how to get or assemble one)',
       cause: error,
     });

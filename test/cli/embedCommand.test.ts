@@ -94,7 +94,8 @@ describe('virnucpro embed: errors', () => {
     [['--models', 'nowhere', '--kind', 'rna', 'x.fa'], 2, /invalid -k\/--kind rna: available dna, protein/],
     [['--models', 'nowhere', '--kind', 'dna', '--token-budget', '0', 'x.fa'], 2, /invalid --token-budget 0: expected an integer >= 1/],
     [['--models', 'nowhere', '--kind', 'dna', '--device', 'tpu', 'x.fa'], 2, /invalid --device tpu: available cpu, cuda, webgpu/],
-    [['--models', '/nonexistent-bundle', '--kind', 'dna', 'x.fa'], 4, /no manifest\.json: this directory is not a model bundle/],
+    [['--models', '/nonexistent-bundle', '--kind', 'dna', 'x.fa'], 4, /nonexistent-bundle: this model bundle directory does not exist/],
+    [['--models', '/', '--kind', 'dna', 'x.fa'], 4, /\/manifest\.json: no manifest\.json: this directory is not a model bundle/],
   ])('%j exits %i', async (args, code, message) => {
     const result = await runCli(['embed', ...args]);
     expect(result.code).toBe(code);
