@@ -7,9 +7,7 @@
  * that no read is lost or doubled: the `chunk` output must hold exactly the chunks that an independent
  * implementation of the original's windows (spec section 2, `windows` below) cuts from the reads the test
  * wrote, each once, in order. `predict` runs only where the model stage matters.
- *
- * `it.fails` marks behaviour that is wrong today: the test states the right behaviour and fails until the
- * source is fixed (each says why).
+
  */
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
@@ -79,8 +77,6 @@ interface InputCase {
   readonly reads?: readonly Read[];
   /** Commands whose stdout must be byte-identical to that for READS written as plain LF FASTA. */
   readonly sameAsPlain?: readonly ('chunk' | 'translate')[];
-  /** Set when today's behaviour is wrong: why (the case then runs as `it.fails`). */
-  readonly wrongToday?: string;
 }
 
 const PLAIN_GZIP = gzipSync(fasta(READS));
@@ -148,7 +144,6 @@ const INPUT_CASES: readonly InputCase[] = [
     content: '\xef\xbb\xbf>r1\nACGT\n',
     exit: EXIT.input,
     stderr: /bom\.fa:1: .*byte.order mark/i,
-    wrongToday: "refused (exit 3), but as \"found byte 0xef before the first header\" with the hint \"is this a compressed or binary file?\": a BOM from a Windows editor is neither; the message should name the BOM (or the reader skip it)",
   },
   {
     input: 'protein FASTA by mistake',
@@ -226,7 +221,7 @@ const INPUT_CASES: readonly InputCase[] = [
 
 describe('1. reading FASTA (virnucpro chunk FILE)', () => {
   for (const c of INPUT_CASES) {
-    (c.wrongToday === undefined ? it : it.fails)(c.input, async () => {
+    it(c.input, async () => {
       const file = path.join(dir, c.file);
       if (c.content === 'directory') await mkdir(file, { recursive: true });
       else if (c.content !== 'absent') await writeFile(file, typeof c.content === 'string' ? Buffer.from(c.content, 'latin1') : c.content);
@@ -305,9 +300,8 @@ describe('3. a closed stdout (virnucpro … | head -1)', () => {
 // ---------------------------------------------------------------------------------------------------------
 
 describe('4. output that cannot be written', () => {
-  // WRONG TODAY: a write error on stdout (ENOSPC) is reported as "internal error" with a stack trace, exit 1.
   for (const args of [['chunk'], ['translate'], ['predict', '--models', DEMO]]) {
-    (existsSync('/dev/full') ? it.fails : it.skip)(`${args[0]} > /dev/full (disk full): exit 5 naming stdout, no stack trace`, async () => {
+    (existsSync('/dev/full') ? it : it.skip)(`${args[0]} > /dev/full (disk full): exit 5 naming stdout, no stack trace`, async () => {
       const result = await runWithStdout([...args, path.join(dir, 'plain.fa')], '/dev/full');
       expect(result.code, result.stderr).toBe(EXIT.output);
       expect(result.stderr).toMatch(/stdout.*no space left on device/i);
@@ -315,8 +309,7 @@ describe('4. output that cannot be written', () => {
     });
   }
 
-  // WRONG TODAY: exit 1 with "internal error: Error [ERR_STREAM_DESTROYED]" and a stack trace; the ENOENT is lost.
-  it.fails('translate --nucleotide-out into a missing directory: exit 5 naming the file', async () => {
+  it('translate --nucleotide-out into a missing directory: exit 5 naming the file', async () => {
     const result = await runCli(['translate', '-f', 'fasta', '--nucleotide-out', path.join(dir, 'no-such-dir', 'nt.fa'), path.join(dir, 'plain.fa')]);
     expect(result.code, result.stderr).toBe(EXIT.output);
     expect(result.stderr).toMatch(/no-such-dir\/nt\.fa: cannot write: ENOENT/);
@@ -394,7 +387,6 @@ interface BundleCase {
   readonly args?: readonly string[];
   readonly exit: ExitCode;
   readonly stderr: RegExp;
-  readonly wrongToday?: string;
 }
 
 const BUNDLE_CASES: readonly BundleCase[] = [
@@ -455,7 +447,6 @@ const BUNDLE_CASES: readonly BundleCase[] = [
     models: 'no-such-bundle',
     exit: EXIT.model,
     stderr: /no-such-bundle\b.*(does not exist|no such directory|not found)/i,
-    wrongToday: "says \"no-such-bundle/manifest.json: no manifest.json: this directory is not a model bundle\": the directory does not exist, which a typo'd path deserves to be told",
   },
   {
     broken: 'a bundle trained for 500 run with --chunk-length 300',
@@ -479,7 +470,7 @@ describe('6. broken model bundles (virnucpro predict --models COPY)', () => {
   });
 
   BUNDLE_CASES.forEach((c, i) => {
-    (c.wrongToday === undefined ? it : it.fails)(c.broken, async () => {
+    it(c.broken, async () => {
       const bundle = path.join(dir, `bundle-${i}`);
       await cp(DEMO, bundle, { recursive: true });
       await c.breakIt?.(bundle);
