@@ -1,10 +1,12 @@
 import { availableParallelism } from 'node:os';
 import { embedSequences } from '../../operators/embedSequences.js';
 import { readFasta } from '../../operators/readFasta.js';
+import { EMBED_BATCHES_IN_FLIGHT } from '../embed/embedOptions.js';
 import { loadEncoderTokenizer } from '../embed/encoderTokenizer.js';
 import { formatEmbeddingLines } from '../embed/formatFloat32.js';
 import { EXIT } from '../errors.js';
 import { FastaStats } from '../fasta/fastaStats.js';
+import { eachBatchAlone } from '../flow/eachBatchAlone.js';
 import { consumeBatches } from '../flow/sink.js';
 import { loadBundle } from '../model/bundle.js';
 import { startInferencePool, type InferencePoolOptions } from '../model/inferencePool.js';
@@ -93,7 +95,8 @@ const spec: CommandSpec = {
 id is the record id (header text up to the first whitespace); v1..vH are the H floats of its embedding
 (H = the model's hidden size: 768 for DNABERT-S, 2560 for ESM-2 3B), space-separated, each the shortest
 decimal that reads back to the same float32 (numpy.float32(text) or Math.fround(Number(text))). Empty
-records are skipped with a warning, so they have no line.
+records are skipped with a warning, so they have no line. Records are packed into model batches within
+their input batch (1 MiB of sequence), so the same input, options and bundle give the same bytes every run.
 
 What is embedded: the record's whole sequence, upper-cased (lower case would otherwise become unknown
 tokens). --kind dna: DNABERT-S tokens ([CLS] + BPE + [SEP]); embedding = mean of the last hidden state
@@ -148,7 +151,9 @@ export const embedCommand: Command = {
     const packing = new PackingStats();
     try {
       const embedded = readFasta(input, { stats, signal, alphabet: kind === 'protein' ? 'protein' : 'nucleotide', onWarning: (w) => log.warn(w.message) })
-        .pipe(embedSequences({ tokenizer, pool, tokenBudget: settings.tokenBudget, window: settings.window, stats: packing, signal }));
+        // Packed per input batch, like predict: the same input gives the same bytes on every run.
+        .pipe(eachBatchAlone((stop) => embedSequences({ tokenizer, pool, tokenBudget: settings.tokenBudget, window: settings.window, stats: packing, signal: stop }),
+          { inFlight: EMBED_BATCHES_IN_FLIGHT, signal }));
       const out = openStdout();
       // Latin-1: ids go out as the bytes of the input header (the floats are ASCII).
       await consumeBatches(embedded, (batch) => writeOutput(out, Buffer.from(formatEmbeddingLines(batch.ids, batch.embeddings, batch.hidden), 'latin1')), { signal });

@@ -21,6 +21,14 @@ export const IN_FLIGHT_PER_WORKER = 2;
  */
 export const DEFAULT_LINGER_MS = 100;
 
+/**
+ * Input batches an embedding stage works on at once: one whose packs run and one queued behind it, so the
+ * pool never idles at a batch boundary. More would interleave their packs in the pool's queue and finish
+ * them all late together: the first rows (stdout) and the first commit (-o) would wait for the whole
+ * window. Memory: none of its own (the batches hold credit).
+ */
+export const EMBED_BATCHES_IN_FLIGHT = 2;
+
 /** A model given to an embedding operator to start its own pool: a bundle encoder, or one written by hand. */
 export type EmbedModel = EmbeddingModel & { readonly maxTokens?: number };
 

@@ -1,10 +1,11 @@
-import { Observable, lastValueFrom, of, tap, type OperatorFunction } from 'rxjs';
+import { Observable, tap, type OperatorFunction } from 'rxjs';
 import { chunkConsensus } from '../../operators/chunkConsensus.js';
 import { chunkReads } from '../../operators/chunkReads.js';
 import { classifyFrames } from '../../operators/classifyFrames.js';
 import { embedNucleotides, embedProteins } from '../../operators/embedFrames.js';
 import { readFasta, type FastaBatch } from '../../operators/readFasta.js';
 import { translateSixFrames } from '../../operators/translateSixFrames.js';
+import { EMBED_BATCHES_IN_FLIGHT } from '../embed/embedOptions.js';
 import { loadEncoderTokenizer } from '../embed/encoderTokenizer.js';
 import { VirnucproError } from '../errors.js';
 import type { FastaRecordRef, FastaWarning } from '../fasta/fastaStats.js';
@@ -13,7 +14,7 @@ import { loadBundle, type ModelBundle } from '../model/bundle.js';
 import type { FeatureBatch, TokenBatch } from '../model/batches.js';
 import { startInferencePool, type InferencePool, type InferencePoolOptions } from '../model/inferencePool.js';
 import { DEFAULT_BATCH_BASES } from '../fasta/fastaParser.js';
-import { mapInOrder } from '../flow/mapInOrder.js';
+import { eachBatchAlone } from '../flow/eachBatchAlone.js';
 import type { Tokenizer } from '../tokenize/tokenizer.js';
 import { CHUNK_LENGTHS, type ChunkLength } from '../model/manifest.js';
 import type { ExecutionProvider } from '../model/sessionSettings.js';
@@ -34,7 +35,7 @@ import { planThreads, type EncoderThreads, type ThreadPlan } from './threadPlan.
 /**
  * Sequence bytes per input batch: readFasta's 1 MiB (~6 900 150-bp reads). A batch is the unit of three
  * things here: packing (each batch's frames are packed into model batches on their own, which makes the
- * results independent of timing, see {@link embedEachBatch}; ~7 000 frames sort into ≥ 97 % real tokens),
+ * results independent of timing, see eachBatchAlone (src/flow/eachBatchAlone.ts); ~7 000 frames sort into ≥ 97 % real tokens),
  * commits (the resumable writer commits only at batch ends: tens of seconds of ESM-2 3B on a GPU), and
  * latency (stdout shows a chunk's row once its batch is classified). Memory: one batch buffer in the reader.
  */
@@ -310,6 +311,8 @@ function pipeline(input: string | AsyncIterable<Uint8Array>, options: ResolvedPr
   const source = typeof input === 'string' ? input : (options.name ?? '<stream>');
   const ledger = new InputLedger({ chunkLength, resumeFrom: options.resumeFrom, source });
   const packing = { tokenBudget: options.tokenBudget, window: options.window };
+  // Each input batch's frames are packed among themselves: runs are byte-reproducible, as resume needs.
+  const perBatch = { inFlight: EMBED_BATCHES_IN_FLIGHT, signal };
   const clock = (stage: keyof PredictStats['stages']): StageClock => new StageClock(stats.stages[stage]);
   const one = (): number => 1;
   const frames = (batch: FrameBatch): number => batch.count;
@@ -327,46 +330,14 @@ function pipeline(input: string | AsyncIterable<Uint8Array>, options: ResolvedPr
     timed(clock('translate'), (batch: FastaBatch) => recordBatchChunks(batch, chunkLength), (batch: FrameBatch) => batch.chunks.recordIndex.length, frames,
       (records) => records.pipe(chunkReads({ chunkLength, signal }), translateSixFrames({ threads: plan.translate, signal }))),
     tap((batch) => countFrames(batch, stats)),
-    timed(clock('embed-dna'), one, one, frames, embedEachBatch((stop) =>
-      embedNucleotides({ tokenizer: prepared.dnaTokenizer, pool: pools.dna, stats: stats.dnaPacking, ...packing, signal: stop }), signal)),
-    timed(clock('embed-protein'), one, one, frames, embedEachBatch((stop) =>
-      embedProteins({ tokenizer: prepared.proteinTokenizer, pool: pools.protein, stats: stats.proteinPacking, ...packing, signal: stop }), signal)),
+    timed(clock('embed-dna'), one, one, frames, eachBatchAlone((stop) =>
+      embedNucleotides({ tokenizer: prepared.dnaTokenizer, pool: pools.dna, stats: stats.dnaPacking, ...packing, signal: stop }), perBatch)),
+    timed(clock('embed-protein'), one, one, frames, eachBatchAlone((stop) =>
+      embedProteins({ tokenizer: prepared.proteinTokenizer, pool: pools.protein, stats: stats.proteinPacking, ...packing, signal: stop }), perBatch)),
     timed(clock('classify'), one, one, frames,
       (embedded) => embedded.pipe(classifyFrames({ pool: pools.classifier, signal }), chunkConsensus({ signal }))),
     settleRecords(ledger),
   );
-}
-
-/**
- * Input batches an embedding stage works on at once: one whose packs run and one queued behind it, so the
- * pool never idles at a batch boundary. More would interleave their packs in the pool's queue and finish
- * them all late together: the first rows (stdout) and the first commit (-o) would wait for the whole
- * window. Memory: none of its own (the batches hold credit).
- */
-export const EMBED_BATCHES_IN_FLIGHT = 2;
-
-/**
- * Runs an embedding operator on each input batch on its own (EMBED_BATCHES_IN_FLIGHT at a time on the
- * shared pool, results in order), so that each batch's frames are packed into model batches among
- * themselves only. Across batches the packer would also cut when the pipeline stalls or input lingers, i.e.
- * at moments that depend on timing, and a row's embedding changes with the batch it is padded in (float
- * noise: a last digit of a score). Per-batch packing makes every run give the same bytes, which the
- * resumable output needs (a resumed run re-reads the same input batches and must score them as the
- * uninterrupted run did).
- */
-function embedEachBatch<B extends Leased, O>(embed: (stop: AbortSignal) => OperatorFunction<B, O>, signal: AbortSignal): OperatorFunction<B, O> {
-  return (source) => {
-    const slots = new Credit(EMBED_BATCHES_IN_FLIGHT, 'embedEachBatch');
-    return source.pipe(mapInOrder(async (batch: B, failed: AbortSignal) => {
-      const stop = AbortSignal.any([signal, failed]);
-      const slot = await slots.acquire(1, stop);
-      try {
-        return await lastValueFrom(of(batch).pipe(embed(stop)));
-      } finally {
-        slot.release();
-      }
-    }));
-  };
 }
 
 function countFrames(batch: FrameBatch, stats: PredictStats): void {

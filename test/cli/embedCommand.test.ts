@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { REPO_ROOT, describeShared, sharedPath } from '../support/shared.js';
 import { MODELS, readReference, type Reference } from '../embed/support/embedKit.js';
+import { syntheticReads } from '../predict/support/syntheticReads.js';
+import { writeTinyBundle } from '../predict/support/tinyBundle.js';
 
 /**
  * `virnucpro embed` on bundles assembled from the real-architecture fixtures, against PyTorch's one-at-a-time
@@ -140,5 +142,17 @@ describeShared('virnucpro embed --kind dna (real DNABERT-S tokenizer)', () => {
     expect(result.code).toBe(0);
     expect(checkOutput(result.stdout, reference, 'd')).toBeLessThanOrEqual(TOLERANCE);
     expect(result.stderr).toMatch(/embed \(dna\): 38 records/);
+  });
+});
+
+describe('virnucpro embed: reproducible output', () => {
+  it('gives the same bytes on every run of a multi-batch input (each input batch is packed on its own)', async () => {
+    const tiny = await writeTinyBundle(path.join(root, 'tiny'));
+    const input = path.join(root, 'three-batches.fa');
+    await writeFile(input, syntheticReads(3500, 11)); // ~3 MB: three 1 MiB input batches
+    const runs = await Promise.all([0, 1].map(() => runCli(['embed', '-q', '--models', tiny, '--kind', 'dna', input])));
+    for (const run of runs) expect(run.code, run.stderr).toBe(0);
+    expect(runs[0]!.stdout.toString('latin1').split('\n')).toHaveLength(3501);
+    expect(runs[1]!.stdout.equals(runs[0]!.stdout)).toBe(true);
   });
 });
