@@ -16,7 +16,7 @@ import { DEFAULT_PACKING_WINDOW, DEFAULT_TOKEN_BUDGET, MAX_PACKING_WINDOW } from
 import { inputArgument, intOption, stringOption, usageError, type CommandSpec, type OptionSpec, type ParsedValues } from './args.js';
 import { EXIT_CODES_HELP, type Command } from './command.js';
 import { finishOutput, openStdout, writeOutput } from './output.js';
-import { INPUT_HELP, THREADS_OPTION } from './sharedOptions.js';
+import { INPUT_HELP, MODELS_OPTION, THREADS_OPTION } from './sharedOptions.js';
 
 /**
  * The flags every command that runs an encoder takes (`embed`, and `predict` with the same meaning): the
@@ -86,7 +86,7 @@ const spec: CommandSpec = {
   summary: 'one embedding per FASTA record with the bundle\'s DNA (DNABERT-S) or protein (ESM-2) model',
   usage: '--models <dir> --kind <dna|protein> [options] [<input>|-]',
   options: {
-    models: { type: 'string', short: 'm', value: '<dir|manifest.json>', description: 'model bundle: its directory or a manifest file (required)' },
+    models: MODELS_OPTION,
     kind: { type: 'string', short: 'k', value: '<dna|protein>', description: 'which of the bundle\'s encoders to run (required)', choices: KINDS },
     ...MODEL_RUN_OPTIONS,
   },

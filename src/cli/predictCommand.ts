@@ -23,7 +23,7 @@ import { MODEL_RUN_OPTIONS } from './embedCommand.js';
 import type { Logger } from './log.js';
 import { finishOutput, isBrokenPipe, openStdout, writeOutput } from './output.js';
 import { RunReport } from './runReport.js';
-import { CHUNK_LENGTH_OPTION, INPUT_HELP, NAMING_HELP } from './sharedOptions.js';
+import { CHUNK_LENGTH_OPTION, INPUT_HELP, MODELS_OPTION, NAMING_HELP } from './sharedOptions.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -32,7 +32,7 @@ const spec: CommandSpec = {
   summary: 'viral or not, per chunk (and per frame), with a VirNucPro model bundle',
   usage: '--models <dir> [-o <dir> [--resume]] [options] [<input>|-]',
   options: {
-    models: { type: 'string', short: 'm', value: '<dir|manifest.json>', description: 'model bundle: its directory or a manifest file (required)' },
+    models: MODELS_OPTION,
     'chunk-length': { ...CHUNK_LENGTH_OPTION, default: undefined, description: "chunk length in bases (default: the bundle's; another one needs --force)" },
     'output-dir': {
       type: 'string',

@@ -13,6 +13,14 @@ export const CHUNK_LENGTH_OPTION: OptionSpec = {
   default: '500',
 };
 
+/** --models of the commands that run models (embed, predict). */
+export const MODELS_OPTION: OptionSpec = {
+  type: 'string',
+  short: 'm',
+  value: '<dir|manifest.json>',
+  description: 'model bundle: its directory or a manifest file (required)',
+};
+
 export const THREADS_OPTION: OptionSpec = {
   type: 'string',
   short: 'j',

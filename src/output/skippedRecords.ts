@@ -3,7 +3,7 @@ import type { FastaRecordRef } from '../fasta/fastaStats.js';
 import { outputError } from './appendFile.js';
 
 /** Why the reader skips a record: the only case today (the original crashes on it). */
-export const EMPTY_RECORD_REASON = 'empty record (no sequence)';
+const EMPTY_RECORD_REASON = 'empty record (no sequence)';
 /** Rows gathered before one write: the reader reports skips synchronously, so they are written in blocks. */
 const FLUSH_BYTES = 64 * 1024;
 
@@ -17,7 +17,6 @@ export class SkippedRecordsFile {
   readonly path: string;
   readonly #fd: number;
   #pending = '';
-  #rows = 0;
 
   private constructor(path: string, fd: number) {
     this.path = path;
@@ -37,14 +36,9 @@ export class SkippedRecordsFile {
     return file;
   }
 
-  /** Rows added so far. */
-  get rows(): number {
-    return this.#rows;
-  }
-
-  add(record: FastaRecordRef, reason: string = EMPTY_RECORD_REASON): void {
-    this.#pending += `${record.id}\t${record.line}\t${reason}\n`;
-    this.#rows += 1;
+  /** Adds the row of an empty record the reader skipped. */
+  add(record: FastaRecordRef): void {
+    this.#pending += `${record.id}\t${record.line}\t${EMPTY_RECORD_REASON}\n`;
     if (this.#pending.length >= FLUSH_BYTES) this.#flush();
   }
 

@@ -7,6 +7,7 @@ import { VirnucproError } from '../../src/errors.js';
 import { loadBundle, resolveLoadBundleOptions, type LoadBundleOptions } from '../../src/model/bundle.js';
 import { REPO_ROOT } from '../support/shared.js';
 import { onnxFixture } from './support/fixtureModels.js';
+import { MINIMAL_MANIFEST } from './support/minimalManifest.js';
 
 /** A bundle directory around the tiny fixtures: 6-wide encoders for both models, a 12-wide classifier. */
 const FILES: Readonly<Record<string, string>> = {
@@ -23,14 +24,7 @@ const FILES: Readonly<Record<string, string>> = {
 const DEMO = path.join(REPO_ROOT, 'models', 'demo');
 const DEMO_TOKENIZER = path.join(DEMO, 'tokenizer.json');
 
-const MANIFEST = {
-  format: 'virnucpro-bundle',
-  formatVersion: 1,
-  chunkLength: 500,
-  dna: { onnx: 'dna.onnx', tokenizer: 'tokenizer.json' },
-  protein: { onnx: 'protein.onnx' },
-  classifier: { onnx: 'classifier.onnx' },
-};
+const MANIFEST = MINIMAL_MANIFEST;
 
 let root: string;
 let bundleCount = 0;

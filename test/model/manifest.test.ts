@@ -1,16 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { VirnucproError } from '../../src/errors.js';
 import { parseManifest } from '../../src/model/manifest.js';
+import { MINIMAL_MANIFEST } from './support/minimalManifest.js';
 
 const FILE = '/bundles/b/manifest.json';
-const minimal = {
-  format: 'virnucpro-bundle',
-  formatVersion: 1,
-  chunkLength: 500,
-  dna: { onnx: 'dna.onnx', tokenizer: 'tokenizer.json' },
-  protein: { onnx: 'protein.onnx' },
-  classifier: { onnx: 'classifier.onnx' },
-};
+const minimal = MINIMAL_MANIFEST;
 
 /** The error parsing `manifest` (JSON text, or a value to serialise) throws. */
 function invalid(manifest: unknown): VirnucproError {
