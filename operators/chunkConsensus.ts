@@ -1,7 +1,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { Leased } from '../src/flow/credit.js';
-import type { ClassifiedFrames } from '../src/predict/classification.js';
-import { chunkConsensusTable, type ConsensusRows } from '../src/predict/consensus.js';
+import type { ClassifiedFrames } from '../src/classify/classification.js';
+import { chunkConsensusTable, type ConsensusRows } from '../src/classify/consensus.js';
 
 export interface ChunkConsensusOptions {
   /** Aborting errors the stream with the signal's reason (at the next batch). */
@@ -24,7 +24,7 @@ export interface ChunkConsensusOptions {
  * Order: batches in input order, each with its lease; rows in frame order (chunk order within a batch).
  * Duplicate read ids give separate rows here; the `-o DIR` consensus file merges them like the original's
  * pandas groupby (src/output/consensusSort.ts).
- * @see ../src/predict/consensus.ts, classifyFrames, spec section 7
+ * @see ../src/classify/consensus.ts, classifyFrames, spec section 7
  */
 export function chunkConsensus<B extends ClassifiedFrames & Leased>(options: ChunkConsensusOptions = {}): OperatorFunction<B, B & ConsensusRows> {
   const { signal } = options;

@@ -4,7 +4,7 @@ import { mapInOrder } from '../src/flow/mapInOrder.js';
 import type { FeatureBatch } from '../src/model/batches.js';
 import { InferencePool, resolveInferencePoolOptions, startInferencePool, type InferencePoolOptions } from '../src/model/inferencePool.js';
 import type { ClassifierModel } from '../src/model/modelSpec.js';
-import { featureRows, softmaxInto, type Classified, type EmbeddedFrames } from '../src/predict/classification.js';
+import { featureRows, softmaxInto, type Classified, type EmbeddedFrames } from '../src/classify/classification.js';
 
 /**
  * Frames per classifier request. The MLP costs ~1.7 MFLOP a frame, so 1 024 rows are ~2 GFLOP: long enough
@@ -60,7 +60,7 @@ export const DEFAULT_CLASSIFY_FRAMES = {
  * and two float32 scores per frame. No queue of its own.
  * Order: batches in input order (mapInOrder), zero-frame batches too, each with its input's lease; row i of
  * the scores is frame i.
- * @see ../src/predict/classification.ts, chunkConsensus, spec section 7
+ * @see ../src/classify/classification.ts, chunkConsensus, spec section 7
  */
 export function classifyFrames<B extends EmbeddedFrames & Leased>(options: ClassifyFramesOptions): OperatorFunction<B, Classified<B>> {
   const { pool: sharedPool, model, signal } = options;

@@ -11,8 +11,8 @@ export { planThreads, DNA_THREAD_SHARE, type ThreadPlan, type ThreadPlanOptions,
 /** Where a run stands in its input (records and their fingerprint): what resuming uses. */
 export { EMPTY_FINGERPRINT, type InputCheckpoint } from './predict/inputLedger.js';
 /** The classifier's outputs and the original's two decision rules (per frame: >, per chunk: ≥). */
-export { framePrediction, type ClassifiedFrames, type Classified, type EmbeddedFrames, type FrameScores, type FramePrediction } from './predict/classification.js';
-export { isViralChunk, type ChunkConsensusTable, type ConsensusRows } from './predict/consensus.js';
+export { framePrediction, type ClassifiedFrames, type Classified, type EmbeddedFrames, type FrameScores, type FramePrediction } from './classify/classification.js';
+export { isViralChunk, type ChunkConsensusTable, type ConsensusRows } from './classify/consensus.js';
 
 /** Ends a pipeline: runs a handler (or writes bytes) per batch and releases its credit afterwards. */
 export { consumeBatches, writeBatches } from './flow/sink.js';

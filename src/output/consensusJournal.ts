@@ -1,6 +1,6 @@
 import { VirnucproError } from '../errors.js';
-import type { ClassifiedFrames } from '../predict/classification.js';
-import type { ConsensusRows } from '../predict/consensus.js';
+import type { ClassifiedFrames } from '../classify/classification.js';
+import type { ConsensusRows } from '../classify/consensus.js';
 import { chunkId } from '../sequence/chunkBatch.js';
 import { formatFloat32 } from './float32Text.js';
 

@@ -1,8 +1,8 @@
 import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { VirnucproError } from '../errors.js';
-import type { ClassifiedFrames } from '../predict/classification.js';
-import type { ConsensusRows } from '../predict/consensus.js';
+import type { ClassifiedFrames } from '../classify/classification.js';
+import type { ConsensusRows } from '../classify/consensus.js';
 import { EMPTY_FINGERPRINT, type InputCheckpoint } from '../predict/inputLedger.js';
 import { AppendFile } from './appendFile.js';
 import { syncDirectory, writeFileAtomic } from './atomicWrite.js';

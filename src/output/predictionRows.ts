@@ -1,6 +1,6 @@
-import type { ClassifiedFrames } from '../predict/classification.js';
-import { framePrediction } from '../predict/classification.js';
-import { isViralChunk, type ConsensusRows } from '../predict/consensus.js';
+import type { ClassifiedFrames } from '../classify/classification.js';
+import { framePrediction } from '../classify/classification.js';
+import { isViralChunk, type ConsensusRows } from '../classify/consensus.js';
 import { chunkId } from '../sequence/chunkBatch.js';
 import { frameId } from '../sequence/frameBatch.js';
 import { formatFloat32 } from './float32Text.js';

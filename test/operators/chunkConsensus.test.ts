@@ -6,8 +6,8 @@ import { Credit, type Lease, type Leased } from '../../src/flow/credit.js';
 import { consumeBatches } from '../../src/flow/sink.js';
 import type { FeatureBatch } from '../../src/model/batches.js';
 import { startInferencePool, type InferencePool } from '../../src/model/inferencePool.js';
-import type { ClassifiedFrames } from '../../src/predict/classification.js';
-import { isViralChunk, type ConsensusRows } from '../../src/predict/consensus.js';
+import type { ClassifiedFrames } from '../../src/classify/classification.js';
+import { isViralChunk, type ConsensusRows } from '../../src/classify/consensus.js';
 import { chunkId } from '../../src/sequence/chunkBatch.js';
 import { fixtureClassifier, fixtureEmbedded, isNearTie, referenceOutput } from '../predict/support/pipelineFixture.js';
 

@@ -6,7 +6,7 @@ import { Credit, type Leased } from '../../src/flow/credit.js';
 import { consumeBatches } from '../../src/flow/sink.js';
 import type { FeatureBatch } from '../../src/model/batches.js';
 import { startInferencePool, type InferencePool } from '../../src/model/inferencePool.js';
-import type { Classified, ClassifiedFrames, EmbeddedFrames } from '../../src/predict/classification.js';
+import type { Classified, ClassifiedFrames, EmbeddedFrames } from '../../src/classify/classification.js';
 import { frameId, type FrameBatch } from '../../src/sequence/frameBatch.js';
 import { eventually, osThreads } from '../sequence/helpers.js';
 import { SCORE_TOLERANCE as TOLERANCE, fixtureClassifier, fixtureEmbedded, isNearTie, referenceFrames } from '../predict/support/pipelineFixture.js';

@@ -1,5 +1,5 @@
-import type { ClassifiedFrames } from '../../../src/predict/classification.js';
-import { chunkConsensusTable, type ConsensusRows } from '../../../src/predict/consensus.js';
+import type { ClassifiedFrames } from '../../../src/classify/classification.js';
+import { chunkConsensusTable, type ConsensusRows } from '../../../src/classify/consensus.js';
 import { FRAME_SUFFIXES, type FrameSuffix } from '../../../src/sequence/sixFrames.js';
 
 /** A per-frame result as the original's prediction_results.txt lists it. */

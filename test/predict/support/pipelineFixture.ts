@@ -6,7 +6,7 @@ import { readFasta, type ReadFastaOptions } from '../../../operators/readFasta.j
 import { translateSixFrames } from '../../../operators/translateSixFrames.js';
 import type { Leased } from '../../../src/flow/credit.js';
 import type { ClassifierModel } from '../../../src/model/modelSpec.js';
-import type { EmbeddedFrames } from '../../../src/predict/classification.js';
+import type { EmbeddedFrames } from '../../../src/classify/classification.js';
 import { frameId } from '../../../src/sequence/frameBatch.js';
 import { REPO_ROOT } from '../../support/shared.js';
 
