@@ -3,13 +3,13 @@
 // operators are in `virnucpro/operators`.
 
 /** The whole prediction as one backpressured stream of result batches. */
-export { predict, DEFAULT_PREDICT_CREDIT_UNITS, PREDICT_BATCH_BASES, type PredictOptions, type PredictionBatch } from './predict/predict.js';
+export { predict, DEFAULT_PREDICT_CREDIT_UNITS, PREDICT_BATCH_BASES, type PredictOptions, type PredictionBatch } from './pipeline/predict.js';
 /** Counts and per-stage telemetry a predict run fills (progress, summaries, exactly-once checks). */
-export { PredictStats, StageTelemetry, PREDICT_STAGES, type PredictStage } from './predict/predictStats.js';
+export { PredictStats, StageTelemetry, PREDICT_STAGES, type PredictStage } from './pipeline/predictStats.js';
 /** How predict splits CPU threads between translation, the two encoders and the classifier. */
-export { planThreads, DNA_THREAD_SHARE, type ThreadPlan, type ThreadPlanOptions, type EncoderThreads } from './predict/threadPlan.js';
+export { planThreads, DNA_THREAD_SHARE, type ThreadPlan, type ThreadPlanOptions, type EncoderThreads } from './pipeline/threadPlan.js';
 /** Where a run stands in its input (records and their fingerprint): what resuming uses. */
-export { EMPTY_FINGERPRINT, type InputCheckpoint } from './predict/inputLedger.js';
+export { EMPTY_FINGERPRINT, type InputCheckpoint } from './fasta/inputCheckpoint.js';
 /** The classifier's outputs and the original's two decision rules (per frame: >, per chunk: ≥). */
 export { framePrediction, type ClassifiedFrames, type Classified, type EmbeddedFrames, type FrameScores, type FramePrediction } from './classify/classification.js';
 export { isViralChunk, type ChunkConsensusTable, type ConsensusRows } from './classify/consensus.js';

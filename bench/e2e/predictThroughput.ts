@@ -2,7 +2,7 @@
  * End-to-end throughput of `virnucpro predict -o DIR` (read → chunk → six frames → DNABERT-S and ESM-2 →
  * classifier → consensus → the original's files and their sort), with two bundles side by side on the same
  * kind of reads: the demo bundle (models/demo: tiny real architectures, random weights) and a near-zero-cost
- * bundle (test/predict/support/tinyBundle.ts: an embedding lookup and a pooled mean per encoder), whose
+ * bundle (test/pipeline/support/tinyBundle.ts: an embedding lookup and a pooled mean per encoder), whose
  * figure is the pipeline's own ceiling: everything but the models.
  *
  *   npm run build && node dist/bench/e2e/predictThroughput.js [--rounds 3] [--scale 1]
@@ -12,7 +12,7 @@
  * over it, the median CPU time (all threads), the busiest stage (run_summary.json's per-stage busy time)
  * and the peak RSS. Each run's frame count is checked against the first run's (the outputs are
  * byte-reproducible), and the workloads are pinned (PREDICT_WORKLOADS,
- * test/predict/predictThroughputWorkload.test.ts).
+ * test/pipeline/predictThroughputWorkload.test.ts).
  *
  * `--spinning` runs each workload twice side by side, rounds interleaved: the default (onnxruntime's threads
  * sleep when out of work) and `--allow-spinning`. `--intra-op-threads` and `--threads` are passed to every
@@ -23,8 +23,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { syntheticReads } from '../../test/predict/support/syntheticReads.js';
-import { writeTinyBundle } from '../../test/predict/support/tinyBundle.js';
+import { syntheticReads } from '../../test/pipeline/support/syntheticReads.js';
+import { writeTinyBundle } from '../../test/pipeline/support/tinyBundle.js';
 import { median, printTable, runMeasured } from '../support/measure.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { VirnucproError } from '../errors.js';
 import type { ClassifiedFrames } from '../classify/classification.js';
 import type { ConsensusRows } from '../classify/consensus.js';
-import { EMPTY_FINGERPRINT, type InputCheckpoint } from '../predict/inputLedger.js';
+import { EMPTY_FINGERPRINT, type InputCheckpoint } from '../fasta/inputCheckpoint.js';
 import { AppendFile } from './appendFile.js';
 import { syncDirectory, writeFileAtomic } from './atomicWrite.js';
 import { journalRows } from './consensusJournal.js';

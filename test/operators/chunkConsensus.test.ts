@@ -9,7 +9,7 @@ import { startInferencePool, type InferencePool } from '../../src/model/inferenc
 import type { ClassifiedFrames } from '../../src/classify/classification.js';
 import { isViralChunk, type ConsensusRows } from '../../src/classify/consensus.js';
 import { chunkId } from '../../src/sequence/chunkBatch.js';
-import { fixtureClassifier, fixtureEmbedded, isNearTie, referenceOutput } from '../predict/support/pipelineFixture.js';
+import { fixtureClassifier, fixtureEmbedded, isNearTie, referenceOutput } from '../pipeline/support/pipelineFixture.js';
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

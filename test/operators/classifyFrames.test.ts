@@ -9,7 +9,7 @@ import { startInferencePool, type InferencePool } from '../../src/model/inferenc
 import type { Classified, ClassifiedFrames, EmbeddedFrames } from '../../src/classify/classification.js';
 import { frameId, type FrameBatch } from '../../src/sequence/frameBatch.js';
 import { eventually, osThreads } from '../sequence/helpers.js';
-import { SCORE_TOLERANCE as TOLERANCE, fixtureClassifier, fixtureEmbedded, isNearTie, referenceFrames } from '../predict/support/pipelineFixture.js';
+import { SCORE_TOLERANCE as TOLERANCE, fixtureClassifier, fixtureEmbedded, isNearTie, referenceFrames } from '../pipeline/support/pipelineFixture.js';
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

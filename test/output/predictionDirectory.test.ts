@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { prng } from '../../bench/support/syntheticFasta.js';
-import { EMPTY_FINGERPRINT, type InputCheckpoint } from '../../src/predict/inputLedger.js';
+import { EMPTY_FINGERPRINT, type InputCheckpoint } from '../../src/fasta/inputCheckpoint.js';
 import { HIGHEST_SCORE_FILE, PREDICTION_RESULTS_FILE, PredictionDirectory, RUN_SUMMARY_FILE, STATE_DIR } from '../../src/output/predictionDirectory.js';
-import { PIPELINE_DIR } from '../predict/support/pipelineFixture.js';
+import { PIPELINE_DIR } from '../pipeline/support/pipelineFixture.js';
 import { describeShared, sharedPath } from '../support/shared.js';
 import { parsePredictionResults, resultBatches, type FrameResult } from './support/resultBatches.js';
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { EMPTY_FINGERPRINT, InputLedger, sliceRecords } from '../../src/predict/inputLedger.js';
+import { EMPTY_FINGERPRINT } from '../../src/fasta/inputCheckpoint.js';
+import { InputLedger, sliceRecords } from '../../src/pipeline/inputLedger.js';
 import { chunkNames, chunkRecordBatch, splitChunkBatch } from '../../src/sequence/chunkBatch.js';
 import { recordBatchOf } from '../sequence/helpers.js';
 

@@ -22,7 +22,8 @@ import { resolveTokenPackerOptions } from '../packing/tokenPacker.js';
 import type { FrameBatch } from '../sequence/frameBatch.js';
 import type { ClassifiedFrames } from '../classify/classification.js';
 import type { ConsensusRows } from '../classify/consensus.js';
-import { InputLedger, recordBatchChunks, type InputCheckpoint } from './inputLedger.js';
+import type { InputCheckpoint } from '../fasta/inputCheckpoint.js';
+import { InputLedger, recordBatchChunks } from './inputLedger.js';
 import { PredictStats, StageClock } from './predictStats.js';
 import { planThreads, type EncoderThreads, type ThreadPlan } from './threadPlan.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DNA_THREAD_SHARE, planThreads } from '../../src/predict/threadPlan.js';
+import { DNA_THREAD_SHARE, planThreads } from '../../src/pipeline/threadPlan.js';
 
 describe('planThreads', () => {
   it.each([1, 2, 4, 8, 16, 64, 128])('on the CPU never gives the encoders more intra-op threads than the budget (%i)', (threads) => {

@@ -1,5 +1,6 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { VirnucproError } from '../errors.js';
+import { EMPTY_FINGERPRINT, hashRecords, type InputCheckpoint } from '../fasta/inputCheckpoint.js';
 import type { RecordBatch } from '../fasta/recordBatch.js';
 import type { ChunkNames } from '../sequence/chunkBatch.js';
 import { chunkCount } from '../sequence/chunking.js';
@@ -11,29 +12,6 @@ import { chunkCount } from '../sequence/chunking.js';
  * consumed. This gives the resumable writer its commit points (always at record boundaries) and checks,
  * for a few counters per batch, that every input batch reaches the output exactly once and in order.
  */
-
-/** How far the input has been consumed: records from its start, and the sha256 of those records. */
-export interface InputCheckpoint {
-  /** Records (non-empty FASTA records, as the reader emits them) whose every output has been emitted. */
-  readonly records: number;
-  /** sha256 (hex) over `id \n sequence \n` of those records, in order. */
-  readonly fingerprint: string;
-}
-
-/** The fingerprint of no record. */
-export const EMPTY_FINGERPRINT = createHash('sha256').digest('hex');
-
-const NEWLINE = Buffer.from('\n');
-
-/** Appends records [from, to) of `batch` to a running input fingerprint. */
-function hashRecords(hash: Hash, batch: RecordBatch, from: number, to: number): void {
-  for (let r = from; r < to; r++) {
-    hash.update(batch.ids[r]!, 'latin1');
-    hash.update(NEWLINE);
-    hash.update(batch.bases.subarray(batch.starts[r]!, batch.starts[r + 1]!));
-    hash.update(NEWLINE);
-  }
-}
 
 interface Admitted {
   /** Identity of the batch: every chunk and frame batch made from it carries this same array. */

@@ -1,5 +1,5 @@
 import type { PackingStatsJSON } from '../packing/packingStats.js';
-import type { ThreadPlan } from '../predict/threadPlan.js';
+import type { ThreadPlan } from './threadPlan.js';
 
 /**
  * The run summary of `virnucpro predict`: `run_summary.json` in the output directory, and its

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PREDICT_WORKLOADS } from '../../bench/e2e/predictThroughput.js';
 import { consumeBatches } from '../../src/flow/sink.js';
-import { predict } from '../../src/predict/predict.js';
-import { PredictStats } from '../../src/predict/predictStats.js';
+import { predict } from '../../src/pipeline/predict.js';
+import { PredictStats } from '../../src/pipeline/predictStats.js';
 import { syntheticReads } from './support/syntheticReads.js';
 import { writeTinyBundle } from './support/tinyBundle.js';
 
