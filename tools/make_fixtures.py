@@ -5,7 +5,8 @@ Deterministic (fixed seeds, weights set by our own generator). Needs torch, tran
 (the GPU machine's stack; see tools/README.md). Stages:
 
   all --dnabert-tokenizer PATH     every committed artifact below, in one run (they must come from one run)
-  bench-models --out DIR [--dnabert-tokenizer PATH]   t6_8M-shaped ESM + full-size DNABERT-S bundle (not committed)
+  bench-models --out DIR [--dnabert-tokenizer PATH] [--esm-shape esm-8M|esm-650M|esm-3B] [--fp16] [--device cuda]
+                                   full-size DNABERT-S + an ESM-2 shape (default t6_8M) bundle (not committed)
   checkpoints --out DIR [--dnabert-tokenizer PATH]    random checkpoints in the published layouts (export-tool input)
 """
 from __future__ import annotations
@@ -256,13 +257,20 @@ def demo_bundle(out: Path, fasta: Path) -> None:
 
 # ---- on demand: benchmark models and export-tool input checkpoints ------------------------------------------------
 
-def bench_models(out: Path, tokenizer: Path | None) -> None:
-    bench = models.build(models.BENCH, SEED + 8)
-    options = BundleOptions(chunk_length=500, name="bench (meaningless)", meaningless=True, pooled_outputs=True,
-                            dna_tokenizer_name="tokenizer.json",
+def bench_models(out: Path, tokenizer: Path | None, esm_shape: str = "esm-8M", fp16: bool = False,
+                 device: str = "cpu") -> None:
+    """The encoders of models.bench_encoder (torch_embed_peer.py rebuilds the same weights) and a random classifier."""
+    from virnucpro_export.classifier import random_classifier
+
+    dna = models.bench_encoder("dnabert", device=device)
+    protein = models.bench_encoder("esm", esm_shape, device)
+    protein_hidden = models.BENCH_ESM_SHAPES[esm_shape][1]
+    options = BundleOptions(chunk_length=500, name=f"bench {esm_shape} (meaningless)", meaningless=True,
+                            pooled_outputs=True, fp16=fp16, dna_tokenizer_name="tokenizer.json",
                             provenance={"dna": "random weights, full-size DNABERT-S shape",
-                                        "protein": "random weights, ESM-2 t6_8M shape"})
-    write_bundle(out, bench.dna, 768, tokenizer, bench.protein, 320, bench.classifier(SEED + 9, 512), options, log)
+                                        "protein": f"random weights, ESM-2 {esm_shape} shape"})
+    write_bundle(out, dna, 768, tokenizer, protein, protein_hidden,
+                 random_classifier(768 + protein_hidden, SEED + 9, 512), options, log)
 
 
 def checkpoints(out: Path, tokenizer: Path | None) -> None:
@@ -306,6 +314,10 @@ def main() -> int:
     parser.add_argument("stage", choices=["all", "bench-models", "checkpoints"])
     parser.add_argument("--dnabert-tokenizer", type=Path, help="the real DNABERT-S tokenizer.json")
     parser.add_argument("--out", type=Path, help="output folder (bench-models, checkpoints)")
+    parser.add_argument("--esm-shape", choices=sorted(models.BENCH_ESM_SHAPES), default="esm-8M",
+                        help="bench-models: the ESM-2 shape")
+    parser.add_argument("--fp16", action="store_true", help="bench-models: fp16 GPU export (export_bundle.py --fp16)")
+    parser.add_argument("--device", default="cpu", help="bench-models: build the models there (cuda: much faster)")
     args = parser.parse_args()
     if args.stage == "all":
         if not args.dnabert_tokenizer:
@@ -313,7 +325,10 @@ def main() -> int:
         return run_all(args.dnabert_tokenizer)
     if not args.out:
         parser.error(f"{args.stage} needs --out DIR")
-    (bench_models if args.stage == "bench-models" else checkpoints)(args.out, args.dnabert_tokenizer)
+    if args.stage == "bench-models":
+        bench_models(args.out, args.dnabert_tokenizer, args.esm_shape, args.fp16, args.device)
+    else:
+        checkpoints(args.out, args.dnabert_tokenizer)
     return 0
 
 

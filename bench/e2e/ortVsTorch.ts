@@ -1,26 +1,30 @@
 /**
- * Benchmark 8b: tokens/s of our ONNX Runtime CPU path (the inference pool: one worker, intra-op threads =
- * --threads) against PyTorch on the CPU with the same threads, the same weights and the same padded
- * batches, side by side in one run, for a full-size DNABERT-S-shaped encoder and an ESM-2 t6_8M-shaped one
- * (random weights from tools/virnucpro_fixtures, in-graph pooled output as export_bundle.py writes it).
+ * Benchmark 8b / GPU (a): tokens/s of our ONNX Runtime path (the inference pool: one worker) against PyTorch
+ * with the same weights and the same padded batches, side by side in one run, for a full-size DNABERT-S and
+ * an ESM-2-shaped encoder (t6_8M, t33_650M or the real t36_3B shape; random weights from
+ * tools/virnucpro_fixtures, in-graph pooled output as export_bundle.py writes it).
  *
- *   node dist/bench/e2e/ortVsTorch.js [--python python3] [--threads N] [--rounds 5] [--dna-rows 64]
- *     [--protein-rows 512] [--token-budget 4096] [--out DIR]
+ *   node dist/bench/e2e/ortVsTorch.js [--device cpu|cuda] [--device-id 0] [--fp16] [--esm-shape esm-8M]
+ *     [--python python3] [--threads N] [--rounds 5] [--dna-rows 64] [--protein-rows 512]
+ *     [--token-budget 4096] [--out DIR] [--models DIR]
  *
- * bench/peers/torch_embed_peer.py builds each model once into --out (weights.pt + model.onnx: DNABERT-S
- * ~0.5 GB each), then runs the batches in PyTorch. The rows are the kept frames of generated 150-bp reads
- * (bench/micro/translate.bench.ts), DNA tokenized with the real DNABERT-S BPE (the demo BPE without
- * ../shared), proteins with ESM-2's alphabet, packed with TokenPacker under --token-budget and padded once:
- * both sides run exactly these batches, sequentially, one untimed warm-up round, then --rounds timed rounds.
- * Reported: the median round, real (unpadded) and padded tokens/s, ORT's speed relative to PyTorch, peak
- * RSS, torch's BLAS (Debian's python3-torch links the generic reference BLAS, far slower than MKL: its
- * timings are no verdict on PyTorch), and how the two sides' pooled rows of the first batch agree. A side that cannot run here is printed as skipped with the reason: ESM-2 needs the
- * transformers package (Debian's python3-torch 1.13 has no transformers; the GPU machine has both).
- * --python picks the interpreter; by default the first of python3, /usr/bin/python3 that imports torch.
+ * CPU (default): fp32 on both sides, intra-op threads = torch threads = --threads.
+ * GPU: `--device cuda --fp16`: ORT-node's CUDA provider on the fp16 export (dynamo, ONNX `Attention`) against
+ * PyTorch fp16 with scaled_dot_product_attention on the same card; CUDA-synchronised timings.
+ *
+ * The models: a bench bundle at --models (default --out/bundle-<shape>-<precision>), built once by
+ * `tools/make_fixtures.py bench-models` when absent (DNABERT-S tokenizer from ../shared when present);
+ * bench/peers/torch_embed_peer.py rebuilds the same weights from the same seeds on its side. The rows are the
+ * kept frames of generated 150-bp reads (bench/micro/translate.bench.ts), DNA tokenized with the bundle's BPE,
+ * proteins with ESM-2's alphabet, packed with TokenPacker under --token-budget and padded once: both sides run
+ * exactly these batches, sequentially, one untimed warm-up round, then --rounds timed rounds. Reported: the
+ * median round, real (unpadded) and padded tokens/s, ORT's speed relative to PyTorch, peak RSS, torch's BLAS
+ * on the CPU, and how both sides' pooled rows of the first batches agree with the float32 PyTorch reference
+ * (max |diff|, min cosine: the fp16 check). A side that cannot run here is printed as skipped with the reason.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +32,7 @@ import { parseArgs } from 'node:util';
 import { padTokenRows } from '../../src/model/batches.js';
 import { startInferencePool } from '../../src/model/inferencePool.js';
 import type { EmbeddingModel } from '../../src/model/modelSpec.js';
+import type { ExecutionProvider } from '../../src/model/sessionSettings.js';
 import { TokenPacker } from '../../src/packing/tokenPacker.js';
 import type { FrameBatch } from '../../src/sequence/frameBatch.js';
 import { loadBpeTokenizer } from '../../src/tokenize/bpeTokenizer.js';
@@ -39,17 +44,20 @@ import { TRANSLATE_BENCH_WORKLOADS } from '../micro/translate.bench.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const PEER = path.join(REPO, 'bench', 'peers', 'torch_embed_peer.py');
+const MAKE_FIXTURES = path.join(REPO, 'tools', 'make_fixtures.py');
 const SHARED = process.env['VIRNUCPRO_SHARED'] ?? path.join(REPO, '..', 'shared');
 /** torch_embed_peer.py's exit code for "a library this model needs is missing". */
 const MISSING_LIBRARY = 3;
 /** DNABERT-S [PAD]. */
 const DNABERT_PAD_ID = 3;
+/** Batches whose pooled rows both sides compare with the float32 reference (torch_embed_peer.py CHECK_BATCHES). */
+const CHECK_BATCHES = 4;
 
 interface ModelCase {
   readonly model: 'dnabert' | 'esm';
   readonly label: string;
+  readonly manifestKey: 'dna' | 'protein';
   readonly pooling: EmbeddingModel['pooling'];
-  readonly hiddenSize: number;
   readonly padId: number;
   readonly rows: number;
   readonly tokenizer: Tokenizer;
@@ -89,152 +97,189 @@ async function writeBatches(file: string, workload: Workload, padId: number): Pr
   await writeFile(`${file}.json`, JSON.stringify(index.map(({ rows, length }) => ({ rows, length }))));
 }
 
+interface Device {
+  readonly provider: ExecutionProvider;
+  readonly deviceId: number;
+  readonly threads: number;
+}
+
 interface Outcome {
   readonly seconds: number[];
   readonly firstPooled: Float32Array;
+  /** Pooled rows of the first CHECK_BATCHES batches, in order (compared with the float32 reference). */
+  readonly checkRows: Float32Array[];
   readonly peakRssMiB: number;
 }
 
-async function runOrt(dir: string, c: ModelCase, workload: Workload, threads: number, rounds: number): Promise<Outcome> {
-  const spec: EmbeddingModel = {
-    kind: 'embedding', label: c.label, file: path.join(dir, 'model.onnx'), inputIds: 'input_ids', attentionMask: 'attention_mask',
-    output: 'last_hidden_state', pooledOutput: 'pooled', pooling: c.pooling, hiddenSize: c.hiddenSize,
-  };
-  const pool = await startInferencePool(spec, { workers: 1, intraOpNumThreads: threads });
+async function runOrt(spec: EmbeddingModel, c: ModelCase, workload: Workload, device: Device, rounds: number): Promise<Outcome> {
+  const pool = await startInferencePool(spec, {
+    workers: 1, intraOpNumThreads: device.threads, executionProvider: device.provider, deviceId: device.deviceId,
+  });
   const seconds: number[] = [];
-  let firstPooled: Float32Array = new Float32Array(0);
+  const checkRows: Float32Array[] = [];
   try {
     for (let round = 0; round <= rounds; round++) {
       const started = performance.now();
       for (const [k, rows] of workload.batches.entries()) {
         const result = await pool.run(padTokenRows(rows, c.padId));
         if (result.rows !== rows.length) throw new Error(`${c.label}: ${result.rows} pooled rows for ${rows.length}`);
-        if (k === 0) firstPooled = result.data;
+        if (round === 0 && k < CHECK_BATCHES) checkRows.push(result.data);
       }
       if (round > 0) seconds.push((performance.now() - started) / 1000);
     }
   } finally {
     await pool.close();
   }
-  return { seconds, firstPooled, peakRssMiB: process.resourceUsage().maxRSS / 1024 };
+  return { seconds, firstPooled: checkRows[0]!, checkRows, peakRssMiB: process.resourceUsage().maxRSS / 1024 };
 }
 
-interface PeerResult {
+interface ChildResult {
   readonly code: number | null;
   readonly stdout: string;
   readonly stderr: string;
   readonly peakRssMiB: number;
 }
 
-function peer(python: string, args: readonly string[]): Promise<PeerResult> {
+function python(interpreter: string, script: string, args: readonly string[], stderr: 'pipe' | 'inherit' = 'pipe'): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(python, [PEER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(interpreter, [script, ...args], { stdio: ['ignore', 'pipe', stderr] });
     const stopWatching = watchPeakRss(child.pid!);
     let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    let err = '';
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr, peakRssMiB: stopWatching() }));
+    child.on('close', (code) => resolve({ code, stdout, stderr: err, peakRssMiB: stopWatching() }));
   });
 }
 
-/** Builds the model files once (weights.pt + model.onnx); returns why not when this python cannot. */
-async function prepare(python: string, dir: string, c: ModelCase): Promise<string | undefined> {
-  if (existsSync(path.join(dir, 'model.onnx')) && existsSync(path.join(dir, 'weights.pt'))) return undefined;
-  const result = await peer(python, ['prepare', '--model', c.model, '--out', dir]);
+interface BenchOptions {
+  readonly esmShape: string;
+  readonly fp16: boolean;
+  readonly device: Device;
+}
+
+/** Builds the bench bundle once (make_fixtures.py bench-models); returns why not when this python cannot. */
+async function ensureBundle(interpreter: string, dir: string, options: BenchOptions): Promise<string | undefined> {
+  if (existsSync(path.join(dir, 'manifest.json'))) return undefined;
+  const tokenizer = path.join(SHARED, 'models', 'dnabert-s', 'tokenizer.json');
+  const args = ['bench-models', '--out', dir, '--esm-shape', options.esmShape, '--device', options.device.provider === 'cuda' ? 'cuda' : 'cpu',
+    ...(options.fp16 ? ['--fp16'] : []), ...(existsSync(tokenizer) ? ['--dnabert-tokenizer', tokenizer] : [])];
+  console.error(`[INFO] building the bench bundle: python3 tools/make_fixtures.py ${args.join(' ')}`);
+  const result = await python(interpreter, MAKE_FIXTURES, args, 'inherit');
   if (result.code === 0) return undefined;
-  const reason = result.stderr.trim().split('\n').pop() ?? `exit ${result.code}`;
-  if (result.code === MISSING_LIBRARY) return reason;
-  throw new Error(`${c.label}: torch_embed_peer.py prepare failed (${result.code}): ${result.stderr}`);
+  return `make_fixtures.py bench-models failed (exit ${result.code}); ESM-2 needs transformers, --fp16 torch >= 2.9 for the fused export`;
 }
 
 function pickPython(requested: string | undefined): string | undefined {
   const candidates = requested ? [requested] : ['python3', '/usr/bin/python3'];
-  return candidates.find((python) => spawnSync(python, ['-c', 'import torch, onnx, numpy'], { stdio: 'ignore' }).status === 0);
+  return candidates.find((candidate) => spawnSync(candidate, ['-c', 'import torch, onnx, numpy'], { stdio: 'ignore' }).status === 0);
 }
 
-/**
- * Agreement of the two sides' pooled rows: the largest |difference| and the smallest per-row cosine. Random
- * weights at full DNABERT-S width amplify float noise over 12 layers (~1e-3 on a 7-token row): the cosine
- * says whether both sides computed the same function.
- */
-function agreement(a: ArrayLike<number>, b: ArrayLike<number>, width: number): string {
-  if (a.length !== b.length) return `pooled sizes differ (${a.length} vs ${b.length})`;
-  let maxDiff = 0;
-  let minCosine = 1;
-  for (let row = 0; row < a.length / width; row++) {
-    let dot = 0;
-    let aa = 0;
-    let bb = 0;
-    for (let j = row * width; j < (row + 1) * width; j++) {
-      maxDiff = Math.max(maxDiff, Math.abs(a[j]! - b[j]!));
-      dot += a[j]! * b[j]!;
-      aa += a[j]! * a[j]!;
-      bb += b[j]! * b[j]!;
-    }
-    minCosine = Math.min(minCosine, dot / Math.sqrt(aa * bb));
+interface Agreement {
+  readonly maxAbsDiff: number;
+  readonly minCosine: number;
+  readonly rows: number;
+}
+
+function describe(agreement: Agreement | undefined): string {
+  return agreement === undefined ? 'not compared'
+    : `vs float32 PyTorch: max |pooled diff| ${agreement.maxAbsDiff.toExponential(1)}, min cosine ${agreement.minCosine.toFixed(6)} (${agreement.rows} rows)`;
+}
+
+function concat(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
   }
-  return `max |pooled diff| ${maxDiff.toExponential(1)}, min cosine ${minCosine.toFixed(6)}`;
+  return out;
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       python: { type: 'string' },
+      device: { type: 'string', default: 'cpu' },
+      'device-id': { type: 'string', default: '0' },
+      fp16: { type: 'boolean', default: false },
+      'esm-shape': { type: 'string', default: 'esm-8M' },
       threads: { type: 'string', default: String(availableParallelism()) },
       rounds: { type: 'string', default: '5' },
       'dna-rows': { type: 'string', default: '64' },
       'protein-rows': { type: 'string', default: '512' },
       'token-budget': { type: 'string', default: '4096' },
       out: { type: 'string', default: path.join(tmpdir(), 'virnucpro-ort-vs-torch') },
+      models: { type: 'string' },
     },
   });
-  const threads = Number(values.threads);
+  if (values.device !== 'cpu' && values.device !== 'cuda') throw new Error(`--device ${values.device}: cpu or cuda`);
+  const device: Device = { provider: values.device, deviceId: Number(values['device-id']), threads: Number(values.threads) };
+  const options: BenchOptions = { esmShape: values['esm-shape']!, fp16: values.fp16!, device };
   const rounds = Number(values.rounds);
-  const python = pickPython(values.python);
-  const dnabertTokenizer = path.join(SHARED, 'models', 'dnabert-s', 'tokenizer.json');
-  const realBpe = existsSync(dnabertTokenizer);
-  const bpe = await loadBpeTokenizer(realBpe ? dnabertTokenizer : path.join(REPO, 'models', 'demo', 'tokenizer.json'));
+  const interpreter = pickPython(values.python);
+  const bundleDir = values.models ?? path.join(values.out!, `bundle-${options.esmShape}-${options.fp16 ? 'fp16' : 'fp32'}`);
+  await mkdir(values.out!, { recursive: true });
+  const why = values.models !== undefined ? undefined
+    : interpreter === undefined ? `no python with torch, onnx and numpy (${values.python ?? 'python3, /usr/bin/python3'})`
+      : await ensureBundle(interpreter, bundleDir, options);
+  const table: (string | number)[][] = [];
+  const header = ['model', 'side', 'rows', 'real tokens', 'median s', 'real tokens/s', 'padded tokens/s', 'speed vs PyTorch', 'peak RSS MiB', 'note'];
+  if (why !== undefined) {
+    console.log(`skipped: ${why}`);
+    return;
+  }
+  const manifest = JSON.parse(await readFile(path.join(bundleDir, 'manifest.json'), 'utf8')) as Record<'dna' | 'protein', { onnx: string; hiddenSize: number; tokenizer: string }>;
+  const bpe = await loadBpeTokenizer(path.join(bundleDir, manifest.dna.tokenizer));
   const cases: ModelCase[] = [
-    { model: 'dnabert', label: 'DNABERT-S shape (12 × 768)', pooling: 'mean', hiddenSize: 768, padId: DNABERT_PAD_ID, rows: Number(values['dna-rows']), tokenizer: bpe, column: 'nucleotides' },
-    { model: 'esm', label: 'ESM-2 t6_8M shape (6 × 320)', pooling: 'mean-residues', hiddenSize: 320, padId: ESM2_PAD_ID, rows: Number(values['protein-rows']), tokenizer: new Esm2Tokenizer(), column: 'proteins' },
+    { model: 'dnabert', label: 'DNABERT-S shape (12 × 768)', manifestKey: 'dna', pooling: 'mean', padId: DNABERT_PAD_ID, rows: Number(values['dna-rows']), tokenizer: bpe, column: 'nucleotides' },
+    { model: 'esm', label: `ESM-2 ${options.esmShape} shape`, manifestKey: 'protein', pooling: 'mean-residues', padId: ESM2_PAD_ID, rows: Number(values['protein-rows']), tokenizer: new Esm2Tokenizer(), column: 'proteins' },
   ];
   const frames = workloadFrames(TRANSLATE_BENCH_WORKLOADS[0]!);
-  const table: (string | number)[][] = [];
-  const skip = (c: ModelCase, side: string, reason: string): void => void table.push([c.label, side, '-', '-', '-', '-', '-', '-', '-', `skipped: ${reason}`]);
 
   for (const c of cases) {
-    const dir = path.join(values.out!, c.model);
-    await mkdir(dir, { recursive: true });
+    const entry = manifest[c.manifestKey];
+    const spec: EmbeddingModel = {
+      kind: 'embedding', label: c.label, file: path.join(bundleDir, entry.onnx), inputIds: 'input_ids', attentionMask: 'attention_mask',
+      output: 'last_hidden_state', pooledOutput: 'pooled', pooling: c.pooling, hiddenSize: entry.hiddenSize,
+    };
     const workload = buildWorkload(frames, c, Number(values['token-budget']));
     const rows = workload.batches.reduce((sum, batch) => sum + batch.length, 0);
     if (rows !== c.rows) throw new Error(`${c.label}: workload has ${rows} rows, asked for ${c.rows}`);
-    const why = python === undefined ? `no python with torch, onnx and numpy (${values.python ?? 'python3, /usr/bin/python3'})` : await prepare(python, dir, c);
-    if (why !== undefined) {
-      skip(c, 'ONNX Runtime (ours)', `no model: ${why}`);
-      skip(c, 'PyTorch', why);
-      continue;
-    }
-    const batchesFile = path.join(dir, 'batches.bin');
+    const batchesFile = path.join(values.out!, `${c.model}-batches.bin`);
     await writeBatches(batchesFile, workload, c.padId);
-    const ort = await runOrt(dir, c, workload, threads, rounds);
-    const result = await peer(python!, ['run', '--model', c.model, '--dir', dir, '--batches', batchesFile, '--rounds', String(rounds), '--threads', String(threads)]);
-    if (result.code !== 0) throw new Error(`${c.label}: torch_embed_peer.py run failed (${result.code}): ${result.stderr}`);
-    const torch = JSON.parse(result.stdout.trim().split('\n').pop()!) as { seconds: number[]; pooled: number[]; torch: string; blas: string };
-    const torchMedian = median(torch.seconds);
-    for (const [side, seconds, rss, note] of [
-      ['ONNX Runtime (ours)', ort.seconds, ort.peakRssMiB, `pool, 1 worker × ${threads} intra-op threads`],
-      [`PyTorch ${torch.torch} (BLAS ${torch.blas})`, torch.seconds, result.peakRssMiB,
-        `torch.set_num_threads(${threads}); vs ours: ${agreement(ort.firstPooled, torch.pooled, c.hiddenSize)}`],
-    ] as const) {
+    const ort = await runOrt(spec, c, workload, device, rounds);
+    const ortPooled = path.join(values.out!, `${c.model}-ort-pooled.bin`);
+    await writeFile(ortPooled, concat(ort.checkRows));
+    const result = interpreter === undefined ? undefined
+      : await python(interpreter, PEER, ['run', '--model', c.model, '--esm-shape', options.esmShape, '--batches', batchesFile,
+        '--rounds', String(rounds), '--threads', String(device.threads), '--device', device.provider === 'cuda' ? 'cuda' : 'cpu',
+        ...(options.fp16 ? ['--fp16'] : []), '--ort-pooled', ortPooled]);
+    if (result !== undefined && result.code !== 0 && result.code !== MISSING_LIBRARY) {
+      throw new Error(`${c.label}: torch_embed_peer.py run failed (${result.code}): ${result.stderr}`);
+    }
+    const torch = result?.code === 0
+      ? JSON.parse(result.stdout.trim().split('\n').pop()!) as { seconds: number[]; torch: string; blas: string; device: string; precision: string; agreement: { torch: Agreement; ort?: Agreement } }
+      : undefined;
+    const torchMedian = torch === undefined ? NaN : median(torch.seconds);
+    const ortSide = `ONNX Runtime (ours, ${device.provider}${options.fp16 ? ' fp16' : ''})`;
+    const rowOf = (side: string, seconds: number[], rss: number, note: string): (string | number)[] => {
       const s = median(seconds);
-      table.push([c.label, side, rows, workload.realTokens, s, workload.realTokens / s, workload.paddedTokens / s, `${(torchMedian / s).toFixed(2)}x`, Math.round(rss), note]);
+      return [c.label, side, rows, workload.realTokens, s, workload.realTokens / s, workload.paddedTokens / s,
+        Number.isNaN(torchMedian) ? '-' : `${(torchMedian / s).toFixed(2)}x`, Math.round(rss), note];
+    };
+    table.push(rowOf(ortSide, ort.seconds, ort.peakRssMiB, `1 worker; ${describe(torch?.agreement.ort)}`));
+    if (torch === undefined) {
+      table.push([c.label, 'PyTorch', '-', '-', '-', '-', '-', '-', '-', `skipped: ${result?.stderr.trim().split('\n').pop() ?? 'no python'}`]);
+    } else {
+      table.push(rowOf(`PyTorch ${torch.torch} ${torch.precision} (${device.provider === 'cuda' ? torch.device : `BLAS ${torch.blas}`})`, torch.seconds,
+        result!.peakRssMiB, describe(torch.agreement.torch)));
     }
   }
-  console.log(`ONNX Runtime vs PyTorch on the CPU, same weights and padded batches; ${threads} threads, median of ${rounds} rounds ` +
-    `(after one warm-up); DNA BPE: ${realBpe ? 'DNABERT-S' : 'demo (../shared absent)'}; python: ${python ?? 'none'}`);
-  printTable(['model', 'side', 'rows', 'real tokens', 'median s', 'real tokens/s', 'padded tokens/s', 'speed vs PyTorch', 'peak RSS MiB', 'note'], table);
+  console.log(`ONNX Runtime vs PyTorch, same weights and padded batches; device ${device.provider}${device.provider === 'cuda' ? ` ${device.deviceId}` : ''}, ` +
+    `${device.threads} threads, token budget ${values['token-budget']}, median of ${rounds} rounds (after one warm-up); bundle ${bundleDir}; python: ${interpreter ?? 'none'}`);
+  printTable(header, table);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

@@ -11,7 +11,7 @@ from pathlib import Path
 from torch import nn
 
 from . import TOOL_NAME
-from .onnx_export import convert_to_fp16, export_classifier, export_encoder
+from .onnx_export import export_classifier, export_encoder
 
 DNA_ONNX = "dnabert_s.onnx"
 DNA_TOKENIZER = "dnabert_s_tokenizer.json"
@@ -61,12 +61,9 @@ def write_bundle(out: Path, dna: nn.Module, dna_hidden: int, dna_tokenizer: Path
     external: dict[str, list[str]] = {}
     for label, onnx_name, model, pooling in (("dna", DNA_ONNX, dna, "mean"),
                                              ("protein", PROTEIN_ONNX, protein, "mean-residues")):
-        log(f"[INFO] exporting {label} model to {out / onnx_name}")
+        log(f"[INFO] exporting {label} model to {out / onnx_name}{' (fp16)' if options.fp16 else ''}")
         external[label] = export_encoder(model, out / onnx_name, pooling if options.pooled_outputs else None,
-                                         options.force_external_data)
-        if options.fp16:
-            log(f"[INFO] converting {onnx_name} to fp16")
-            external[label] = convert_to_fp16(out / onnx_name, options.force_external_data)
+                                         options.force_external_data, fp16=options.fp16)
     classifier_onnx = f"classifier_{options.chunk_length}.onnx"
     log(f"[INFO] exporting classifier to {out / classifier_onnx}")
     export_classifier(classifier, out / classifier_onnx)  # tiny: always fp32

@@ -15,6 +15,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
+# torch >= 2.0: one fused attention call, which the dynamo exporter turns into ONNX `Attention` (GPU exports).
+_SDPA = getattr(nn.functional, "scaled_dot_product_attention", None)
+
 
 @dataclass(frozen=True)
 class DnaBertConfig:
@@ -83,12 +86,14 @@ class BertSelfAttention(nn.Module):
         batch, tokens, _ = hidden.shape
         # 'b s (t h d) -> b s t h d' as in the published code: q, k, v are the outer split.
         qkv = self.Wqkv(hidden).view(batch, tokens, 3, self.num_heads, self.head_size)
-        q = qkv[:, :, 0].permute(0, 2, 1, 3)
-        k = qkv[:, :, 1].permute(0, 2, 3, 1)
-        v = qkv[:, :, 2].permute(0, 2, 1, 3)
-        scores = torch.matmul(q, k) / math.sqrt(self.head_size) + bias
-        context = torch.matmul(torch.softmax(scores, dim=-1), v).permute(0, 2, 1, 3)
-        return context.reshape(batch, tokens, self.num_heads * self.head_size)
+        q, k, v = (qkv[:, :, i].permute(0, 2, 1, 3) for i in range(3))
+        if _SDPA is not None:
+            # Same maths (scale 1/sqrt(head size), additive bias); the ALiBi bias rides as the attention mask.
+            context = _SDPA(q, k, v, attn_mask=bias)
+        else:
+            scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(self.head_size) + bias
+            context = torch.matmul(torch.softmax(scores, dim=-1), v)
+        return context.permute(0, 2, 1, 3).reshape(batch, tokens, self.num_heads * self.head_size)
 
 
 class BertSelfOutput(nn.Module):
@@ -141,11 +146,12 @@ class BertEncoder(nn.Module):
     def __init__(self, config: DnaBertConfig):
         super().__init__()
         self.layer = nn.ModuleList(BertLayer(config) for _ in range(config.num_hidden_layers))
-        # Non-persistent: derived from the config, never in a checkpoint.
-        self.register_buffer("slopes", torch.tensor(alibi_slopes(config.num_attention_heads)), persistent=False)
+        # Derived from the config, never in a checkpoint; a plain constant, not a buffer, so that an fp16 copy of
+        # the module still builds the bias in float32 and rounds it once (the slopes of 12 heads are irrational).
+        self.slopes = tuple(alibi_slopes(config.num_attention_heads))
 
     def attention_bias(self, attention_mask: torch.Tensor) -> torch.Tensor:
-        """Padding mask plus ALiBi, [batch, heads, tokens, tokens].
+        """Padding mask plus ALiBi, [batch, heads, tokens, tokens], float32.
 
         The published model builds the ALiBi table for 512 positions and rebuilds it at the batch length
         when a longer batch comes; its entries (-slope * |i - j|) do not depend on the table size, so building
@@ -154,12 +160,13 @@ class BertEncoder(nn.Module):
         tokens = attention_mask.shape[1]
         positions = torch.arange(tokens, device=attention_mask.device)
         distance = torch.abs(positions[None, :] - positions[:, None])
-        alibi = (self.slopes[:, None, None] * -distance).unsqueeze(0)
+        slopes = torch.tensor(self.slopes, dtype=torch.float32, device=attention_mask.device)
+        alibi = (slopes[:, None, None] * -distance).unsqueeze(0)
         padding = (1.0 - attention_mask[:, None, None, :].to(torch.float32)) * -10000.0
         return padding + alibi
 
     def forward(self, hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        bias = self.attention_bias(attention_mask)
+        bias = self.attention_bias(attention_mask).to(hidden.dtype)
         for layer in self.layer:
             hidden = layer(hidden, bias)
         return hidden

@@ -31,21 +31,31 @@ class LastHiddenState(nn.Module):
 
 
 def follow_runtime_length(model: nn.Module) -> None:
-    """Make every rotary table be rebuilt on each call.
+    """Make every rotary table be rebuilt on each call, in float32, then cast to the activations' dtype.
 
     EsmModel caches cos/sin tables per sequence length; a trace taken while the cache holds the traced length
-    bakes the tables in as constants and the ONNX graph is then wrong at every other length.
+    bakes the tables in as constants and the ONNX graph is then wrong at every other length. In an fp16 copy the
+    frequencies stay float32 (only parameters are converted), so angles keep full precision at any length.
+    The class is swapped rather than the method patched on the instance, so deep copies follow too.
     """
     for module in model.modules():
-        update = getattr(module, "_update_cos_sin_tables", None)
-        if update is None:
-            continue
+        if hasattr(module, "_update_cos_sin_tables") and not getattr(module, "_follows_runtime_length", False):
+            module.__class__ = _uncached(type(module))
 
-        def uncached(x, seq_dimension=2, _module=module, _update=update):
-            _module._seq_len_cached = None
-            return _update(x, seq_dimension)
 
-        module._update_cos_sin_tables = uncached
+_UNCACHED: dict[type, type] = {}
+
+
+def _uncached(cls: type) -> type:
+    if cls not in _UNCACHED:
+        def _update_cos_sin_tables(self, x, *args, **kwargs):
+            self._seq_len_cached = None
+            cos, sin = cls._update_cos_sin_tables(self, x, *args, **kwargs)
+            return cos.to(x.dtype), sin.to(x.dtype)
+
+        _UNCACHED[cls] = type(f"Uncached{cls.__name__}", (cls,),
+                              {"_update_cos_sin_tables": _update_cos_sin_tables, "_follows_runtime_length": True})
+    return _UNCACHED[cls]
 
 
 def load_esm2(source: str) -> LastHiddenState:

@@ -1,6 +1,7 @@
 """Random-weight models with the real architectures: fixture, demo and benchmark shapes."""
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import torch
@@ -27,22 +28,45 @@ FIXTURE = Shapes(DnaBertConfig(hidden_size=48, num_hidden_layers=2, num_attentio
 DEMO = Shapes(DnaBertConfig(vocab_size=256, hidden_size=48, num_hidden_layers=2, num_attention_heads=6,
                             intermediate_size=96),
               esm_layers=2, esm_hidden=32, esm_heads=4, esm_intermediate=64, classifier_hidden=64)
-# Benchmark-only (not committed): ESM-2 t6_8M's shape and a full-size DNABERT-S.
-BENCH = Shapes(DnaBertConfig(), esm_layers=6, esm_hidden=320, esm_heads=20, esm_intermediate=1280)
+# Benchmark-only (not committed): a full-size DNABERT-S and ESM-2 shapes (layers, hidden, heads, intermediate)
+# from t6_8M to the real t36_3B, each with its own fixed seed so that every process rebuilds the same weights.
+BENCH_ESM_SHAPES = {
+    "esm-8M": (6, 320, 20, 1280),
+    "esm-650M": (33, 1280, 20, 5120),
+    "esm-3B": (36, 2560, 40, 10240),
+}
+BENCH_SEEDS = {"dnabert": 20261137, "esm": 20261138}
+# Real models are initialised at std 0.02 (Hugging Face's initializer_range); the fixtures' 0.1 would overflow
+# fp16 activations through 36 layers of 2560 channels.
+BENCH_STD = 0.02
 
 
-def randomize_(model: nn.Module, seed: int) -> nn.Module:
-    """Deterministic weights, independent of library init code: N(0, 0.1) matrices, LayerNorm gains near 1."""
-    generator = torch.Generator().manual_seed(seed)
+def randomize_(model: nn.Module, seed: int, matrix_std: float = 0.1) -> nn.Module:
+    """Deterministic weights, independent of library init code: N(0, matrix_std) matrices, LayerNorm gains near 1.
+    Drawn on the model's device (a 3B model is built in seconds on a GPU, minutes on a CPU)."""
+    device = next(model.parameters()).device
+    generator = torch.Generator(device=device).manual_seed(seed)
     with torch.no_grad():
         for name, parameter in sorted(model.named_parameters()):
-            noise = torch.randn(parameter.shape, generator=generator)
+            noise = torch.randn(parameter.shape, generator=generator, device=device)
             is_norm = "norm" in name.lower()
             if is_norm and name.endswith("weight"):
                 parameter.copy_(1.0 + 0.1 * noise)
             else:
-                parameter.copy_((0.1 if parameter.dim() > 1 else 0.05) * noise)
+                parameter.copy_((matrix_std if parameter.dim() > 1 else matrix_std / 2) * noise)
     return model.eval()
+
+
+def bench_encoder(model: str, esm_shape: str = "esm-8M", device: str = "cpu") -> nn.Module:
+    """(input_ids, attention_mask) -> last_hidden_state: full-size DNABERT-S (`dnabert`) or an ESM-2 shape
+    (`esm`), seeded weights, built directly on `device`."""
+    # torch.device as a context needs torch >= 2.0; Debian's 1.13 builds on the CPU anyway.
+    with contextlib.nullcontext() if device == "cpu" else torch.device(device):
+        if model == "dnabert":
+            return randomize_(DnaBertS(DnaBertConfig()), BENCH_SEEDS["dnabert"], BENCH_STD)
+        layers, hidden, heads, intermediate = BENCH_ESM_SHAPES[esm_shape]
+        esm = randomize_(random_esm2(layers, hidden, heads, intermediate), BENCH_SEEDS["esm"], BENCH_STD)
+    return wrap_esm2(esm)
 
 
 @dataclass
