@@ -1,5 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { VirnucproError } from '../errors.js';
+import { cudaProviderHint } from './cudaProvider.js';
 import { agreedWidth, checkClassifierInterface, checkEmbeddingInterface, type ModelOrigin } from './modelInterface.js';
 import type { ModelSpec } from './modelSpec.js';
 import type { OnnxInterface, OnnxValueInfo } from './onnxInterface.js';
@@ -11,12 +12,12 @@ import { sessionConfigEntries, type ExecutionProvider, type SessionSettings } fr
  */
 
 /** How to get each provider when onnxruntime-node cannot use it (platform notes, 2026-11-29). */
-const PROVIDER_HINTS: Readonly<Record<ExecutionProvider, string>> = {
-  cpu: 'the file is missing, truncated or not ONNX: re-export it, or re-download it and check its checksum',
-  cuda: 'onnxruntime-node does not bundle the CUDA provider: install it with ' +
-    '`ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` (needs internet access, an NVIDIA driver, ' +
-    'CUDA 12 and cuDNN 9), or run on the cpu provider',
-  webgpu: 'WebGPU found no usable GPU adapter (on Linux it needs Vulkan: libvulkan.so.1 and a GPU driver); ' +
+const FILE_HINT = 'the file is missing, truncated or not ONNX: re-export it, or re-download it and check its checksum';
+const PROVIDER_HINTS: Readonly<Record<ExecutionProvider, (message: string) => string>> = {
+  cpu: () => FILE_HINT,
+  // Worked out when needed (it looks for the provider files); a bad model file on a working provider keeps the file hint.
+  cuda: (message) => (/cuda|shared librar|provider/i.test(message) ? cudaProviderHint() : FILE_HINT),
+  webgpu: () => 'WebGPU found no usable GPU adapter (on Linux it needs Vulkan: libvulkan.so.1 and a GPU driver); ' +
     'install them, or run on the cpu provider',
 };
 
@@ -42,7 +43,7 @@ export async function openSession(model: ModelSpec, settings: SessionSettings): 
     const where = provider === 'cpu' ? '' : ` with execution provider '${provider}'${provider === 'cuda' ? ` (device ${settings.deviceId})` : ''}`;
     throw new VirnucproError('MODEL_LOAD', `${model.label} model: onnxruntime cannot load it${where}: ${(error as Error).message}`, {
       position: { file: model.file },
-      hint: PROVIDER_HINTS[provider],
+      hint: PROVIDER_HINTS[provider]((error as Error).message),
       cause: error,
     });
   }
