@@ -8,7 +8,7 @@ import { EXIT } from '../errors.js';
 import { FastaStats } from '../fasta/fastaStats.js';
 import { eachBatchAlone } from '../flow/eachBatchAlone.js';
 import { consumeBatches } from '../flow/sink.js';
-import { loadBundle } from '../model/bundle.js';
+import { loadBundle, missingChecksumWarning } from '../model/bundle.js';
 import { startInferencePool, type InferencePoolOptions } from '../model/inferencePool.js';
 import { EXECUTION_PROVIDERS, type ExecutionProvider } from '../model/sessionSettings.js';
 import { PackingStats } from '../packing/packingStats.js';
@@ -145,6 +145,8 @@ export const embedCommand: Command = {
     const bundle = await loadBundle(models, { parts: [kind], verifyChecksums: values['skip-checksums'] !== true, signal });
     const encoder = bundle[kind];
     if (bundle.meaningless) log.warn(`bundle '${bundle.name}' is marked meaningless (demo or test weights): so are these embeddings`);
+    const unchecked = missingChecksumWarning(bundle);
+    if (unchecked) log.warn(unchecked);
     const tokenizer = await loadEncoderTokenizer(encoder);
     const pool = await startInferencePool(encoder, { ...settings.pool, signal });
     const stats = new FastaStats();

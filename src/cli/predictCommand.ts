@@ -4,7 +4,7 @@ import { EXIT, VirnucproError } from '../errors.js';
 import type { FastaRecordRef } from '../fasta/fastaStats.js';
 import { openInput } from '../fasta/openInput.js';
 import { consumeBatches } from '../flow/sink.js';
-import { loadBundle, type ModelBundle } from '../model/bundle.js';
+import { loadBundle, missingChecksumWarning, type ModelBundle } from '../model/bundle.js';
 import type { ChunkLength } from '../model/manifest.js';
 import type { ExecutionProvider } from '../model/sessionSettings.js';
 import { HIGHEST_SCORE_FILE, PREDICTION_RESULTS_FILE, PredictionDirectory, type OutputMode, type RunCounters } from '../output/predictionDirectory.js';
@@ -14,7 +14,7 @@ import { SkippedRecordsFile } from '../output/skippedRecords.js';
 import type { ConsensusSortResult } from '../output/consensusSort.js';
 import { predict, startPredictModels, type PredictOptions, type PredictionBatch } from '../pipeline/predict.js';
 import { PREDICT_STAGES, PredictStats, StageClock } from '../pipeline/predictStats.js';
-import { bundleIdentity, inputIdentity, manifestChecksums, type BundleIdentity, type InputIdentity } from '../pipeline/runIdentity.js';
+import { bundleIdentity, inputIdentity, type BundleIdentity, type InputIdentity } from '../pipeline/runIdentity.js';
 import { planThreads, type ThreadPlan } from '../pipeline/threadPlan.js';
 import type { InputCheckpoint } from '../fasta/inputCheckpoint.js';
 import { inputArgument, intOption, stringOption, usageError, type CommandSpec, type ParsedValues } from './args.js';
@@ -124,6 +124,8 @@ export const predictCommand: Command = {
       log.warn(message);
     };
     if (bundle.meaningless) warn(`bundle '${bundle.name}' is marked meaningless (demo or test weights): so are these predictions`);
+    const unchecked = missingChecksumWarning(bundle);
+    if (unchecked) warn(unchecked);
     if (chunkLength !== bundle.chunkLength) {
       warn(`--force: chunk length ${chunkLength} with a classifier trained on ${bundle.chunkLength}-bp chunks: predictions are unreliable`);
     }
@@ -198,12 +200,11 @@ export const predictCommand: Command = {
         throw afterFailure(error, signal, sink, log);
       }
       counts.chunks = stats.chunks;
-      const checksums = await manifestChecksums(bundle);
       const summarize = (sort: ConsensusSortResult | undefined): RunSummary => {
         if (sort && sort.journalRows !== sink.rows().chunks) {
           throw accountingError([`${sink.rows().chunks} consensus rows written but ${sort.journalRows} read back from the journal`]);
         }
-        return runSummary({ values, input: identity.input, bundle, identity: identity.bundle, checksums, plan, options, stats, before, started, sort, sink, warnings });
+        return runSummary({ values, input: identity.input, bundle, identity: identity.bundle, plan, options, stats, before, started, sort, sink, warnings });
       };
       const sort = await sink.finish(summarize);
       report.finish('predict', summaryLines(summarize(sort)));
@@ -425,7 +426,6 @@ interface SummaryInputs {
   readonly input: InputIdentity;
   readonly bundle: ModelBundle;
   readonly identity: BundleIdentity;
-  readonly checksums: Readonly<Record<string, string>>;
   readonly plan: ThreadPlan;
   readonly options: RunOptions;
   readonly stats: PredictStats;
@@ -438,7 +438,7 @@ interface SummaryInputs {
 }
 
 function runSummary(inputs: SummaryInputs): RunSummary {
-  const { values, input, bundle, identity, checksums, plan, options, stats, before, started, sort, sink, warnings } = inputs;
+  const { values, input, bundle, identity, plan, options, stats, before, started, sort, sink, warnings } = inputs;
   const seconds = (performance.now() - started) / 1000;
   return {
     virnucpro: VERSION,
@@ -453,8 +453,7 @@ function runSummary(inputs: SummaryInputs): RunSummary {
       chunkLength: bundle.chunkLength,
       meaningless: bundle.meaningless,
       provenance: bundle.provenance,
-      checksums,
-      verifiedChecksums: bundle.verifiedChecksums,
+      files: bundle.loadedFiles,
     },
     chunkLength: options.chunkLength,
     forcedChunkLength: options.forcedChunkLength,

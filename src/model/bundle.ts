@@ -12,6 +12,18 @@ import type { ClassifierModel, EmbeddingModel } from './modelSpec.js';
 import { readOnnxInterface } from './onnxInterface.js';
 
 export const MANIFEST_FILE = 'manifest.json';
+/** A loaded file's checksum in {@link ModelBundle.loadedFiles} when none was verified. */
+export const UNVERIFIED = 'unverified';
+
+/**
+ * The warning a run gives for a bundle whose loaded files are not all covered by checksums (nothing vouches
+ * that they are the files exported together); undefined when every one is.
+ */
+export function missingChecksumWarning(bundle: Pick<ModelBundle, 'missingChecksums' | 'manifestFile'>): string | undefined {
+  if (bundle.missingChecksums.length === 0) return undefined;
+  return `${bundle.manifestFile}: no checksum for ${bundle.missingChecksums.map((name) => `'${name}'`).join(', ')}: loaded unverified ` +
+    '(add "sha256:…" entries under checksums, as tools/export_bundle.py writes them)';
+}
 
 export interface LoadBundleOptions {
   /** The chunk length of this run (`-l/--chunk-length`); a bundle made for another is refused. Default: the bundle's. */
@@ -78,6 +90,14 @@ export interface ModelBundle {
   readonly provenance: Readonly<Record<string, string>>;
   /** Files whose checksum was verified (relative names, as in the manifest); empty when skipped or none given. */
   readonly verifiedChecksums: readonly string[];
+  /**
+   * Exactly the files this load uses (relative names, as in the manifest: ONNX files, their external data, the
+   * DNA tokenizer), each with the sha256 that was verified, or `unverified` (no checksum listed, or
+   * `--skip-checksums`): what a run summary records.
+   */
+  readonly loadedFiles: Readonly<Record<string, string>>;
+  /** Loaded files the manifest lists no checksum for (each deserves a warning: nothing vouches for them). */
+  readonly missingChecksums: readonly string[];
   readonly dna: BundleEncoder;
   readonly protein: BundleEncoder;
   readonly classifier: BundleClassifier;
@@ -159,6 +179,13 @@ export async function loadBundle(location: string, options: LoadBundleOptions & 
     }
   }
 
+  // Names compared normalised: "./esm2.onnx" in an entry is the "esm2.onnx" of checksums.
+  const verified = new Map(verifiedChecksums.map((name) => [path.posix.normalize(name), manifest.checksums[name]!]));
+  const listed = new Set(Object.keys(manifest.checksums).map((name) => path.posix.normalize(name)));
+  const loadedFiles: Record<string, string> = {};
+  for (const name of [...files, ...(dnaEntry ? [dnaEntry.tokenizer] : [])]) loadedFiles[name] = verified.get(path.posix.normalize(name)) ?? UNVERIFIED;
+  const missingChecksums = Object.keys(loadedFiles).filter((name) => !listed.has(path.posix.normalize(name)));
+
   const dna = dnaEntry && await encoder(dnaEntry, 'dna', resolve);
   const protein = proteinEntry && await encoder(proteinEntry, 'protein', resolve);
   const classifier = classifierEntry && await classifierModel(classifierEntry, resolve);
@@ -180,6 +207,8 @@ export async function loadBundle(location: string, options: LoadBundleOptions & 
     meaningless: manifest.meaningless,
     provenance: manifest.provenance,
     verifiedChecksums,
+    loadedFiles,
+    missingChecksums,
     ...(dna ? { dna } : {}),
     ...(protein ? { protein } : {}),
     ...(classifier ? { classifier } : {}),

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { VirnucproError } from '../errors.js';
 import { POOLINGS, type Pooling } from './modelSpec.js';
 
@@ -103,7 +104,7 @@ export function parseManifestParts<P extends BundlePart>(text: string, file: str
       `use ${CHUNK_LENGTHS.join(' or ')}: the length the classifier was trained with`);
   }
   const part = <T>(key: BundlePart, parse: () => T): T | undefined => (needs(key) || top[key] !== undefined ? parse() : undefined);
-  return {
+  const manifest = {
     formatVersion,
     ...optional('name', read.string(top, 'name', false)),
     ...optional('chunkLength', chunkLength as ChunkLength | undefined),
@@ -117,6 +118,38 @@ export function parseManifestParts<P extends BundlePart>(text: string, file: str
         .map(([name, sum]) => [name, sum.slice('sha256:'.length).toLowerCase()]),
     ),
   } as PartialManifest<P>;
+  for (const [key, name] of manifestPaths(manifest)) checkInsideBundle(name, key, file);
+  return manifest;
+}
+
+/** Every file path a manifest names, with its key (`dna.onnx`, `classifier.externalData[0]`, `checksums."x"`). */
+function manifestPaths(manifest: Partial<Pick<Manifest, BundlePart>> & Pick<Manifest, 'checksums'>): [key: string, name: string][] {
+  const paths: [string, string][] = [];
+  for (const part of BUNDLE_PARTS) {
+    const entry = manifest[part];
+    if (!entry) continue;
+    paths.push([`${part}.onnx`, entry.onnx]);
+    entry.externalData.forEach((name, i) => paths.push([`${part}.externalData[${i}]`, name]));
+    if ('tokenizer' in entry && entry.tokenizer !== ESM2_TOKENIZER) paths.push([`${part}.tokenizer`, entry.tokenizer]);
+  }
+  for (const name of Object.keys(manifest.checksums)) paths.push([`checksums."${name}"`, name]);
+  return paths;
+}
+
+/**
+ * A bundle is closed: its manifest names files inside its own directory only, by relative paths without
+ * '..', so that what is loaded is what was checksummed and shipped together (an entry reaching outside
+ * once loaded another model with exit 0). A symlink inside the bundle is followed: its owner put it there.
+ * Lexical on purpose: the check cannot race with the filesystem.
+ */
+function checkInsideBundle(name: string, key: string, file: string): void {
+  const outside = path.posix.isAbsolute(name) || path.win32.isAbsolute(name) || name.split(/[\\/]/).includes('..') || name.includes('\0');
+  if (outside) {
+    throw new VirnucproError('MODEL_LOAD', `${key}: ${JSON.stringify(name)} is not a path inside the bundle directory`, {
+      position: { file },
+      hint: "paths in a manifest are relative to the bundle directory and stay inside it (no absolute path, no '..'): copy the file into the bundle (or place a symlink there) and name it relatively",
+    });
+  }
 }
 
 function encoder(read: FieldReader, top: Record<string, unknown>, key: 'dna' | 'protein', pooling: Pooling, defaultTokenizer: string | undefined): ManifestEncoder {

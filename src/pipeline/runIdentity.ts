@@ -46,9 +46,3 @@ export async function bundleIdentity(bundle: ModelBundle): Promise<BundleIdentit
     fileSizes,
   };
 }
-
-/** The sha256 checksums a bundle's manifest lists (file → lowercase hex), for the run summary. */
-export async function manifestChecksums(bundle: ModelBundle): Promise<Record<string, string>> {
-  const manifest = JSON.parse(await readFile(bundle.manifestFile, 'utf8')) as { checksums?: Record<string, string> };
-  return Object.fromEntries(Object.entries(manifest.checksums ?? {}).map(([file, sum]) => [file, sum.replace(/^sha256:/, '').toLowerCase()]));
-}

@@ -26,10 +26,8 @@ export interface RunSummary {
     readonly chunkLength: number;
     readonly meaningless: boolean;
     readonly provenance: Readonly<Record<string, string>>;
-    /** sha256 of each file, as the manifest lists them. */
-    readonly checksums: Readonly<Record<string, string>>;
-    /** Which of them were verified at load (none with --skip-checksums). */
-    readonly verifiedChecksums: readonly string[];
+    /** Exactly the files loaded (names as in the manifest), each with its verified sha256 or `unverified`. */
+    readonly files: Readonly<Record<string, string>>;
   };
   readonly chunkLength: number;
   /** Set when --force ran a chunk length the classifier was not trained for. */

@@ -10,8 +10,9 @@
 
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -441,6 +442,47 @@ const BUNDLE_CASES: readonly BundleCase[] = [
     exit: EXIT.model,
     stderr: /tokenizer\.json: does not parse as JSON/,
   },
+  {
+    broken: "a manifest entry leading outside the bundle ('../x.onnx'), checksum removed too",
+    breakIt: async (b) => {
+      await cp(path.join(b, 'classifier_500.onnx'), path.join(b, '..', `outside-${path.basename(b)}.onnx`));
+      await editManifest(b, (m) => {
+        (m['classifier'] as Record<string, unknown>)['onnx'] = `../outside-${path.basename(b)}.onnx`;
+        delete (m['checksums'] as Record<string, unknown>)['classifier_500.onnx'];
+      });
+    },
+    exit: EXIT.model,
+    stderr: /manifest\.json: classifier\.onnx: "\.\.\/outside-\S+\.onnx" is not a path inside the bundle directory[\s\S]*symlink/,
+  },
+  {
+    broken: 'a manifest entry with an absolute path (to a copy of the same model)',
+    breakIt: (b) => editManifest(b, (m) => ((m['dna'] as Record<string, unknown>)['onnx'] = path.join(DEMO, 'dnabert_s.onnx'))),
+    exit: EXIT.model,
+    stderr: /manifest\.json: dna\.onnx: "\/\S+dnabert_s\.onnx" is not a path inside the bundle directory/,
+  },
+  {
+    broken: "a checksum entry naming a file outside the bundle ('sub/../../x')",
+    breakIt: (b) => editManifest(b, (m) => ((m['checksums'] as Record<string, unknown>)['sub/../../etc/passwd'] = `sha256:${'0'.repeat(64)}`)),
+    exit: EXIT.model,
+    stderr: /manifest\.json: checksums\."sub\/\.\.\/\.\.\/etc\/passwd": .* is not a path inside the bundle directory/,
+  },
+  {
+    broken: 'a model file placed in the bundle as a symlink by its owner: followed',
+    breakIt: async (b) => {
+      const target = path.join(b, '..', `linked-${path.basename(b)}.onnx`);
+      await cp(path.join(b, 'esm2.onnx'), target);
+      await rm(path.join(b, 'esm2.onnx'));
+      await symlink(target, path.join(b, 'esm2.onnx'));
+    },
+    exit: EXIT.ok,
+    stderr: /predict: 1 records/,
+  },
+  {
+    broken: 'a model file without a checksum: loaded, with a warning naming it',
+    breakIt: (b) => editManifest(b, (m) => delete (m['checksums'] as Record<string, unknown>)['esm2.onnx']),
+    exit: EXIT.ok,
+    stderr: /\[WARN\] \S*manifest\.json: no checksum for 'esm2\.onnx': loaded unverified/,
+  },
   { broken: 'a manifest.json that is not JSON', breakIt: (b) => writeFile(path.join(b, 'manifest.json'), 'not json'), exit: EXIT.model, stderr: /manifest\.json: not valid JSON/ },
   {
     broken: '--models names a directory that does not exist',
@@ -480,6 +522,28 @@ describe('6. broken model bundles (virnucpro predict --models COPY)', () => {
       expectNoCrash(result);
       if (c.exit === EXIT.ok) expect(tsvRows(result.stdout.toString('latin1')).slice(2).map(([id]) => id)).toEqual(['one_chunk_1']);
     });
+  });
+
+  it('run_summary.json lists exactly the files loaded, each with its verified sha256 or unverified', async () => {
+    const bundle = path.join(dir, 'bundle-summary');
+    await cp(DEMO, bundle, { recursive: true });
+    await writeFile(path.join(bundle, 'notes.onnx'), 'not loaded');
+    await editManifest(bundle, (m) => delete (m['checksums'] as Record<string, unknown>)['esm2.onnx']);
+    const out = path.join(dir, 'summary-out');
+    const result = await runCli(['predict', '-q', '--models', bundle, '-o', out, reads]);
+    expect(result.code, result.stderr).toBe(EXIT.ok);
+    const summary = JSON.parse(await readFile(path.join(out, 'run_summary.json'), 'utf8')) as { bundle: { files: Record<string, string> } };
+    const sha256 = async (name: string): Promise<string> => createHash('sha256').update(await readFile(path.join(bundle, name))).digest('hex');
+    expect(summary.bundle.files).toEqual({
+      'dnabert_s.onnx': await sha256('dnabert_s.onnx'),
+      'tokenizer.json': await sha256('tokenizer.json'),
+      'esm2.onnx': 'unverified',
+      'classifier_500.onnx': await sha256('classifier_500.onnx'),
+    });
+    const skipped = await runCli(['predict', '-q', '--skip-checksums', '--models', bundle, '-o', out, '--force', reads]);
+    expect(skipped.code, skipped.stderr).toBe(EXIT.ok);
+    const files = (JSON.parse(await readFile(path.join(out, 'run_summary.json'), 'utf8')) as { bundle: { files: Record<string, string> } }).bundle.files;
+    expect(Object.values(files)).toEqual(['unverified', 'unverified', 'unverified', 'unverified']);
   });
 
   it('-o into a non-empty directory without --force or --resume: refused, nothing touched', async () => {
