@@ -1,7 +1,9 @@
 """Check a bundle against the PyTorch models it came from: ONNX Runtime vs PyTorch, padded batch vs one at a time."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Iterable
 
 import numpy as np
 import torch
@@ -12,8 +14,11 @@ from .esm2 import CLS, EOS, PAD
 from .pooling import POOLING
 
 FP32_TOLERANCE = 1e-4
-# fp16 weights and activations carry ~3 significant digits; this catches a broken graph, not rounding.
-FP16_TOLERANCE = 5e-2
+# fp16 carries ~3 significant digits and real models have large activations, so absolute differences say
+# little; an fp16 encoder is judged by the cosine of each of its rows (every token's hidden state and every
+# pooled row) against float32 PyTorch. The v2.0 refactor accepted embedding cosine > 0.999; we require 0.9999
+# (the bench's random-weight DNABERT-S and ESM-2 3B shapes give >= 0.999999 on pooled rows, docs/gpu.md).
+FP16_MIN_COSINE = 0.9999
 
 # Token counts (specials included) of the sample rows: short frames, a 500-bp chunk's frames, and one row past
 # the 512 positions the ALiBi table starts with (DNA) / several rotary lengths (protein).
@@ -44,25 +49,50 @@ def pad_batch(rows: list[np.ndarray], pad_id: int) -> tuple[np.ndarray, np.ndarr
     return ids, mask
 
 
-def check_encoder(model: nn.Module, session, entry: dict, rows: list[np.ndarray], pad_id: int) -> dict[str, float]:
-    """Max |diff| of ORT one at a time and ORT padded batch against PyTorch one at a time (the original's way)."""
+@dataclass(frozen=True)
+class Criterion:
+    """How a model's outputs are judged against PyTorch: a measure per compared array, the worst of them, the bar."""
+    name: str
+    measure: Callable[[np.ndarray, np.ndarray], float]
+    worst: Callable[[Iterable[float]], float]
+    passes: Callable[[float], bool]
+    bar: str
+
+
+def min_cosine(got: np.ndarray, expected: np.ndarray) -> float:
+    """Smallest cosine between matching rows (last axis) of two arrays."""
+    got = got.reshape(-1, got.shape[-1]).astype(np.float64)
+    expected = expected.reshape(-1, expected.shape[-1]).astype(np.float64)
+    dot = (got * expected).sum(1)
+    return float((dot / np.sqrt((got * got).sum(1) * (expected * expected).sum(1))).min())
+
+
+MAX_ABS_DIFF = Criterion("max |diff|", lambda got, ref: float(np.abs(got - ref).max()), max,
+                         lambda value: value <= FP32_TOLERANCE, f"tolerance {FP32_TOLERANCE:.0e}")
+MIN_COSINE = Criterion("min row cosine", min_cosine, min, lambda value: value >= FP16_MIN_COSINE,
+                       f"at least {FP16_MIN_COSINE}")
+
+
+def check_encoder(model: nn.Module, session, entry: dict, rows: list[np.ndarray], pad_id: int,
+                  criterion: Criterion = MAX_ABS_DIFF) -> dict[str, float]:
+    """ORT one row at a time and ORT on the padded batch, each against PyTorch one row at a time (the
+    original's way), and the pooled output against the pooling rule applied to PyTorch's states."""
     output = entry.get("output", "last_hidden_state")
     pooled_name = entry.get("pooledOutput")
     pool = POOLING[entry["pooling"]]
     reference = [_torch_hidden(model, row) for row in rows]
-    single = 0.0
-    for row, ref in zip(rows, reference):
-        got = session.run([output], {"input_ids": row[None], "attention_mask": np.ones_like(row)[None]})[0][0]
-        single = max(single, float(np.abs(got - ref).max()))
+    single = criterion.worst(
+        criterion.measure(session.run([output], {"input_ids": row[None], "attention_mask": np.ones_like(row)[None]})[0][0], ref)
+        for row, ref in zip(rows, reference))
     ids, mask = pad_batch(rows, pad_id)
     names = [output] + ([pooled_name] if pooled_name else [])
     results = session.run(names, {"input_ids": ids, "attention_mask": mask})
-    batch = max(float(np.abs(results[0][i, : len(ref)] - ref).max()) for i, ref in enumerate(reference))
+    batch = criterion.worst(criterion.measure(results[0][i, : len(ref)], ref) for i, ref in enumerate(reference))
     diffs = {"ort_vs_torch": single, "batch_vs_single": batch}
     if pooled_name:
         expected = [pool(torch.from_numpy(ref)[None], torch.ones(1, len(ref), dtype=torch.int64))[0].numpy()
                     for ref in reference]
-        diffs["pooled"] = max(float(np.abs(results[1][i] - e).max()) for i, e in enumerate(expected))
+        diffs["pooled"] = criterion.worst(criterion.measure(results[1][i][None], e[None]) for i, e in enumerate(expected))
     return diffs
 
 
@@ -76,11 +106,12 @@ def check_classifier(model: nn.Module, session, width: int) -> dict[str, float]:
 
 
 def verify_bundle(bundle: Path, dna: nn.Module, protein: nn.Module, classifier: nn.Module, log=print) -> bool:
-    """Print max abs differences per model; True when all are within tolerance."""
+    """Print each model's worst measure; True when all meet their bar (fp32: max |diff|; fp16 encoders: the
+    smallest row cosine; the classifier is always fp32)."""
     import onnxruntime as ort
 
     manifest = read_manifest(bundle)
-    tolerance = FP16_TOLERANCE if manifest.get("provenance", {}).get("precision") == "fp16" else FP32_TOLERANCE
+    encoder_criterion = MIN_COSINE if manifest.get("provenance", {}).get("precision") == "fp16" else MAX_ABS_DIFF
     options = ort.SessionOptions()
     options.log_severity_level = 3
 
@@ -89,17 +120,19 @@ def verify_bundle(bundle: Path, dna: nn.Module, protein: nn.Module, classifier: 
 
     dna_vocab = dna.config.vocab_size if hasattr(dna, "config") else 4096
     checks = {
-        "dna": check_encoder(dna, session(manifest["dna"]["onnx"]), manifest["dna"],
-                             sample_rows(DNA_TOKENS, DNA_FIRST_REAL, dna_vocab - 1, DNA_CLS, DNA_SEP, 1), DNA_PAD),
-        "protein": check_encoder(protein, session(manifest["protein"]["onnx"]), manifest["protein"],
-                                 sample_rows(PROTEIN_TOKENS, ESM_FIRST_RESIDUE, ESM_LAST_RESIDUE, CLS, EOS, 2), PAD),
-        "classifier": check_classifier(classifier, session(manifest["classifier"]["onnx"]),
-                                       manifest["classifier"]["inputWidth"]),
+        "dna": (encoder_criterion, check_encoder(
+            dna, session(manifest["dna"]["onnx"]), manifest["dna"],
+            sample_rows(DNA_TOKENS, DNA_FIRST_REAL, dna_vocab - 1, DNA_CLS, DNA_SEP, 1), DNA_PAD, encoder_criterion)),
+        "protein": (encoder_criterion, check_encoder(
+            protein, session(manifest["protein"]["onnx"]), manifest["protein"],
+            sample_rows(PROTEIN_TOKENS, ESM_FIRST_RESIDUE, ESM_LAST_RESIDUE, CLS, EOS, 2), PAD, encoder_criterion)),
+        "classifier": (MAX_ABS_DIFF, check_classifier(classifier, session(manifest["classifier"]["onnx"]),
+                                                      manifest["classifier"]["inputWidth"])),
     }
     ok = True
-    for model_name, diffs in checks.items():
-        worst = max(diffs.values())
-        ok = ok and worst <= tolerance
-        detail = ", ".join(f"{k} {v:.2e}" for k, v in diffs.items())
-        log(f"[{'INFO' if worst <= tolerance else 'ERRO'}] verify {model_name}: max |diff| {detail} (tolerance {tolerance:.0e})")
+    for model_name, (criterion, values) in checks.items():
+        passed = criterion.passes(criterion.worst(values.values()))
+        ok = ok and passed
+        detail = ", ".join(f"{k} {v:.2e}" if criterion is MAX_ABS_DIFF else f"{k} {v:.7f}" for k, v in values.items())
+        log(f"[{'INFO' if passed else 'ERRO'}] verify {model_name}: {criterion.name} {detail} ({criterion.bar})")
     return ok
