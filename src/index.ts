@@ -2,8 +2,22 @@
 // end a pipeline, the batch types and what reads them, models, and the original's output formats. The stage
 // operators are in `virnucpro/operators`.
 
-/** The whole prediction as one backpressured stream of result batches. */
-export { predict, DEFAULT_PREDICT_CREDIT_UNITS, PREDICT_BATCH_BASES, type PredictOptions, type PredictionBatch } from './pipeline/predict.js';
+/** A whole `virnucpro predict` run (stdout-like stream or resumable -o DIR, exactly-once, summary) as one call. */
+export { runPredict, type PredictRunOptions, type PredictOutput, type PredictRunResult, type RunLog, type RunProgress } from './pipeline/runPredict.js';
+export { summaryLines, type RunSummary, type StageSummary } from './pipeline/runSummary.js';
+export { openStdout, openOutputFile, type OutputStream } from './output/outputStream.js';
+export { VIRNUCPRO_VERSION } from './pipeline/version.js';
+/** The whole prediction as one backpressured stream of result batches, and its models started ahead of it. */
+export {
+  predict,
+  startPredictModels,
+  DEFAULT_PREDICT_CREDIT_UNITS,
+  PREDICT_BATCH_BASES,
+  type PredictOptions,
+  type PredictionBatch,
+  type PredictModels,
+  type PredictPools,
+} from './pipeline/predict.js';
 /** Counts and per-stage telemetry a predict run fills (progress, summaries, exactly-once checks). */
 export { PredictStats, StageTelemetry, PREDICT_STAGES, type PredictStage } from './pipeline/predictStats.js';
 /** How predict splits CPU threads between translation, the two encoders and the classifier. */

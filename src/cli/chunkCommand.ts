@@ -6,7 +6,7 @@ import { consumeBatches } from '../flow/sink.js';
 import { formatChunksFasta } from '../sequence/formatChunks.js';
 import { inputArgument, intOption, type CommandSpec } from './args.js';
 import { EXIT_CODES_HELP, type Command } from './command.js';
-import { finishOutput, openStdout, writeOutput } from './output.js';
+import { finishOutput, openStdout, writeOutput } from '../output/outputStream.js';
 import { RunReport } from './runReport.js';
 import { CHUNK_LENGTH_OPTION, INPUT_HELP, NAMING_HELP } from './sharedOptions.js';
 

@@ -15,7 +15,7 @@ import { PackingStats } from '../packing/packingStats.js';
 import { DEFAULT_PACKING_WINDOW, DEFAULT_TOKEN_BUDGET, MAX_PACKING_WINDOW } from '../packing/tokenPacker.js';
 import { inputArgument, intOption, stringOption, usageError, type CommandSpec, type OptionSpec, type ParsedValues } from './args.js';
 import { EXIT_CODES_HELP, type Command } from './command.js';
-import { finishOutput, openStdout, writeOutput } from './output.js';
+import { finishOutput, openStdout, writeOutput } from '../output/outputStream.js';
 import { INPUT_HELP, MODELS_OPTION, THREADS_OPTION } from './sharedOptions.js';
 
 /**

@@ -1,14 +1,12 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { EXIT, VirnucproError, type ExitCode } from '../errors.js';
 import { formatHelp, parseCommand } from './args.js';
 import type { Command } from './command.js';
 import { createLogger } from './log.js';
-import { isBrokenPipe } from './output.js';
+import { isBrokenPipe } from '../output/outputStream.js';
 import { COMMANDS } from './commands.js';
-
-const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+import { VIRNUCPRO_VERSION as VERSION } from '../pipeline/version.js';
 
 function globalHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.spec.name.length)) + 2;

@@ -1,31 +1,16 @@
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { EXIT, VirnucproError } from '../errors.js';
-import type { FastaRecordRef } from '../fasta/fastaStats.js';
-import { openInput } from '../fasta/openInput.js';
-import { consumeBatches } from '../flow/sink.js';
-import { loadBundle, missingChecksumWarning, type ModelBundle } from '../model/bundle.js';
+import { EXIT } from '../errors.js';
 import type { ChunkLength } from '../model/manifest.js';
 import type { ExecutionProvider } from '../model/sessionSettings.js';
-import { HIGHEST_SCORE_FILE, PREDICTION_RESULTS_FILE, PredictionDirectory, type OutputMode, type RunCounters } from '../output/predictionDirectory.js';
-import { STREAM_FORMATS, chunkRows, frameRows, streamHeader, type StreamFormat } from '../output/predictionRows.js';
-import { summaryLines, type RunSummary } from '../pipeline/runSummary.js';
-import { SkippedRecordsFile } from '../output/skippedRecords.js';
-import type { ConsensusSortResult } from '../output/consensusSort.js';
-import { predict, startPredictModels, type PredictOptions, type PredictionBatch } from '../pipeline/predict.js';
-import { PREDICT_STAGES, PredictStats, StageClock } from '../pipeline/predictStats.js';
-import { bundleIdentity, inputIdentity, type BundleIdentity, type InputIdentity } from '../pipeline/runIdentity.js';
-import { planThreads, type ThreadPlan } from '../pipeline/threadPlan.js';
-import type { InputCheckpoint } from '../fasta/inputCheckpoint.js';
+import { openStdout } from '../output/outputStream.js';
+import { STREAM_FORMATS, type StreamFormat } from '../output/predictionRows.js';
+import { runPredict } from '../pipeline/runPredict.js';
+import { summaryLines } from '../pipeline/runSummary.js';
 import { inputArgument, intOption, stringOption, usageError, type CommandSpec, type ParsedValues } from './args.js';
 import { EXIT_CODES_HELP, type Command } from './command.js';
 import { MODEL_RUN_OPTIONS } from './embedCommand.js';
-import type { Logger } from './log.js';
-import { finishOutput, isBrokenPipe, openStdout, writeOutput } from './output.js';
 import { RunReport } from './runReport.js';
 import { CHUNK_LENGTH_OPTION, INPUT_HELP, MODELS_OPTION, NAMING_HELP } from './sharedOptions.js';
-
-const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 const spec: CommandSpec = {
   name: 'predict',
@@ -99,119 +84,45 @@ Real predictions need the real models: tools/export_bundle.py (docs/export.md). 
 ${EXIT_CODES_HELP}`,
 };
 
-/** Options that change results: a resume must see the same ones. */
-interface RunOptions {
-  readonly chunkLength: number;
-  readonly forcedChunkLength: number | null;
-}
-
 export const predictCommand: Command = {
   spec,
   async run({ values, positionals }, { log, signal }) {
     const input = inputArgument(spec, positionals);
     const settings = readSettings(values);
-    const started = performance.now();
-    const bundle = await loadBundle(settings.models, {
+    const interval = process.env['VIRNUCPRO_COMMIT_INTERVAL_MS'];
+    const args = process.argv.slice(2);
+    let report: RunReport | undefined;
+    const result = await runPredict(input, {
+      models: settings.models,
+      output: settings.outputDir === undefined
+        ? { stream: openStdout(), format: settings.format, perFrame: settings.perFrame }
+        : {
+          dir: settings.outputDir,
+          mode: settings.resume ? 'resume' : settings.force ? 'overwrite' : 'new',
+          ...(interval ? { commitIntervalMs: Number(interval) } : {}),
+        },
       chunkLength: settings.chunkLength,
       force: settings.force,
       verifyChecksums: values['skip-checksums'] !== true,
-      signal,
-    });
-    const chunkLength = (settings.chunkLength ?? bundle.chunkLength) as ChunkLength;
-    const warnings: string[] = [];
-    const warn = (message: string): void => {
-      warnings.push(message);
-      log.warn(message);
-    };
-    if (bundle.meaningless) warn(`bundle '${bundle.name}' is marked meaningless (demo or test weights): so are these predictions`);
-    const unchecked = missingChecksumWarning(bundle);
-    if (unchecked) warn(unchecked);
-    if (chunkLength !== bundle.chunkLength) {
-      warn(`--force: chunk length ${chunkLength} with a classifier trained on ${bundle.chunkLength}-bp chunks: predictions are unreliable`);
-    }
-    const options: RunOptions = { chunkLength, forcedChunkLength: chunkLength !== bundle.chunkLength ? chunkLength : null };
-    const identity = { input: await inputIdentity(input), bundle: await bundleIdentity(bundle), options };
-    const plan = planThreads({ threads: settings.threads, workers: settings.workers, intraOpThreads: settings.intraOpThreads, device: settings.device });
-    const mode: OutputMode = settings.resume ? 'resume' : settings.force ? 'overwrite' : 'new';
-    if (settings.outputDir !== undefined) {
-      // What can be refused is refused before anything is created or removed in -o DIR: the input's own
-      // errors (missing, a directory, a compression we do not read), the directory's (not empty, another run's
-      // state), and below the models' (a bundle onnxruntime cannot load: the directory is opened after them).
-      await checkInputOpens(input);
-      if ((await PredictionDirectory.check(settings.outputDir, mode, identity)).complete) {
-        log.info(`${settings.outputDir}: this run is already complete; nothing to do`);
-        return EXIT.ok;
-      }
-    }
-
-    const stats = new PredictStats();
-    const runOptions: PredictOptions = {
-      bundle,
-      chunkLength,
-      force: settings.force,
-      device: settings.device,
-      deviceId: settings.deviceId,
-      threads: plan.threads,
+      ...(settings.skippedOut !== undefined ? { skippedOut: settings.skippedOut } : {}),
+      threads: settings.threads,
       workers: settings.workers,
       ...(settings.intraOpThreads !== undefined ? { intraOpThreads: settings.intraOpThreads } : {}),
+      device: settings.device,
+      deviceId: settings.deviceId,
       allowSpinning: settings.allowSpinning,
       tokenBudget: settings.tokenBudget,
       window: settings.window,
-      stats,
-      onWarning: (warning) => warn(warning.message),
+      log,
       signal,
-    };
-    const models = await startPredictModels(runOptions);
-    try {
-      const sink = settings.outputDir === undefined
-        ? stdoutSink(settings, bundle, identity.bundle, chunkLength)
-        : await directorySink(settings.outputDir, mode, identity, stats, log);
-      if (sink === 'complete') {
-        log.info(`${settings.outputDir}: this run is already complete; nothing to do`);
-        return EXIT.ok;
-      }
-      const before = { frames: stats.frames, records: stats.records };
-      const counts = { chunks: 0, frames: 0 };
-      const report = new RunReport(log, input, stats.fasta, counts);
-      const writeClock = new StageClock(stats.stages.write);
-      const skipped = settings.skippedOut === undefined ? undefined : SkippedRecordsFile.create(settings.skippedOut);
-      const results = predict(input, {
-        ...runOptions,
-        models,
-        ...(sink.resumeFrom ? { resumeFrom: sink.resumeFrom } : {}),
-        ...(skipped ? { onSkippedRecord: (record: FastaRecordRef) => skipped.add(record) } : {}),
-      });
-      try {
-        await consumeBatches(results, async (batch) => {
-          writeClock.enter(1);
-          const rows = await sink.write(batch);
-          counts.frames += batch.count;
-          writeClock.leave(1, rows);
-        });
-        checkExactlyOnce(stats, sink.rows());
-        skipped?.close();
-      } catch (error) {
-        await sink.abandon();
-        try {
-          skipped?.close();
-        } catch {
-          // the run's own error is the one to report
-        }
-        throw afterFailure(error, signal, sink, log);
-      }
-      counts.chunks = stats.chunks;
-      const summarize = (sort: ConsensusSortResult | undefined): RunSummary => {
-        if (sort && sort.journalRows !== sink.rows().chunks) {
-          throw accountingError([`${sink.rows().chunks} consensus rows written but ${sort.journalRows} read back from the journal`]);
-        }
-        return runSummary({ values, input: identity.input, bundle, identity: identity.bundle, plan, options, stats, before, started, sort, sink, warnings });
-      };
-      const sort = await sink.finish(summarize);
-      report.finish('predict', summaryLines(summarize(sort)));
-      return EXIT.ok;
-    } finally {
-      await models.close();
-    }
+      resumeHint: ['virnucpro', ...args, ...(args.includes('--resume') ? [] : ['--resume'])].join(' '),
+      invocation: { arguments: args, options: Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) },
+      onStart: ({ stats, written }) => {
+        report = new RunReport(log, input, stats.fasta, written);
+      },
+    });
+    if (result.summary) report?.finish('predict', summaryLines(result.summary));
+    return EXIT.ok;
   },
 };
 
@@ -261,222 +172,5 @@ function readSettings(values: ParsedValues): Settings {
     device: stringOption(values, 'device') as ExecutionProvider,
     deviceId: intOption(values, 'device-id')!,
     allowSpinning: values['allow-spinning'] === true,
-  };
-}
-
-/** Where results go: stdout or an output directory, behind one interface. */
-interface Sink {
-  readonly resumeFrom: InputCheckpoint | undefined;
-  readonly resumed: { readonly records: number; readonly commits: number } | undefined;
-  /** Writes a batch; returns the rows written. */
-  write(batch: PredictionBatch): Promise<number>;
-  /** Ends a complete run; `summary` builds run_summary.json. Returns the consensus sort's counts (-o). */
-  finish(summary: (sort: ConsensusSortResult | undefined) => RunSummary): Promise<ConsensusSortResult | undefined>;
-  /** After an error or interruption: keeps what can be kept (a commit), closes files. */
-  abandon(): Promise<void>;
-  /** Frames and consensus rows of the batches written (a resumed run's committed ones included). */
-  rows(): { readonly frames: number; readonly chunks: number };
-  /** Rows per output, for the summary. */
-  outputs(sort: ConsensusSortResult | undefined): Record<string, number>;
-  /** What an interrupted run says: where its results stand and how to continue. */
-  interruptedAt(): string | undefined;
-}
-
-function stdoutSink(settings: Settings, bundle: ModelBundle, identity: BundleIdentity, chunkLength: number): Sink {
-  const out = openStdout();
-  const rows = { frames: 0, chunks: 0 };
-  let header = settings.format === 'tsv'
-    ? `# virnucpro ${VERSION} predict: bundle '${bundle.name}' (manifest sha256 ${identity.manifestSha256.slice(0, 12)}), chunk length ${chunkLength}` +
-      `${bundle.meaningless ? '; MEANINGLESS demo/test weights' : ''}\n${streamHeader(settings.perFrame)}`
-    : `${JSON.stringify({ virnucpro: VERSION, bundle: bundle.name, manifest_sha256: identity.manifestSha256, chunk_length: chunkLength, meaningless: bundle.meaningless })}\n`;
-  // Latin-1: ids go out as the bytes of the input header.
-  const write = (text: string): Promise<void> => writeOutput(out, Buffer.from(text, 'latin1'));
-  return {
-    resumeFrom: undefined,
-    resumed: undefined,
-    async write(batch) {
-      const text = header + (settings.perFrame ? frameRows(batch, settings.format) : chunkRows(batch, settings.format));
-      header = '';
-      await write(text);
-      rows.frames += batch.count;
-      rows.chunks += batch.consensus.count;
-      return settings.perFrame ? batch.count : batch.consensus.count;
-    },
-    async finish() {
-      await write(header); // an input without any kept frame still gets its header
-      await finishOutput(out);
-      return undefined;
-    },
-    abandon: () => Promise.resolve(),
-    rows: () => rows,
-    outputs: () => ({ stdout: settings.perFrame ? rows.frames : rows.chunks }),
-    interruptedAt: () => undefined,
-  };
-}
-
-async function directorySink(
-  dir: string,
-  mode: OutputMode,
-  identity: { readonly input: InputIdentity; readonly bundle: BundleIdentity; readonly options: RunOptions },
-  stats: PredictStats,
-  log: Logger,
-): Promise<Sink | 'complete'> {
-  const interval = process.env['VIRNUCPRO_COMMIT_INTERVAL_MS'];
-  const directory = await PredictionDirectory.open(dir, mode, identity, interval ? { commitIntervalMs: Number(interval) } : {});
-  const resumed = directory.resumed;
-  if (resumed?.complete) return 'complete';
-  // The pipeline's counters run ahead of the output; what is committed describes exactly the records
-  // committed, so it counts what was written (chunks of the batches written, rows written).
-  let chunksWritten = resumed?.counters['chunks'] ?? 0;
-  const committedCounters = (checkpoint: InputCheckpoint): RunCounters => ({
-    records: checkpoint.records,
-    chunks: chunksWritten,
-    chunksWithKeptFrames: directory.rows.chunks,
-    frames: directory.rows.frames,
-  });
-  if (resumed) {
-    stats.records = resumed.checkpoint.records;
-    stats.chunks = chunksWritten;
-    stats.chunksWithKeptFrames = resumed.rows.chunks;
-    stats.frames = resumed.rows.frames;
-    log.info(`${dir}: resuming after ${resumed.checkpoint.records.toLocaleString('en-US')} records already done (the input is re-read and checked up to there)`);
-  }
-  let last = directory.committed;
-  // The write in progress: consumeBatches rejects as soon as the pipeline fails, possibly while a batch is
-  // being appended or committed; abandon() waits for it so that it never cuts a file under a write.
-  let writing: Promise<unknown> = Promise.resolve();
-  const write = async (batch: PredictionBatch): Promise<number> => {
-    await directory.append(batch);
-    chunksWritten += batch.chunks.recordIndex.length;
-    if (batch.checkpoint) {
-      last = batch.checkpoint;
-      await directory.checkpoint(batch.checkpoint, committedCounters(batch.checkpoint));
-    }
-    return batch.count;
-  };
-  return {
-    resumeFrom: resumed?.checkpoint,
-    resumed: resumed ? { records: resumed.checkpoint.records, commits: resumed.commits } : undefined,
-    write(batch) {
-      const written = write(batch);
-      writing = written.catch(() => undefined);
-      return written;
-    },
-    finish: (summary) => directory.finish(last, committedCounters(last), (sort) => summary(sort)),
-    async abandon() {
-      await writing;
-      // Commits the last complete input batch, then cuts both files back to it: what stays on disk is
-      // exactly what a resume continues from, whole input batches only.
-      await directory.abandon();
-    },
-    rows: () => directory.rows,
-    outputs: (sort) => ({ [PREDICTION_RESULTS_FILE]: directory.rows.frames, [HIGHEST_SCORE_FILE]: sort?.rows ?? 0 }),
-    interruptedAt: () => `${dir} holds the results of the first ${directory.committed.records.toLocaleString('en-US')} records`,
-  };
-}
-
-/**
- * What a failed -o run tells the user: an interruption becomes exit 130 with the command that resumes it;
- * after another error the committed results are kept too, so the same hint is logged. Returns the error
- * to throw.
- */
-function afterFailure(error: unknown, signal: AbortSignal, sink: Sink, log: Logger): unknown {
-  const where = sink.interruptedAt();
-  if (where === undefined || isBrokenPipe(error)) return error;
-  const args = process.argv.slice(2);
-  const again = `to continue: ${['virnucpro', ...args, ...(args.includes('--resume') ? [] : ['--resume'])].join(' ')}`;
-  if (signal.aborted && error instanceof VirnucproError && error.code === 'INTERRUPTED') {
-    return new VirnucproError('INTERRUPTED', `${error.message}: ${where}`, { hint: again });
-  }
-  log.info(`${where}; ${again} (once the cause of the error below is fixed)`);
-  return error;
-}
-
-/**
- * Every kept frame must have given exactly one per-frame row, and every chunk with kept frames exactly one
- * consensus row (the v2.0 refactor once lost 10 577 of 794 577 sequences without a word). Cheap: counters
- * kept by the pipeline after translation against rows counted by the writer.
- */
-function checkExactlyOnce(stats: PredictStats, rows: { readonly frames: number; readonly chunks: number }): void {
-  const problems: string[] = [];
-  if (rows.frames !== stats.frames) problems.push(`${stats.frames} kept frames but ${rows.frames} frame rows`);
-  if (rows.chunks !== stats.chunksWithKeptFrames) problems.push(`${stats.chunksWithKeptFrames} chunks with kept frames but ${rows.chunks} consensus rows`);
-  if (problems.length > 0) throw accountingError(problems);
-}
-
-function accountingError(problems: readonly string[]): VirnucproError {
-  return new VirnucproError('INTERNAL', `accounting mismatch: ${problems.join('; ')}`, {
-    hint: 'results are incomplete or duplicated: this is a bug, please report it with the command line',
-  });
-}
-
-/** Opens the input and reads its first bytes, so that its errors come before any output exists (stdin excepted). */
-async function checkInputOpens(input: string): Promise<void> {
-  if (input === '-') return;
-  const bytes = openInput(input)[Symbol.asyncIterator]();
-  try {
-    await bytes.next();
-  } finally {
-    await bytes.return?.();
-  }
-}
-
-interface SummaryInputs {
-  readonly values: ParsedValues;
-  readonly input: InputIdentity;
-  readonly bundle: ModelBundle;
-  readonly identity: BundleIdentity;
-  readonly plan: ThreadPlan;
-  readonly options: RunOptions;
-  readonly stats: PredictStats;
-  /** Frames and records a resumed run had already done (this process's rates exclude them). */
-  readonly before: { readonly frames: number; readonly records: number };
-  readonly started: number;
-  readonly sort: ConsensusSortResult | undefined;
-  readonly sink: Sink;
-  readonly warnings: readonly string[];
-}
-
-function runSummary(inputs: SummaryInputs): RunSummary {
-  const { values, input, bundle, identity, plan, options, stats, before, started, sort, sink, warnings } = inputs;
-  const seconds = (performance.now() - started) / 1000;
-  return {
-    virnucpro: VERSION,
-    command: 'predict',
-    arguments: process.argv.slice(2),
-    finishedAt: new Date().toISOString(),
-    input: { path: input.path, ...(input.size !== undefined ? { size: input.size, mtime: input.mtime! } : {}) },
-    bundle: {
-      name: bundle.name,
-      manifest: bundle.manifestFile,
-      manifestSha256: identity.manifestSha256,
-      chunkLength: bundle.chunkLength,
-      meaningless: bundle.meaningless,
-      provenance: bundle.provenance,
-      files: bundle.loadedFiles,
-    },
-    chunkLength: options.chunkLength,
-    forcedChunkLength: options.forcedChunkLength,
-    options: Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)),
-    threads: plan,
-    counts: {
-      recordsRead: stats.fasta.records,
-      recordsSkipped: { emptyRecord: stats.fasta.emptySkipped },
-      chunks: stats.chunks,
-      chunksWithKeptFrames: stats.chunksWithKeptFrames,
-      framesKept: stats.frames,
-      rowsWritten: sink.outputs(sort),
-      duplicateChunkIdsMerged: sort?.mergedDuplicates ?? 0,
-    },
-    resume: { resumed: sink.resumed !== undefined, recordsAlreadyDone: sink.resumed?.records ?? 0, commits: sink.resumed?.commits ?? 0 },
-    timing: {
-      seconds,
-      framesPerSecond: (stats.frames - before.frames) / Math.max(seconds, 1e-9),
-      recordsPerSecond: (stats.records - before.records) / Math.max(seconds, 1e-9),
-      stages: PREDICT_STAGES.map((stage) => stats.stages[stage].toJSON()),
-    },
-    packing: { dna: stats.dnaPacking.toJSON(), protein: stats.proteinPacking.toJSON() },
-    peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
-    warnings,
   };
 }

@@ -7,7 +7,7 @@ import { consumeBatches } from '../flow/sink.js';
 import type { FrameTextFormat } from '../sequence/formatFrames.js';
 import { inputArgument, intOption, stringOption, usageError, type CommandSpec } from './args.js';
 import { EXIT_CODES_HELP, type Command } from './command.js';
-import { finishOutput, openOutputFile, openStdout, writeOutput, type CliOutput } from './output.js';
+import { finishOutput, openOutputFile, openStdout, writeOutput, type OutputStream } from '../output/outputStream.js';
 import { RunReport } from './runReport.js';
 import { CHUNK_LENGTH_OPTION, INPUT_HELP, NAMING_HELP, THREADS_OPTION } from './sharedOptions.js';
 
@@ -50,7 +50,7 @@ ${EXIT_CODES_HELP}`,
 
 /** An output stream and the text format written to it (the workers write the text). */
 interface FrameSink {
-  readonly out: CliOutput;
+  readonly out: OutputStream;
   readonly format: FrameTextFormat;
 }
 
@@ -63,7 +63,7 @@ async function frameSinks(values: Record<string, string | boolean | undefined>):
     }
     return [{ out: openStdout(), format: 'tsv' }];
   }
-  const file = (path: string | undefined): Promise<CliOutput> | CliOutput => (path === undefined || path === '-' ? openStdout() : openOutputFile(path));
+  const file = (path: string | undefined): Promise<OutputStream> | OutputStream => (path === undefined || path === '-' ? openStdout() : openOutputFile(path));
   const sinks: FrameSink[] = [{ out: await file(nucleotideOut), format: 'fasta-nucleotide' }];
   if (proteinOut !== undefined) sinks.push({ out: await file(proteinOut), format: 'fasta-protein' });
   return sinks;

@@ -68,6 +68,30 @@ describe('examples/', () => {
     });
   });
 
+  describe('resumableRun.ts', () => {
+    let dir: string;
+    beforeAll(async () => {
+      dir = await mkdtemp(path.join(tmpdir(), 'virnucpro-examples-'));
+    });
+    afterAll(() => rm(dir, { recursive: true, force: true }));
+
+    it('writes the same files as virnucpro predict -o, then finds the run complete', async () => {
+      const cli = await runCli(['predict', '-q', '--models', DEMO, '-o', path.join(dir, 'cli'), DEMO_READS]);
+      expect(cli.code).toBe(0);
+      const first = await run(process.execPath, ['dist/examples/resumableRun.js', DEMO_READS, path.join(dir, 'lib')]);
+      expect(first.code).toBe(0);
+      expect(first.stderr).toMatch(/meaningless/);
+      const summary = JSON.parse(await readFile(path.join(dir, 'lib', 'run_summary.json'), 'utf8')) as { counts: { framesKept: number; chunksWithKeptFrames: number } };
+      expect(first.stdout).toContain(`frames: ${summary.counts.framesKept}, chunks with kept frames: ${summary.counts.chunksWithKeptFrames}`);
+      for (const file of ['prediction_results.txt', 'prediction_results_highestscore.csv']) {
+        expect(await readFile(path.join(dir, 'lib', file)), file).toEqual(await readFile(path.join(dir, 'cli', file)));
+      }
+      const again = await run(process.execPath, ['dist/examples/resumableRun.js', DEMO_READS, path.join(dir, 'lib')]);
+      expect(again.code).toBe(0);
+      expect(again.stdout).toBe(`${path.join(dir, 'lib')}: already complete\n`);
+    });
+  });
+
   describe('pipeFromStdin.sh', () => {
     let dir: string;
     beforeAll(async () => {

@@ -8,7 +8,7 @@ import type { DnaEmbedded, FastaBatch, ProteinEmbedded } from 'virnucpro/operato
 // The package's public surface, as a user imports it (package.json "exports": '.' and './operators').
 describe('public entry points', () => {
   it('export the pipeline, its sinks and formats from the main entry, and every stage operator from ./operators', () => {
-    for (const name of ['predict', 'PredictStats', 'planThreads', 'consumeBatches', 'writeBatches', 'Credit', 'loadBundle', 'startInferencePool',
+    for (const name of ['runPredict', 'summaryLines', 'predict', 'startPredictModels', 'PredictStats', 'planThreads', 'consumeBatches', 'writeBatches', 'Credit', 'loadBundle', 'startInferencePool',
       'loadEncoderTokenizer', 'frameId', 'chunkId', 'isViralChunk', 'framePrediction', 'formatFloat32', 'PredictionDirectory', 'sortConsensus',
       'predictionResultsRows', 'chunkRows', 'frameRows', 'VirnucproError', 'EXIT']) {
       expect(main, name).toHaveProperty(name);

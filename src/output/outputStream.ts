@@ -1,10 +1,10 @@
 import { open } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { VirnucproError } from '../errors.js';
-import { outputError } from '../output/appendFile.js';
+import { outputError } from './appendFile.js';
 
 /** Where a command writes its results: the stream and the name its errors give ('stdout' or the path). */
-export interface CliOutput {
+export interface OutputStream {
   readonly stream: Writable;
   readonly name: string;
 }
@@ -19,7 +19,7 @@ export interface CliOutput {
  * (An fs.WriteStream on fd 1 does not work: creating a worker thread puts a stdout pipe into non-blocking
  * mode, and fs writes then fail with EAGAIN behind a slow reader.)
  */
-export function openStdout(): CliOutput {
+export function openStdout(): OutputStream {
   return { stream: quietOnError(process.stdout), name: 'stdout' };
 }
 
@@ -27,7 +27,7 @@ export function openStdout(): CliOutput {
  * Creates (or empties) an output file before anything runs, so that a path that cannot be written fails at
  * once with OUTPUT_WRITE naming it (a lazily opened stream would lose the cause behind ERR_STREAM_DESTROYED).
  */
-export async function openOutputFile(path: string): Promise<CliOutput> {
+export async function openOutputFile(path: string): Promise<OutputStream> {
   try {
     const handle = await open(path, 'w');
     return { stream: quietOnError(handle.createWriteStream()), name: path };
@@ -40,7 +40,7 @@ export async function openOutputFile(path: string): Promise<CliOutput> {
  * Writes `bytes`, resolving once the stream has taken them (the caller releases the batch's credit then).
  * A write error rejects as OUTPUT_WRITE naming the output, except EPIPE ({@link isBrokenPipe}), kept as it is.
  */
-export function writeOutput(out: CliOutput, bytes: Uint8Array): Promise<void> {
+export function writeOutput(out: OutputStream, bytes: Uint8Array): Promise<void> {
   return new Promise((resolve, reject) => {
     if (bytes.length === 0) return resolve();
     out.stream.write(bytes, (error) => (error ? reject(writeFailure(out, error)) : resolve()));
@@ -48,7 +48,7 @@ export function writeOutput(out: CliOutput, bytes: Uint8Array): Promise<void> {
 }
 
 /** Ends an output and waits until everything written has been flushed (errors as in {@link writeOutput}). */
-export function finishOutput(out: CliOutput): Promise<void> {
+export function finishOutput(out: OutputStream): Promise<void> {
   return new Promise((resolve, reject) => {
     out.stream.once('error', (error) => reject(writeFailure(out, error)));
     out.stream.end(() => resolve());
@@ -64,7 +64,7 @@ function quietOnError<S extends Writable>(out: S): S {
   return out;
 }
 
-function writeFailure(out: CliOutput, error: unknown): unknown {
+function writeFailure(out: OutputStream, error: unknown): unknown {
   return isBrokenPipe(error) || error instanceof VirnucproError ? error : outputError(out.name, error);
 }
 

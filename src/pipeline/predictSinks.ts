@@ -1,0 +1,149 @@
+import type { BundleIdentity, InputIdentity } from './runIdentity.js';
+import type { InputCheckpoint } from '../fasta/inputCheckpoint.js';
+import type { ModelBundle } from '../model/bundle.js';
+import type { ConsensusSortResult } from '../output/consensusSort.js';
+import { finishOutput, writeOutput, type OutputStream } from '../output/outputStream.js';
+import { HIGHEST_SCORE_FILE, PREDICTION_RESULTS_FILE, PredictionDirectory, type OutputMode, type RunCounters } from '../output/predictionDirectory.js';
+import { chunkRows, frameRows, streamHeader, type StreamFormat } from '../output/predictionRows.js';
+import type { PredictionBatch } from './predict.js';
+import type { PredictStats } from './predictStats.js';
+import type { RunSummary } from './runSummary.js';
+import { VIRNUCPRO_VERSION } from './version.js';
+
+/**
+ * Where a predict run's results go: a stream (stdout) in the row formats, or an output directory (the
+ * original's files, resumable), behind one interface the run writes through.
+ */
+
+/** Options that change results: a resume must see the same ones. */
+export interface ResultOptions {
+  readonly chunkLength: number;
+  readonly forcedChunkLength: number | null;
+}
+
+/** What a resume compares: the input, the bundle and the result-changing options (a type: JSON data). */
+export type PredictRunIdentity = {
+  readonly input: InputIdentity;
+  readonly bundle: BundleIdentity;
+  readonly options: ResultOptions;
+};
+
+export interface PredictSink {
+  readonly resumeFrom: InputCheckpoint | undefined;
+  readonly resumed: { readonly records: number; readonly commits: number } | undefined;
+  /** Writes a batch; returns the rows written. */
+  write(batch: PredictionBatch): Promise<number>;
+  /** Ends a complete run; `summary` builds run_summary.json. Returns the consensus sort's counts (-o). */
+  finish(summary: (sort: ConsensusSortResult | undefined) => RunSummary): Promise<ConsensusSortResult | undefined>;
+  /** After an error or interruption: keeps what can be kept (a commit), closes files. */
+  abandon(): Promise<void>;
+  /** Frames and consensus rows of the batches written (a resumed run's committed ones included). */
+  rows(): { readonly frames: number; readonly chunks: number };
+  /** Rows per output, for the summary. */
+  outputs(sort: ConsensusSortResult | undefined): Record<string, number>;
+  /** What an interrupted run says: where its results stand (undefined: nothing is kept). */
+  interruptedAt(): string | undefined;
+}
+
+/** Rows to a stream: one per chunk (or per frame), after a header naming the model and chunk length. */
+export function streamSink(
+  out: OutputStream,
+  format: { readonly format: StreamFormat; readonly perFrame: boolean },
+  bundle: ModelBundle,
+  identity: BundleIdentity,
+  chunkLength: number,
+): PredictSink {
+  const { perFrame } = format;
+  const rows = { frames: 0, chunks: 0 };
+  let header = format.format === 'tsv'
+    ? `# virnucpro ${VIRNUCPRO_VERSION} predict: bundle '${bundle.name}' (manifest sha256 ${identity.manifestSha256.slice(0, 12)}), chunk length ${chunkLength}` +
+      `${bundle.meaningless ? '; MEANINGLESS demo/test weights' : ''}\n${streamHeader(perFrame)}`
+    : `${JSON.stringify({ virnucpro: VIRNUCPRO_VERSION, bundle: bundle.name, manifest_sha256: identity.manifestSha256, chunk_length: chunkLength, meaningless: bundle.meaningless })}\n`;
+  // Latin-1: ids go out as the bytes of the input header.
+  const write = (text: string): Promise<void> => writeOutput(out, Buffer.from(text, 'latin1'));
+  return {
+    resumeFrom: undefined,
+    resumed: undefined,
+    async write(batch) {
+      const text = header + (perFrame ? frameRows(batch, format.format) : chunkRows(batch, format.format));
+      header = '';
+      await write(text);
+      rows.frames += batch.count;
+      rows.chunks += batch.consensus.count;
+      return perFrame ? batch.count : batch.consensus.count;
+    },
+    async finish() {
+      await write(header); // an input without any kept frame still gets its header
+      await finishOutput(out);
+      return undefined;
+    },
+    abandon: () => Promise.resolve(),
+    rows: () => rows,
+    outputs: () => ({ [out.name]: perFrame ? rows.frames : rows.chunks }),
+    interruptedAt: () => undefined,
+  };
+}
+
+/**
+ * The original's files in `dir`, committed durably at input-batch ends. A resumed directory restores the
+ * run's counters into `stats`; 'complete' when the run had already finished.
+ */
+export async function directorySink(
+  dir: string,
+  mode: OutputMode,
+  identity: PredictRunIdentity,
+  stats: PredictStats,
+  options: { readonly commitIntervalMs?: number | undefined; readonly onResume?: (records: number) => void },
+): Promise<PredictSink | 'complete'> {
+  const directory = await PredictionDirectory.open(dir, mode, identity, options.commitIntervalMs !== undefined ? { commitIntervalMs: options.commitIntervalMs } : {});
+  const resumed = directory.resumed;
+  if (resumed?.complete) return 'complete';
+  // The pipeline's counters run ahead of the output; what is committed describes exactly the records
+  // committed, so it counts what was written (chunks of the batches written, rows written).
+  let chunksWritten = resumed?.counters['chunks'] ?? 0;
+  const committedCounters = (checkpoint: InputCheckpoint): RunCounters => ({
+    records: checkpoint.records,
+    chunks: chunksWritten,
+    chunksWithKeptFrames: directory.rows.chunks,
+    frames: directory.rows.frames,
+  });
+  if (resumed) {
+    stats.records = resumed.checkpoint.records;
+    stats.chunks = chunksWritten;
+    stats.chunksWithKeptFrames = resumed.rows.chunks;
+    stats.frames = resumed.rows.frames;
+    options.onResume?.(resumed.checkpoint.records);
+  }
+  let last = directory.committed;
+  // The write in progress: consumeBatches rejects as soon as the pipeline fails, possibly while a batch is
+  // being appended or committed; abandon() waits for it so that it never cuts a file under a write.
+  let writing: Promise<unknown> = Promise.resolve();
+  const write = async (batch: PredictionBatch): Promise<number> => {
+    await directory.append(batch);
+    chunksWritten += batch.chunks.recordIndex.length;
+    if (batch.checkpoint) {
+      last = batch.checkpoint;
+      await directory.checkpoint(batch.checkpoint, committedCounters(batch.checkpoint));
+    }
+    return batch.count;
+  };
+  return {
+    resumeFrom: resumed?.checkpoint,
+    resumed: resumed ? { records: resumed.checkpoint.records, commits: resumed.commits } : undefined,
+    write(batch) {
+      const written = write(batch);
+      writing = written.catch(() => undefined);
+      return written;
+    },
+    finish: (summary) => directory.finish(last, committedCounters(last), (sort) => summary(sort)),
+    async abandon() {
+      await writing;
+      // Commits the last complete input batch, then cuts both files back to it: what stays on disk is
+      // exactly what a resume continues from, whole input batches only.
+      await directory.abandon();
+    },
+    rows: () => directory.rows,
+    outputs: (sort) => ({ [PREDICTION_RESULTS_FILE]: directory.rows.frames, [HIGHEST_SCORE_FILE]: sort?.rows ?? 0 }),
+    interruptedAt: () => `${dir} holds the results of the first ${directory.committed.records.toLocaleString('en-US')} records`,
+  };
+}

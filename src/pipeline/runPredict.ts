@@ -1,0 +1,335 @@
+import { VirnucproError } from '../errors.js';
+import type { FastaRecordRef } from '../fasta/fastaStats.js';
+import { openInput } from '../fasta/openInput.js';
+import { consumeBatches } from '../flow/sink.js';
+import { loadBundle, missingChecksumWarning, type ModelBundle } from '../model/bundle.js';
+import type { ChunkLength } from '../model/manifest.js';
+import type { ExecutionProvider } from '../model/sessionSettings.js';
+import type { ConsensusSortResult } from '../output/consensusSort.js';
+import { isBrokenPipe, type OutputStream } from '../output/outputStream.js';
+import { PredictionDirectory, type OutputMode } from '../output/predictionDirectory.js';
+import type { StreamFormat } from '../output/predictionRows.js';
+import { SkippedRecordsFile } from '../output/skippedRecords.js';
+import { predict, startPredictModels, type PredictOptions } from './predict.js';
+import { directorySink, streamSink, type PredictRunIdentity, type PredictSink, type ResultOptions } from './predictSinks.js';
+import { PREDICT_STAGES, PredictStats, StageClock } from './predictStats.js';
+import { bundleIdentity, inputIdentity, type BundleIdentity, type InputIdentity } from './runIdentity.js';
+import type { RunSummary } from './runSummary.js';
+import { planThreads, type ThreadPlan } from './threadPlan.js';
+import { VIRNUCPRO_VERSION } from './version.js';
+
+/**
+ * A whole `predict` run as a library call, with the guarantees of `virnucpro predict`: the input and the
+ * models are checked before any output exists, `-o DIR` is resumable (durable commits, byte-identical files
+ * after a resume), every kept frame and every chunk reaches the output exactly once (checked), and the run
+ * ends with one summary (written as run_summary.json with -o, returned in any case). The CLI parses
+ * arguments into these options and reports what comes back.
+ */
+
+/** Where the results go. */
+export type PredictOutput =
+  | {
+      /** The original's two files plus run_summary.json, resumable. */
+      readonly dir: string;
+      /** 'new' (empty or absent), 'overwrite' (replace virnucpro's files), 'resume'. Default 'new'. */
+      readonly mode?: OutputMode;
+      /** Least ms between two durable commits. Default: the writer's (2 000). */
+      readonly commitIntervalMs?: number;
+    }
+  | {
+      /** Rows to a stream (openStdout(), or openOutputFile()), streamed as chunks complete. */
+      readonly stream: OutputStream;
+      /** 'tsv' (default) or 'jsonl'. */
+      readonly format?: StreamFormat;
+      /** One row per kept frame instead of one per chunk. Default false. */
+      readonly perFrame?: boolean;
+    };
+
+/** Where the run's messages go (the CLI's stderr logger fits). Default: none. */
+export interface RunLog {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+export interface PredictRunOptions {
+  /** The model bundle's directory (or manifest path). */
+  readonly models: string;
+  readonly output: PredictOutput;
+  /** 300 or 500. Default: the bundle's; another one needs `force`. */
+  readonly chunkLength?: ChunkLength;
+  /** Accept a chunk length the classifier was not trained for; with `output.mode` 'overwrite' for the CLI's --force. */
+  readonly force?: boolean;
+  /** Verify the bundle's checksums. Default true. */
+  readonly verifyChecksums?: boolean;
+  /** Write every skipped input record (TSV: record_id, header_line, reason) to this file. */
+  readonly skippedOut?: string;
+  readonly threads?: number;
+  readonly workers?: number;
+  readonly intraOpThreads?: number;
+  readonly device?: ExecutionProvider;
+  readonly deviceId?: number;
+  readonly allowSpinning?: boolean;
+  readonly tokenBudget?: number;
+  readonly window?: number;
+  readonly log?: RunLog;
+  /** Aborting stops reading, drops the work in flight, commits (-o) and rejects with INTERRUPTED. */
+  readonly signal?: AbortSignal;
+  /**
+   * What an interrupted or failed -o run tells the user to do next (after 'to continue: '). Default: run
+   * again with the output mode 'resume'.
+   */
+  readonly resumeHint?: string;
+  /** What run_summary.json records as the command: its arguments and options. Default: none, and the run's options. */
+  readonly invocation?: { readonly arguments: readonly string[]; readonly options: Readonly<Record<string, unknown>> };
+  /** Called once the results start to be written, with the counters the run fills (progress displays). */
+  readonly onStart?: (progress: RunProgress) => void;
+}
+
+/** Counters a run fills as it goes: the pipeline's, and the frames and chunks written by this process. */
+export interface RunProgress {
+  readonly stats: PredictStats;
+  readonly written: { chunks: number; frames: number };
+}
+
+export interface PredictRunResult {
+  /** 'complete': this call ran it to the end; 'already-complete': -o held a finished run, nothing was done. */
+  readonly status: 'complete' | 'already-complete';
+  /** The run summary (what run_summary.json holds); undefined when already complete. */
+  readonly summary: RunSummary | undefined;
+}
+
+/**
+ * Runs `virnucpro predict` on `input` (a path, or '-' for stdin).
+ *
+ * @example
+ * const { summary } = await runPredict('reads.fa', { models: 'models/demo', output: { dir: 'results', mode: 'resume' } });
+ *
+ * @return the run's summary; rejects with the run's VirnucproError (INPUT_*, BUNDLE_*, OUTPUT_*,
+ *   RESUME_MISMATCH, INTERRUPTED...), having kept (-o) what a resume continues from.
+ */
+export async function runPredict(input: string, options: PredictRunOptions): Promise<PredictRunResult> {
+  const started = performance.now();
+  const log = options.log ?? { info: () => undefined, warn: () => undefined };
+  const signal = options.signal ?? new AbortController().signal;
+  const force = options.force ?? false;
+  const bundle = await loadBundle(options.models, {
+    chunkLength: options.chunkLength,
+    force,
+    verifyChecksums: options.verifyChecksums ?? true,
+    signal,
+  });
+  const chunkLength = (options.chunkLength ?? bundle.chunkLength) as ChunkLength;
+  const warnings: string[] = [];
+  const warn = (message: string): void => {
+    warnings.push(message);
+    log.warn(message);
+  };
+  if (bundle.meaningless) warn(`bundle '${bundle.name}' is marked meaningless (demo or test weights): so are these predictions`);
+  const unchecked = missingChecksumWarning(bundle);
+  if (unchecked) warn(unchecked);
+  if (chunkLength !== bundle.chunkLength) {
+    warn(`--force: chunk length ${chunkLength} with a classifier trained on ${bundle.chunkLength}-bp chunks: predictions are unreliable`);
+  }
+  const resultOptions: ResultOptions = { chunkLength, forcedChunkLength: chunkLength !== bundle.chunkLength ? chunkLength : null };
+  const identity: PredictRunIdentity = { input: await inputIdentity(input), bundle: await bundleIdentity(bundle), options: resultOptions };
+  const plan = planThreads({ threads: options.threads, workers: options.workers, intraOpThreads: options.intraOpThreads, device: options.device });
+  const { output } = options;
+  if ('dir' in output) {
+    // What can be refused is refused before anything is created or removed in -o DIR: the input's own
+    // errors (missing, a directory, a compression we do not read), the directory's (not empty, another run's
+    // state), and below the models' (a bundle onnxruntime cannot load: the directory is opened after them).
+    await checkInputOpens(input);
+    if ((await PredictionDirectory.check(output.dir, output.mode ?? 'new', identity)).complete) return alreadyComplete(output.dir, log);
+  }
+
+  const stats = new PredictStats();
+  const runOptions: PredictOptions = {
+    bundle,
+    chunkLength,
+    force,
+    device: options.device,
+    deviceId: options.deviceId,
+    threads: plan.threads,
+    workers: options.workers,
+    ...(options.intraOpThreads !== undefined ? { intraOpThreads: options.intraOpThreads } : {}),
+    allowSpinning: options.allowSpinning,
+    tokenBudget: options.tokenBudget,
+    window: options.window,
+    stats,
+    onWarning: (warning) => warn(warning.message),
+    signal,
+  };
+  const models = await startPredictModels(runOptions);
+  try {
+    const sink = 'dir' in output
+      ? await directorySink(output.dir, output.mode ?? 'new', identity, stats, {
+        commitIntervalMs: output.commitIntervalMs,
+        onResume: (records) => log.info(`${output.dir}: resuming after ${records.toLocaleString('en-US')} records already done (the input is re-read and checked up to there)`),
+      })
+      : streamSink(output.stream, { format: output.format ?? 'tsv', perFrame: output.perFrame ?? false }, bundle, identity.bundle, chunkLength);
+    if (sink === 'complete') return alreadyComplete((output as { dir: string }).dir, log);
+    const before = { frames: stats.frames, records: stats.records };
+    const written = { chunks: 0, frames: 0 };
+    options.onStart?.({ stats, written });
+    const writeClock = new StageClock(stats.stages.write);
+    const skipped = options.skippedOut === undefined ? undefined : SkippedRecordsFile.create(options.skippedOut);
+    const results = predict(input, {
+      ...runOptions,
+      models,
+      ...(sink.resumeFrom ? { resumeFrom: sink.resumeFrom } : {}),
+      ...(skipped ? { onSkippedRecord: (record: FastaRecordRef) => skipped.add(record) } : {}),
+    });
+    try {
+      await consumeBatches(results, async (batch) => {
+        writeClock.enter(1);
+        const rows = await sink.write(batch);
+        written.frames += batch.count;
+        writeClock.leave(1, rows);
+      });
+      checkExactlyOnce(stats, sink.rows());
+      skipped?.close();
+    } catch (error) {
+      await sink.abandon();
+      try {
+        skipped?.close();
+      } catch {
+        // the run's own error is the one to report
+      }
+      throw afterFailure(error, signal, sink, log, options.resumeHint ?? 'run again with output mode resume');
+    }
+    written.chunks = stats.chunks;
+    // Built once, when the results are final: written to run_summary.json (-o) and returned.
+    let summary: RunSummary | undefined;
+    const summarize = (sort: ConsensusSortResult | undefined): RunSummary => {
+      if (sort && sort.journalRows !== sink.rows().chunks) {
+        throw accountingError([`${sink.rows().chunks} consensus rows written but ${sort.journalRows} read back from the journal`]);
+      }
+      summary = runSummary({
+        invocation: options.invocation ?? { arguments: [], options: invocationOptions(options) },
+        input: identity.input, bundle, identity: identity.bundle, plan, options: resultOptions, stats, before, started, sort, sink, warnings,
+      });
+      return summary;
+    };
+    const sort = await sink.finish(summarize);
+    return { status: 'complete', summary: summary ?? summarize(sort) };
+  } finally {
+    await models.close();
+  }
+}
+
+function alreadyComplete(dir: string, log: RunLog): PredictRunResult {
+  log.info(`${dir}: this run is already complete; nothing to do`);
+  return { status: 'already-complete', summary: undefined };
+}
+
+/** The run's options as run_summary.json records them when no invocation is given: the plain values. */
+function invocationOptions(options: PredictRunOptions): Record<string, unknown> {
+  const { output, log: _log, signal: _signal, onStart: _onStart, invocation: _invocation, ...rest } = options;
+  const where = 'dir' in output ? { dir: output.dir, mode: output.mode ?? 'new' } : { format: output.format ?? 'tsv', perFrame: output.perFrame ?? false };
+  return Object.fromEntries(Object.entries({ ...rest, output: where }).filter(([, value]) => value !== undefined));
+}
+
+/**
+ * What a failed -o run tells the user: an interruption becomes INTERRUPTED naming what is kept, with the
+ * way to resume; after another error the committed results are kept too, so the same hint is logged.
+ * Returns the error to throw.
+ */
+function afterFailure(error: unknown, signal: AbortSignal, sink: PredictSink, log: RunLog, resumeHint: string): unknown {
+  const where = sink.interruptedAt();
+  if (where === undefined || isBrokenPipe(error)) return error;
+  const again = `to continue: ${resumeHint}`;
+  if (signal.aborted && error instanceof VirnucproError && error.code === 'INTERRUPTED') {
+    return new VirnucproError('INTERRUPTED', `${error.message}: ${where}`, { hint: again });
+  }
+  log.info(`${where}; ${again} (once the cause of the error below is fixed)`);
+  return error;
+}
+
+/**
+ * Every kept frame must have given exactly one per-frame row, and every chunk with kept frames exactly one
+ * consensus row (the v2.0 refactor once lost 10 577 of 794 577 sequences without a word). Cheap: counters
+ * kept by the pipeline after translation against rows counted by the writer.
+ */
+function checkExactlyOnce(stats: PredictStats, rows: { readonly frames: number; readonly chunks: number }): void {
+  const problems: string[] = [];
+  if (rows.frames !== stats.frames) problems.push(`${stats.frames} kept frames but ${rows.frames} frame rows`);
+  if (rows.chunks !== stats.chunksWithKeptFrames) problems.push(`${stats.chunksWithKeptFrames} chunks with kept frames but ${rows.chunks} consensus rows`);
+  if (problems.length > 0) throw accountingError(problems);
+}
+
+function accountingError(problems: readonly string[]): VirnucproError {
+  return new VirnucproError('INTERNAL', `accounting mismatch: ${problems.join('; ')}`, {
+    hint: 'results are incomplete or duplicated: this is a bug, please report it with the command line',
+  });
+}
+
+/** Opens the input and reads its first bytes, so that its errors come before any output exists (stdin excepted). */
+async function checkInputOpens(input: string): Promise<void> {
+  if (input === '-') return;
+  const bytes = openInput(input)[Symbol.asyncIterator]();
+  try {
+    await bytes.next();
+  } finally {
+    await bytes.return?.();
+  }
+}
+
+interface SummaryInputs {
+  readonly invocation: NonNullable<PredictRunOptions['invocation']>;
+  readonly input: InputIdentity;
+  readonly bundle: ModelBundle;
+  readonly identity: BundleIdentity;
+  readonly plan: ThreadPlan;
+  readonly options: ResultOptions;
+  readonly stats: PredictStats;
+  /** Frames and records a resumed run had already done (this process's rates exclude them). */
+  readonly before: { readonly frames: number; readonly records: number };
+  readonly started: number;
+  readonly sort: ConsensusSortResult | undefined;
+  readonly sink: PredictSink;
+  readonly warnings: readonly string[];
+}
+
+function runSummary(inputs: SummaryInputs): RunSummary {
+  const { invocation, input, bundle, identity, plan, options, stats, before, started, sort, sink, warnings } = inputs;
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    virnucpro: VIRNUCPRO_VERSION,
+    command: 'predict',
+    arguments: [...invocation.arguments],
+    finishedAt: new Date().toISOString(),
+    input: { path: input.path, ...(input.size !== undefined ? { size: input.size, mtime: input.mtime! } : {}) },
+    bundle: {
+      name: bundle.name,
+      manifest: bundle.manifestFile,
+      manifestSha256: identity.manifestSha256,
+      chunkLength: bundle.chunkLength,
+      meaningless: bundle.meaningless,
+      provenance: bundle.provenance,
+      files: bundle.loadedFiles,
+    },
+    chunkLength: options.chunkLength,
+    forcedChunkLength: options.forcedChunkLength,
+    options: { ...invocation.options },
+    threads: plan,
+    counts: {
+      recordsRead: stats.fasta.records,
+      recordsSkipped: { emptyRecord: stats.fasta.emptySkipped },
+      chunks: stats.chunks,
+      chunksWithKeptFrames: stats.chunksWithKeptFrames,
+      framesKept: stats.frames,
+      rowsWritten: sink.outputs(sort),
+      duplicateChunkIdsMerged: sort?.mergedDuplicates ?? 0,
+    },
+    resume: { resumed: sink.resumed !== undefined, recordsAlreadyDone: sink.resumed?.records ?? 0, commits: sink.resumed?.commits ?? 0 },
+    timing: {
+      seconds,
+      framesPerSecond: (stats.frames - before.frames) / Math.max(seconds, 1e-9),
+      recordsPerSecond: (stats.records - before.records) / Math.max(seconds, 1e-9),
+      stages: PREDICT_STAGES.map((stage) => stats.stages[stage].toJSON()),
+    },
+    packing: { dna: stats.dnaPacking.toJSON(), protein: stats.proteinPacking.toJSON() },
+    peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    warnings,
+  };
+}
