@@ -240,7 +240,7 @@ describe('inference pool: start-up failures', () => {
   });
 
   it.each([
-    ['cuda', /missing .*libonnxruntime_providers_cuda\.so.*ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node.*CUDA 13 provider files placed in \S*linux\/x64/],
+    ['cuda', /missing .*libonnxruntime_providers_cuda\.so.*ONNXRUNTIME_NODE_INSTALL=cuda12 node \S*onnxruntime-node\/script\/install\.js.*CUDA 13 provider files placed in \S*linux\/x64/],
     ['webgpu', /Vulkan/],
   ] as const)('an unavailable %s provider is MODEL_LOAD naming it, with how to get it', async (provider, hint) => {
     const error = await rejection(startInferencePool(encoder(), { executionProvider: provider }));
