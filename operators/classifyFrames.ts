@@ -2,7 +2,8 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import { Credit, type Leased } from '../src/flow/credit.js';
 import { mapInOrder } from '../src/flow/mapInOrder.js';
 import type { FeatureBatch } from '../src/model/batches.js';
-import { InferencePool, resolveInferencePoolOptions, startInferencePool, type InferencePoolOptions } from '../src/model/inferencePool.js';
+import { isInferenceBackend, type InferenceBackend } from '../src/model/inferenceBackend.js';
+import { resolveInferencePoolOptions, startInferencePool, type InferencePoolOptions } from '../src/model/inferencePool.js';
 import type { ClassifierModel } from '../src/model/modelSpec.js';
 import { featureRows, softmaxInto, type Classified, type EmbeddedFrames } from '../src/classify/classification.js';
 
@@ -20,15 +21,15 @@ export const DEFAULT_CLASSIFY_BATCH_ROWS = 1024;
 export const CLASSIFY_IN_FLIGHT_PER_WORKER = 2;
 
 export interface ClassifyFramesOptions {
-  /** A started classifier pool (shared; the operator never closes it). Give this or `model`. */
-  readonly pool?: InferencePool<FeatureBatch>;
+  /** A started classifier backend (an InferencePool, or any InferenceBackend; shared: never closed here). Give this or `model`. */
+  readonly pool?: InferenceBackend<FeatureBatch>;
   /** A classifier to start a pool for on subscribe (bundle.classifier), closed at the end. Give this or `pool`. */
   readonly model?: ClassifierModel;
   /** Options of the pool started for `model`. Default: the pool's defaults (1 worker). */
   readonly poolOptions?: InferencePoolOptions;
   /** Frames per classifier request (integer ≥ 1). Default 1 024. */
   readonly batchRows?: number;
-  /** Requests at the pool at once (integer ≥ 1). Default workers × 2. */
+  /** Requests at the pool at once (integer ≥ 1). Default concurrency (workers) × 2. */
   readonly maxInFlight?: number;
   /** Aborting errors the stream with the signal's reason and drops the requests in flight. */
   readonly signal?: AbortSignal;
@@ -65,7 +66,9 @@ export const DEFAULT_CLASSIFY_FRAMES = {
 export function classifyFrames<B extends EmbeddedFrames & Leased>(options: ClassifyFramesOptions): OperatorFunction<B, Classified<B>> {
   const { pool: sharedPool, model, signal } = options;
   if ((sharedPool === undefined) === (model === undefined)) throw new TypeError('give exactly one of options.pool and options.model');
-  if (sharedPool !== undefined && !(sharedPool instanceof InferencePool)) throw new TypeError('options.pool must be an InferencePool (startInferencePool)');
+  if (sharedPool !== undefined && !isInferenceBackend(sharedPool)) {
+    throw new TypeError('options.pool must be an InferencePool (startInferencePool) or another InferenceBackend');
+  }
   if (sharedPool !== undefined && options.poolOptions !== undefined) {
     throw new TypeError('options.poolOptions cannot be combined with options.pool (the pool is already started)');
   }
@@ -73,8 +76,8 @@ export function classifyFrames<B extends EmbeddedFrames & Leased>(options: Class
   if (spec?.kind !== 'classifier') throw new TypeError(`options.${sharedPool ? 'pool' : 'model'} must be a classifier model, not ${String(spec?.kind)}`);
   const batchRows = options.batchRows ?? DEFAULT_CLASSIFY_FRAMES.batchRows;
   if (!Number.isSafeInteger(batchRows) || batchRows < 1) throw new TypeError(`options.batchRows must be an integer >= 1 (got ${String(batchRows)})`);
-  const workers = sharedPool?.workers ?? resolveInferencePoolOptions(options.poolOptions ?? {}).workers;
-  const maxInFlight = options.maxInFlight ?? workers * CLASSIFY_IN_FLIGHT_PER_WORKER;
+  const concurrency = sharedPool?.concurrency ?? resolveInferencePoolOptions(options.poolOptions ?? {}).workers;
+  const maxInFlight = options.maxInFlight ?? concurrency * CLASSIFY_IN_FLIGHT_PER_WORKER;
   if (!Number.isSafeInteger(maxInFlight) || maxInFlight < 1) {
     throw new TypeError(`options.maxInFlight must be an integer >= 1 (got ${String(maxInFlight)})`);
   }
@@ -83,7 +86,7 @@ export function classifyFrames<B extends EmbeddedFrames & Leased>(options: Class
   return function classifyFramesOperator(source) {
     return new Observable<Classified<B>>((subscriber) => {
       const teardown = new AbortController();
-      const pool: Promise<InferencePool<FeatureBatch>> = model && !sharedPool
+      const pool: Promise<InferenceBackend<FeatureBatch>> = model && !sharedPool
         ? startInferencePool(model, { ...options.poolOptions, signal: teardown.signal })
         : Promise.resolve(sharedPool!);
       // A model that fails to load errors the stream even when no batch ever arrives.

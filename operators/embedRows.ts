@@ -4,7 +4,8 @@ import { EmbeddingEngine } from '../src/embed/embeddingEngine.js';
 import type { RowSelector } from '../src/embed/rowSelector.js';
 import type { Leased } from '../src/flow/credit.js';
 import type { TokenBatch } from '../src/model/batches.js';
-import { InferencePool, startInferencePool } from '../src/model/inferencePool.js';
+import type { InferenceBackend } from '../src/model/inferenceBackend.js';
+import { startInferencePool } from '../src/model/inferencePool.js';
 
 /**
  * Embeds one row per item of each batch (`rows` says which bytes) with a token encoder, and emits every
@@ -54,10 +55,10 @@ export function embedRows<B extends Leased, O>(
   return function embedRowsOperator(source) {
     return new Observable<O>((subscriber) => {
       const teardown = new AbortController();
-      const own = resolved.pool instanceof InferencePool ? undefined : resolved.pool;
-      const pool: Promise<InferencePool<TokenBatch>> = own
-        ? startInferencePool(own.model, { ...own.options, signal: own.options.signal ? AbortSignal.any([own.options.signal, teardown.signal]) : teardown.signal })
-        : Promise.resolve(resolved.pool as InferencePool<TokenBatch>);
+      const own = 'model' in resolved.pool ? resolved.pool : undefined;
+      const pool: Promise<InferenceBackend<TokenBatch>> = 'started' in resolved.pool
+        ? Promise.resolve(resolved.pool.started)
+        : startInferencePool(resolved.pool.model, { ...resolved.pool.options, signal: resolved.pool.options.signal ? AbortSignal.any([resolved.pool.options.signal, teardown.signal]) : teardown.signal });
       const engine = new EmbeddingEngine<B>({
         rows,
         tokenizer: resolved.tokenizer,

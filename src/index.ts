@@ -47,6 +47,8 @@ export { TranslatePool, type TranslatePoolOptions } from './sequence/translatePo
 /** Model bundles (manifest + ONNX files) and the inference pools the model stages run on. */
 export { loadBundle, MANIFEST_FILE, type ModelBundle, type BundleEncoder, type BundleClassifier, type LoadBundleOptions } from './model/bundle.js';
 export { startInferencePool, InferencePool, type InferencePoolOptions } from './model/inferencePool.js';
+/** What the model stages run on: the worker pool above, or a backend of your own (a remote server…) via `startBackend`. */
+export { isInferenceBackend, type InferenceBackend, type InferenceBackendDescription, type StartInferenceBackend } from './model/inferenceBackend.js';
 export { EXECUTION_PROVIDERS, type ExecutionProvider } from './model/sessionSettings.js';
 export type { EmbeddingModel, ClassifierModel } from './model/modelSpec.js';
 /** The tokenizers the embedding operators need: a bundle encoder's own, or ESM-2's alphabet. */

@@ -1,5 +1,6 @@
 import type { TokenBatch } from '../model/batches.js';
-import { InferencePool, resolveInferencePoolOptions, type InferencePoolOptions } from '../model/inferencePool.js';
+import { isInferenceBackend, type InferenceBackend } from '../model/inferenceBackend.js';
+import { resolveInferencePoolOptions, type InferencePoolOptions } from '../model/inferencePool.js';
 import type { EmbeddingModel } from '../model/modelSpec.js';
 import { PackingStats } from '../packing/packingStats.js';
 import { DEFAULT_TOKEN_PACKER, resolveTokenPackerOptions, type ResolvedTokenPackerOptions } from '../packing/tokenPacker.js';
@@ -35,8 +36,8 @@ export type EmbedModel = EmbeddingModel & { readonly maxTokens?: number };
 export interface EmbedOptions {
   /** Tokenizes the rows: an Esm2Tokenizer for proteins, the DNABERT-S BpeTokenizer for DNA (loadEncoderTokenizer). */
   readonly tokenizer: Tokenizer;
-  /** A started pool (shared; the operator never closes it). Give this or `model`. */
-  readonly pool?: InferencePool<TokenBatch>;
+  /** A started backend (an InferencePool, or any InferenceBackend; shared: never closed here). Give this or `model`. */
+  readonly pool?: InferenceBackend<TokenBatch>;
   /** A model to start a pool for on subscribe, closed on complete, error or unsubscribe. Give this or `pool`. */
   readonly model?: EmbedModel;
   /** Options of the pool started for `model` (workers, intra-op threads, provider). Default: the pool's defaults. */
@@ -70,8 +71,8 @@ export const DEFAULT_EMBED = {
 
 export interface ResolvedEmbedOptions {
   readonly tokenizer: Tokenizer;
-  /** The pool to use, or the model (and options) to start one for. */
-  readonly pool: InferencePool<TokenBatch> | { readonly model: EmbedModel; readonly options: InferencePoolOptions };
+  /** The backend to use, or the model (and options) to start a worker pool for. */
+  readonly pool: { readonly started: InferenceBackend<TokenBatch> } | { readonly model: EmbedModel; readonly options: InferencePoolOptions };
   readonly padId: number;
   readonly hiddenSize: number;
   readonly maxTokens: number;
@@ -89,13 +90,15 @@ export function resolveEmbedOptions(options: EmbedOptions): ResolvedEmbedOptions
     throw new TypeError('options.tokenizer must be a Tokenizer (Esm2Tokenizer, or loadBpeTokenizer / loadEncoderTokenizer for DNA)');
   }
   if ((pool === undefined) === (model === undefined)) throw new TypeError('give exactly one of options.pool and options.model');
-  if (pool !== undefined && !(pool instanceof InferencePool)) throw new TypeError('options.pool must be an InferencePool (startInferencePool)');
+  if (pool !== undefined && !isInferenceBackend(pool)) {
+    throw new TypeError('options.pool must be an InferencePool (startInferencePool) or another InferenceBackend');
+  }
   if (pool !== undefined && options.poolOptions !== undefined) {
     throw new TypeError('options.poolOptions cannot be combined with options.pool (the pool is already started)');
   }
   const spec = pool?.model ?? model!;
   if (spec.kind !== 'embedding') throw new TypeError(`options.${pool ? 'pool' : 'model'} must be an embedding model, not a ${spec.kind}`);
-  const workers = pool?.workers ?? resolveInferencePoolOptions(options.poolOptions ?? {}).workers;
+  const concurrency = pool?.concurrency ?? resolveInferencePoolOptions(options.poolOptions ?? {}).workers;
 
   const padId = options.padId ?? padIdOf(tokenizer);
   if (padId === undefined || !Number.isInteger(padId) || padId < 0 || padId >= tokenizer.vocabSize) {
@@ -111,7 +114,7 @@ export function resolveEmbedOptions(options: EmbedOptions): ResolvedEmbedOptions
     window: options.window,
     maxRows: options.maxRows,
   });
-  const maxInFlight = options.maxInFlight ?? workers * IN_FLIGHT_PER_WORKER;
+  const maxInFlight = options.maxInFlight ?? concurrency * IN_FLIGHT_PER_WORKER;
   if (!Number.isSafeInteger(maxInFlight) || maxInFlight < 1) {
     throw new TypeError(`options.maxInFlight must be an integer >= 1 (got ${String(maxInFlight)})`);
   }
@@ -122,7 +125,7 @@ export function resolveEmbedOptions(options: EmbedOptions): ResolvedEmbedOptions
   if (stats !== undefined && !(stats instanceof PackingStats)) throw new TypeError('options.stats must be a PackingStats');
   return {
     tokenizer,
-    pool: pool ?? { model: model!, options: options.poolOptions ?? {} },
+    pool: pool ? { started: pool } : { model: model!, options: options.poolOptions ?? {} },
     padId,
     hiddenSize: spec.hiddenSize,
     maxTokens,

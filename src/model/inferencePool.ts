@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { VirnucproError, fromErrorData } from '../errors.js';
 import { batchBytes, batchColumns, type FeatureBatch, type Matrix, type ModelBatch, type TokenBatch } from './batches.js';
+import type { InferenceBackend, InferenceBackendDescription } from './inferenceBackend.js';
 import { outputWidth, type ClassifierModel, type EmbeddingModel, type ModelSpec } from './modelSpec.js';
 import {
   EXECUTION_PROVIDERS,
@@ -94,7 +95,7 @@ export async function startInferencePool(model: ModelSpec, options: InferencePoo
     await Promise.all(exits);
     throw error;
   }
-  return new InferencePool(model, threads);
+  return new InferencePool(model, threads, settings);
 }
 
 /** Fills in defaults and checks every option, throwing a TypeError that names the bad one. */
@@ -206,11 +207,12 @@ export interface InferencePoolStats {
  * plus one batch's activations.
  * **Order:** requests start in submission order; results resolve as workers finish.
  */
-export class InferencePool<B extends ModelBatch = ModelBatch> {
+export class InferencePool<B extends ModelBatch = ModelBatch> implements InferenceBackend<B> {
   readonly model: ModelSpec;
   readonly workers: number;
   /** Columns of every result: the hidden size (encoders) or 2 (classifier). */
   readonly outputWidth: number;
+  readonly #settings: SessionSettings;
   readonly #slots: Slot[];
   readonly #queue: Pending[] = [];
   #nextId = 0;
@@ -218,16 +220,33 @@ export class InferencePool<B extends ModelBatch = ModelBatch> {
   #closing: Promise<void> | undefined;
 
   /** @internal Use {@link startInferencePool}: the workers given here have loaded the model. */
-  constructor(model: ModelSpec, threads: readonly Worker[]) {
+  constructor(model: ModelSpec, threads: readonly Worker[], settings: SessionSettings) {
     this.model = model;
     this.workers = threads.length;
     this.outputWidth = outputWidth(model);
+    this.#settings = settings;
     this.#slots = threads.map((worker, index) => this.#watch({ index, worker, running: undefined, completed: 0, alive: true, uncaught: undefined }));
   }
 
   /** The WORKER_CRASHED error that stopped the pool, if a worker died. */
   get broken(): VirnucproError | undefined {
     return this.#broken;
+  }
+
+  /** One request per worker at a time. */
+  get concurrency(): number {
+    return this.workers;
+  }
+
+  describe(): InferenceBackendDescription {
+    const { executionProvider, deviceId, intraOpNumThreads, graphOptimizationLevel, allowSpinning } = this.#settings;
+    return {
+      backend: 'onnxruntime-workers',
+      model: this.model.label,
+      device: executionProvider === 'cuda' ? `cuda:${deviceId}` : executionProvider,
+      concurrency: this.workers,
+      details: { file: this.model.file, intraOpNumThreads, graphOptimizationLevel, allowSpinning },
+    };
   }
 
   get stats(): InferencePoolStats {

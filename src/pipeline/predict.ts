@@ -12,7 +12,8 @@ import type { FastaRecordRef, FastaWarning } from '../fasta/fastaStats.js';
 import { Credit, type Leased } from '../flow/credit.js';
 import { loadBundle, type ModelBundle } from '../model/bundle.js';
 import type { FeatureBatch, TokenBatch } from '../model/batches.js';
-import { startInferencePool, type InferencePool, type InferencePoolOptions } from '../model/inferencePool.js';
+import type { InferenceBackend, StartInferenceBackend } from '../model/inferenceBackend.js';
+import { startInferencePool, type InferencePoolOptions } from '../model/inferencePool.js';
 import { DEFAULT_BATCH_BASES } from '../fasta/fastaParser.js';
 import { eachBatchAlone } from '../flow/eachBatchAlone.js';
 import type { Tokenizer } from '../tokenize/tokenizer.js';
@@ -99,6 +100,13 @@ export interface PredictOptions {
    * started on subscribe and closed when the subscription ends.
    */
   readonly models?: PredictModels;
+  /**
+   * Starts the three models' backends instead of onnxruntime worker pools (a remote inference server, say):
+   * called once per model (bundle.dna, bundle.protein, bundle.classifier) with the run's signal. `device`,
+   * `deviceId`, `workers`, `intraOpThreads` and `allowSpinning` then do not apply. Default: worker pools
+   * sized by planThreads.
+   */
+  readonly startBackend?: StartInferenceBackend;
   /** Continue an interrupted run: skip the input's first `records` records, checking their fingerprint. */
   readonly resumeFrom?: InputCheckpoint;
   /** Reader warnings (empty records, empty ids, odd letters), once each at the end of input. */
@@ -223,11 +231,11 @@ export interface PredictModels {
   close(): Promise<void>;
 }
 
-/** The three model pools of a run: the two encoders and the classifier. */
+/** The three model backends of a run (worker pools unless `startBackend` says otherwise): the two encoders and the classifier. */
 export interface PredictPools {
-  readonly dna: InferencePool<TokenBatch>;
-  readonly protein: InferencePool<TokenBatch>;
-  readonly classifier: InferencePool<FeatureBatch>;
+  readonly dna: InferenceBackend<TokenBatch>;
+  readonly protein: InferenceBackend<TokenBatch>;
+  readonly classifier: InferenceBackend<FeatureBatch>;
 }
 
 /**
@@ -278,10 +286,11 @@ async function startModels(options: ResolvedPredictOptions, signal: AbortSignal)
     signal,
   });
   const device = options.device ?? 'cpu';
+  const start = options.startBackend;
   const starting = [
-    startInferencePool(bundle.dna, on(plan.dna, device)),
-    startInferencePool(bundle.protein, on(plan.protein, device)),
-    startInferencePool(bundle.classifier, on(plan.classifier, 'cpu')),
+    start ? start(bundle.dna, { signal }) : startInferencePool(bundle.dna, on(plan.dna, device)),
+    start ? start(bundle.protein, { signal }) : startInferencePool(bundle.protein, on(plan.protein, device)),
+    start ? start(bundle.classifier, { signal }) : startInferencePool(bundle.classifier, on(plan.classifier, 'cpu')),
   ] as const;
   const started = await Promise.allSettled(starting);
   const failed = started.find((result) => result.status === 'rejected');
@@ -301,7 +310,7 @@ async function startModels(options: ResolvedPredictOptions, signal: AbortSignal)
   };
 }
 
-async function closePools(pools: readonly InferencePool<TokenBatch | FeatureBatch>[]): Promise<void> {
+async function closePools(pools: readonly InferenceBackend<TokenBatch | FeatureBatch>[]): Promise<void> {
   await Promise.allSettled(pools.map((pool) => pool.close()));
 }
 

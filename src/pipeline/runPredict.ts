@@ -4,13 +4,14 @@ import { openInput } from '../fasta/openInput.js';
 import { consumeBatches } from '../flow/sink.js';
 import { loadBundle, missingChecksumWarning, type ModelBundle } from '../model/bundle.js';
 import type { ChunkLength } from '../model/manifest.js';
+import type { StartInferenceBackend } from '../model/inferenceBackend.js';
 import type { ExecutionProvider } from '../model/sessionSettings.js';
 import type { ConsensusSortResult } from '../output/consensusSort.js';
 import { isBrokenPipe, type OutputStream } from '../output/outputStream.js';
 import { PredictionDirectory, type OutputMode } from '../output/predictionDirectory.js';
 import type { StreamFormat } from '../output/predictionRows.js';
 import { SkippedRecordsFile } from '../output/skippedRecords.js';
-import { predict, startPredictModels, type PredictOptions } from './predict.js';
+import { predict, startPredictModels, type PredictModels, type PredictOptions } from './predict.js';
 import { directorySink, streamSink, type PredictRunIdentity, type PredictSink, type ResultOptions } from './predictSinks.js';
 import { PREDICT_STAGES, PredictStats, StageClock } from './predictStats.js';
 import { bundleIdentity, inputIdentity, type BundleIdentity, type InputIdentity } from './runIdentity.js';
@@ -71,6 +72,8 @@ export interface PredictRunOptions {
   readonly allowSpinning?: boolean;
   readonly tokenBudget?: number;
   readonly window?: number;
+  /** Runs the models on other backends than onnxruntime worker pools (PredictOptions.startBackend). */
+  readonly startBackend?: StartInferenceBackend;
   readonly log?: RunLog;
   /** Aborting stops reading, drops the work in flight, commits (-o) and rejects with INTERRUPTED. */
   readonly signal?: AbortSignal;
@@ -155,6 +158,7 @@ export async function runPredict(input: string, options: PredictRunOptions): Pro
     allowSpinning: options.allowSpinning,
     tokenBudget: options.tokenBudget,
     window: options.window,
+    ...(options.startBackend ? { startBackend: options.startBackend } : {}),
     stats,
     onWarning: (warning) => warn(warning.message),
     signal,
@@ -206,7 +210,7 @@ export async function runPredict(input: string, options: PredictRunOptions): Pro
       }
       summary = runSummary({
         invocation: options.invocation ?? { arguments: [], options: invocationOptions(options) },
-        input: identity.input, bundle, identity: identity.bundle, plan, options: resultOptions, stats, before, started, sort, sink, warnings,
+        input: identity.input, bundle, identity: identity.bundle, plan, models, options: resultOptions, stats, before, started, sort, sink, warnings,
       });
       return summary;
     };
@@ -222,9 +226,9 @@ function alreadyComplete(dir: string, log: RunLog): PredictRunResult {
   return { status: 'already-complete', summary: undefined };
 }
 
-/** The run's options as run_summary.json records them when no invocation is given: the plain values. */
+/** The run's options as run_summary.json records them when no invocation is given: the plain values (`backends` describes a startBackend). */
 function invocationOptions(options: PredictRunOptions): Record<string, unknown> {
-  const { output, log: _log, signal: _signal, onStart: _onStart, invocation: _invocation, ...rest } = options;
+  const { output, log: _log, signal: _signal, onStart: _onStart, invocation: _invocation, startBackend: _startBackend, ...rest } = options;
   const where = 'dir' in output ? { dir: output.dir, mode: output.mode ?? 'new' } : { format: output.format ?? 'tsv', perFrame: output.perFrame ?? false };
   return Object.fromEntries(Object.entries({ ...rest, output: where }).filter(([, value]) => value !== undefined));
 }
@@ -280,6 +284,7 @@ interface SummaryInputs {
   readonly bundle: ModelBundle;
   readonly identity: BundleIdentity;
   readonly plan: ThreadPlan;
+  readonly models: PredictModels;
   readonly options: ResultOptions;
   readonly stats: PredictStats;
   /** Frames and records a resumed run had already done (this process's rates exclude them). */
@@ -291,7 +296,7 @@ interface SummaryInputs {
 }
 
 function runSummary(inputs: SummaryInputs): RunSummary {
-  const { invocation, input, bundle, identity, plan, options, stats, before, started, sort, sink, warnings } = inputs;
+  const { invocation, input, bundle, identity, plan, models, options, stats, before, started, sort, sink, warnings } = inputs;
   const seconds = (performance.now() - started) / 1000;
   return {
     virnucpro: VIRNUCPRO_VERSION,
@@ -312,6 +317,7 @@ function runSummary(inputs: SummaryInputs): RunSummary {
     forcedChunkLength: options.forcedChunkLength,
     options: { ...invocation.options },
     threads: plan,
+    backends: { dna: models.pools.dna.describe(), protein: models.pools.protein.describe(), classifier: models.pools.classifier.describe() },
     counts: {
       recordsRead: stats.fasta.records,
       recordsSkipped: { emptyRecord: stats.fasta.emptySkipped },

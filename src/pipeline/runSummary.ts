@@ -1,4 +1,5 @@
 import type { PackingStatsJSON } from '../packing/packingStats.js';
+import type { InferenceBackendDescription } from '../model/inferenceBackend.js';
 import type { ThreadPlan } from './threadPlan.js';
 
 /**
@@ -34,6 +35,8 @@ export interface RunSummary {
   readonly forcedChunkLength: number | null;
   readonly options: Readonly<Record<string, unknown>>;
   readonly threads: ThreadPlan;
+  /** Where each model ran (InferenceBackend.describe()). */
+  readonly backends: { readonly dna: InferenceBackendDescription; readonly protein: InferenceBackendDescription; readonly classifier: InferenceBackendDescription };
   readonly counts: {
     /** Non-empty records read (all of them, those a resume skipped included). */
     readonly recordsRead: number;

@@ -1,0 +1,86 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ModelBatch } from '../../src/model/batches.js';
+import type { InferenceBackend, StartInferenceBackend } from '../../src/model/inferenceBackend.js';
+import { startInferencePool } from '../../src/model/inferencePool.js';
+import type { ModelSpec } from '../../src/model/modelSpec.js';
+import { RUN_SUMMARY_FILE } from '../../src/output/predictionDirectory.js';
+import { runPredict } from '../../src/pipeline/runPredict.js';
+import { writeTinyBundle } from './support/tinyBundle.js';
+import { syntheticReads } from './support/syntheticReads.js';
+
+let dir: string;
+let reads: string;
+let bundle: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'virnucpro-run-'));
+  reads = path.join(dir, 'reads.fa');
+  await writeFile(reads, syntheticReads(400, 5));
+  bundle = await writeTinyBundle(path.join(dir, 'tiny'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+/** Runs to a stream; returns the text written and the run's result. */
+async function toStream(options: Omit<Parameters<typeof runPredict>[1], 'output' | 'models'> = {}) {
+  const stream = new PassThrough();
+  const chunks: Buffer[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const result = await runPredict(reads, { models: bundle, output: { stream: { stream, name: 'memory' } }, threads: 2, ...options });
+  return { text: Buffer.concat(chunks).toString('latin1'), result };
+}
+
+/**
+ * A backend of another kind, as a remote inference server would be: it owns its own runner (here a worker
+ * pool it starts itself), counts what it runs, and describes itself differently. Nothing else knows it.
+ */
+function delegatingBackends(runs: Map<string, number>): StartInferenceBackend {
+  const start = async (model: ModelSpec, options: { readonly signal?: AbortSignal | undefined }): Promise<InferenceBackend> => {
+    const pool = (await startInferencePool(model as never, { workers: 1, intraOpNumThreads: 1, signal: options.signal })) as InferenceBackend;
+    runs.set(model.label, 0);
+    return {
+      model,
+      concurrency: 3,
+      outputWidth: pool.outputWidth,
+      run(batch: ModelBatch, signal?: AbortSignal) {
+        runs.set(model.label, runs.get(model.label)! + 1);
+        return pool.run(batch, signal);
+      },
+      describe: () => ({ backend: 'delegate', model: model.label, device: 'elsewhere', concurrency: 3, details: {} }),
+      close: () => pool.close(),
+    };
+  };
+  return start as StartInferenceBackend;
+}
+
+describe('runPredict', () => {
+  it('runs on backends given by startBackend with the same results as on its worker pools', async () => {
+    const own = await toStream();
+    expect(own.result.status).toBe('complete');
+    expect(own.result.summary!.backends.dna.backend).toBe('onnxruntime-workers');
+    const runs = new Map<string, number>();
+    const other = await toStream({ startBackend: delegatingBackends(runs) });
+    expect(other.text).toBe(own.text);
+    expect(other.text.split('\n').length).toBeGreaterThan(100);
+    expect([...runs.keys()].sort()).toEqual(['classifier', 'dna', 'protein']);
+    for (const [label, count] of runs) expect(count, label).toBeGreaterThan(0);
+    expect(other.result.summary!.backends.protein).toEqual({ backend: 'delegate', model: 'protein', device: 'elsewhere', concurrency: 3, details: {} });
+    expect(other.result.summary!.counts.rowsWritten).toEqual({ memory: own.result.summary!.counts.rowsWritten['memory'] });
+  });
+
+  it('builds the summary once: what it returns is run_summary.json; a finished directory is left alone', async () => {
+    const out = path.join(dir, 'results');
+    const first = await runPredict(reads, { models: bundle, output: { dir: out }, threads: 2 });
+    expect(first.status).toBe('complete');
+    const written: unknown = JSON.parse(await readFile(path.join(out, RUN_SUMMARY_FILE), 'utf8'));
+    expect(written).toEqual(JSON.parse(JSON.stringify(first.summary)));
+    expect(first.summary!.counts.framesKept).toBe(first.summary!.counts.rowsWritten['prediction_results.txt']);
+    const messages: string[] = [];
+    const again = await runPredict(reads, { models: bundle, output: { dir: out, mode: 'resume' }, log: { info: (m) => messages.push(m), warn: () => undefined } });
+    expect(again).toEqual({ status: 'already-complete', summary: undefined });
+    expect(messages).toEqual([`${out}: this run is already complete; nothing to do`]);
+  });
+});
