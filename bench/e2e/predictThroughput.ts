@@ -2,7 +2,7 @@
  * End-to-end throughput of `virnucpro predict -o DIR` (read → chunk → six frames → DNABERT-S and ESM-2 →
  * classifier → consensus → the original's files and their sort), with two bundles side by side on the same
  * kind of reads: the demo bundle (models/demo: tiny real architectures, random weights) and a near-zero-cost
- * bundle (test/pipeline/support/tinyBundle.ts: an embedding lookup and a pooled mean per encoder), whose
+ * bundle (bench/support/tinyBundle.ts: an embedding lookup and a pooled mean per encoder), whose
  * figure is the pipeline's own ceiling: everything but the models.
  *
  *   npm run build && node dist/bench/e2e/predictThroughput.js [--rounds 3] [--scale 1]
@@ -23,8 +23,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { syntheticReads } from '../../test/pipeline/support/syntheticReads.js';
-import { writeTinyBundle } from '../../test/pipeline/support/tinyBundle.js';
+import { syntheticReads } from '../support/syntheticReads.js';
+import { writeTinyBundle } from '../support/tinyBundle.js';
 import { median, printTable, runMeasured } from '../support/measure.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');

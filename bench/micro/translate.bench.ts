@@ -19,7 +19,7 @@ import { chunkRecordBatch, type ChunkBatch } from '../../src/sequence/chunkBatch
 import { formatFramesTsv } from '../../src/sequence/formatFrames.js';
 import { translateChunkBatch } from '../../src/sequence/frameBatch.js';
 import { FrameBuilder, translateChunks } from '../../src/sequence/sixFrames.js';
-import { CODON_TABLE, naiveSixFrames } from '../../test/sequence/naiveSixFrames.js';
+import { CODON_TABLE, naiveSixFrames } from '../support/naiveSixFrames.js';
 import { printTable } from '../support/measure.js';
 import { prng } from '../support/syntheticFasta.js';
 

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { REPO_ROOT, describeShared, sharedPath } from '../support/shared.js';
 import { MODELS, readReference, type Reference } from '../embed/support/embedKit.js';
-import { syntheticReads } from '../pipeline/support/syntheticReads.js';
-import { writeTinyBundle } from '../pipeline/support/tinyBundle.js';
+import { syntheticReads } from '../../bench/support/syntheticReads.js';
+import { writeTinyBundle } from '../../bench/support/tinyBundle.js';
 
 /**
  * `virnucpro embed` on bundles assembled from the real-architecture fixtures, against PyTorch's one-at-a-time

@@ -8,8 +8,8 @@ import { prng } from '../../bench/support/syntheticFasta.js';
 import { CLI, runCli } from '../support/cli.js';
 import { REPO_ROOT, describeShared, sharedPath } from '../support/shared.js';
 import { MODELS_DIR, PIPELINE_DIR, READS, SCORE_TOLERANCE, isNearTie } from '../pipeline/support/pipelineFixture.js';
-import { syntheticReads } from '../pipeline/support/syntheticReads.js';
-import { writeTinyBundle } from '../pipeline/support/tinyBundle.js';
+import { syntheticReads } from '../../bench/support/syntheticReads.js';
+import { writeTinyBundle } from '../../bench/support/tinyBundle.js';
 
 const DEMO = path.join(REPO_ROOT, 'models/demo');
 const DEMO_READS = path.join(REPO_ROOT, 'examples/data/demo.fa');

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
-import { syntheticReads } from '../pipeline/support/syntheticReads.js';
-import { writeTinyBundle } from '../pipeline/support/tinyBundle.js';
+import { syntheticReads } from '../../bench/support/syntheticReads.js';
+import { writeTinyBundle } from '../../bench/support/tinyBundle.js';
 
 /**
  * Faults in the middle of `predict -o DIR`: a model worker that dies mid-batch, and bundles that fail to load.

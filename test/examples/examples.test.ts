@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { REPO_ROOT } from '../support/shared.js';
 import { parseFastaText } from '../sequence/helpers.js';
-import { syntheticReads } from '../pipeline/support/syntheticReads.js';
-import { writeTinyBundle } from '../pipeline/support/tinyBundle.js';
+import { syntheticReads } from '../../bench/support/syntheticReads.js';
+import { writeTinyBundle } from '../../bench/support/tinyBundle.js';
 
 // Every file of examples/ runs here, as a user runs it: the compiled example from dist/, importing the
 // package's own entry points ('virnucpro', 'virnucpro/operators'), on the demo data.

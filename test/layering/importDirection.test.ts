@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,13 @@ describe('import direction of src/ and operators/', () => {
     expect(arrows).toContainEqual({ from: 'src/cli/predictCommand.ts', to: 'src/errors.ts' });
     expect(arrows.length).toBeGreaterThan(200);
     expect(layeringViolations(arrows)).toEqual([]);
+  });
+
+  it('keeps bench/ independent of test/ (tests may pin benchmark workloads, not the other way round)', () => {
+    const files = sourceFiles(REPO_ROOT, ['bench']);
+    expect(files).toContain('bench/support/tinyBundle.ts');
+    const intoTests = files.flatMap((from) => importsOf(from, readFileSync(path.join(REPO_ROOT, from), 'utf8')).filter((to) => to.startsWith('test/')).map((to) => `${from} -> ${to}`));
+    expect(intoTests).toEqual([]);
   });
 
   it('reads multi-line imports, re-exports, dynamic imports and worker URLs, not comments', () => {

@@ -13,7 +13,7 @@ import { formatFramesFasta, formatFramesTsv } from '../../src/sequence/formatFra
 import { TranslatePool } from '../../src/sequence/translatePool.js';
 import { describeShared, sharedPath } from '../support/shared.js';
 import { creditedRecordSource, eventually, osThreads, randomRecords, recordBatchOf, referenceText } from '../sequence/helpers.js';
-import { naiveIdentify } from '../sequence/naiveSixFrames.js';
+import { naiveIdentify } from '../../bench/support/naiveSixFrames.js';
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const itLinux = osThreads() === undefined ? it.skip : it;

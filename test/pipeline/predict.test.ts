@@ -17,8 +17,8 @@ import { frameId } from '../../src/sequence/frameBatch.js';
 import { describeShared, sharedPath } from '../support/shared.js';
 import { eventually, osThreads } from '../sequence/helpers.js';
 import { MODELS_DIR, READS, SCORE_TOLERANCE, isNearTie, referenceFrames, referenceOutput, type FixtureChunkLength } from './support/pipelineFixture.js';
-import { writeTinyBundle } from './support/tinyBundle.js';
-import { syntheticReads } from './support/syntheticReads.js';
+import { writeTinyBundle } from '../../bench/support/tinyBundle.js';
+import { syntheticReads } from '../../bench/support/syntheticReads.js';
 
 interface Rows {
   frames: { id: string; score1: number; score2: number }[];

@@ -7,8 +7,8 @@ import { PREDICT_WORKLOADS } from '../../bench/e2e/predictThroughput.js';
 import { consumeBatches } from '../../src/flow/sink.js';
 import { predict } from '../../src/pipeline/predict.js';
 import { PredictStats } from '../../src/pipeline/predictStats.js';
-import { syntheticReads } from './support/syntheticReads.js';
-import { writeTinyBundle } from './support/tinyBundle.js';
+import { syntheticReads } from '../../bench/support/syntheticReads.js';
+import { writeTinyBundle } from '../../bench/support/tinyBundle.js';
 
 // bench/e2e/predictThroughput.ts measures frames per second: its workloads must keep frames, and keep the
 // same number from one version to the next (a change here means the figures are no longer comparable).

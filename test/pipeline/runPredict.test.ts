@@ -9,8 +9,8 @@ import { startInferencePool } from '../../src/model/inferencePool.js';
 import type { ModelSpec } from '../../src/model/modelSpec.js';
 import { RUN_SUMMARY_FILE } from '../../src/output/predictionDirectory.js';
 import { runPredict } from '../../src/pipeline/runPredict.js';
-import { writeTinyBundle } from './support/tinyBundle.js';
-import { syntheticReads } from './support/syntheticReads.js';
+import { writeTinyBundle } from '../../bench/support/tinyBundle.js';
+import { syntheticReads } from '../../bench/support/syntheticReads.js';
 
 let dir: string;
 let reads: string;

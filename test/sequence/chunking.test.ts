@@ -3,7 +3,7 @@ import { chunkBoundaries } from '../../src/sequence/chunking.js';
 import { chunkId, chunkRecordBatch, splitChunkBatch, basesSpan } from '../../src/sequence/chunkBatch.js';
 import { describeShared } from '../support/shared.js';
 import { randomRecords, recordBatchOf, referenceText } from './helpers.js';
-import { naiveChunks } from './naiveSixFrames.js';
+import { naiveChunks } from '../../bench/support/naiveSixFrames.js';
 
 const latin1 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('latin1');
 

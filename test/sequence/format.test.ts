@@ -5,7 +5,7 @@ import { formatFramesFasta, formatFramesTsv } from '../../src/sequence/formatFra
 import { translateChunkBatch } from '../../src/sequence/frameBatch.js';
 import { describeShared } from '../support/shared.js';
 import { parseFastaText, randomRecords, recordBatchOf, referenceText, type TextRecord } from './helpers.js';
-import { naiveChunks, naiveIdentify } from './naiveSixFrames.js';
+import { naiveChunks, naiveIdentify } from '../../bench/support/naiveSixFrames.js';
 
 /** Biopython's FASTA writer as a string: 60-column lines. */
 function naiveChunkFasta(records: readonly TextRecord[], size: number): string {

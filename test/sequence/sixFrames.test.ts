@@ -7,7 +7,7 @@ import {
 import { FrameBuilder, translateChunks } from '../../src/sequence/sixFrames.js';
 import { describeShared } from '../support/shared.js';
 import { parseFastaText, randomRecords, recordBatchOf, referenceText, type TextRecord } from './helpers.js';
-import { CODON_TABLE, naiveChunks, naiveIdentify, naiveReverseComplement, naiveSixFrames } from './naiveSixFrames.js';
+import { CODON_TABLE, naiveChunks, naiveIdentify, naiveReverseComplement, naiveSixFrames } from '../../bench/support/naiveSixFrames.js';
 
 const latin1 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('latin1');
 

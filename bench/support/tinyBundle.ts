@@ -34,7 +34,7 @@ export async function writeTinyBundle(dir: string, chunkLength: 300 | 500 = 500)
     protein: encoder,
     classifier: { onnx: 'classifier.onnx', inputWidth: 12 },
     meaningless: true,
-    provenance: { origin: 'test/pipeline/support/tinyBundle.ts from test/fixtures/onnx' },
+    provenance: { origin: 'bench/support/tinyBundle.ts from test/fixtures/onnx' },
   }, null, 2));
   return dir;
 }

@@ -1,4 +1,4 @@
-import { prng } from '../../../bench/support/syntheticFasta.js';
+import { prng } from './syntheticFasta.js';
 
 /**
  * `count` reads `s0 … s<count-1>` of 100-1 500 bp, 60-column lines, headers with a description: two in three
