@@ -1,13 +1,13 @@
 import { setMaxListeners } from 'node:events';
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { Leased } from '../src/flow/credit.js';
+import { CHUNK_LENGTHS, type ChunkLength } from '../src/model/manifest.js';
 import { chunkBatchUnits, chunkRecordBatch, splitChunkBatch, type ChunkBatch } from '../src/sequence/chunkBatch.js';
 import { LeaseOrderedQueue } from '../src/sequence/leaseOrderedQueue.js';
 import type { FastaBatch } from './readFasta.js';
 
-/** The window lengths the published classifiers were trained on (300_model.pth, 500_model.pth). */
-export type ChunkLength = 300 | 500;
-const CHUNK_LENGTHS: readonly number[] = [300, 500];
+/** The window lengths the published classifiers were trained on (300_model.pth, 500_model.pth): the manifest's. */
+export type { ChunkLength };
 
 /**
  * Most chunks per emitted batch. A default readFasta batch (≤ 4 096 records) of reads of up to two chunks
@@ -54,7 +54,7 @@ export const DEFAULT_CHUNK_READS = {
  */
 export function chunkReads(options: ChunkReadsOptions = {}): OperatorFunction<FastaBatch, ChunkBatch & Leased> {
   const chunkLength = options.chunkLength ?? DEFAULT_CHUNK_READS.chunkLength;
-  if (!CHUNK_LENGTHS.includes(chunkLength)) {
+  if (!(CHUNK_LENGTHS as readonly number[]).includes(chunkLength)) {
     throw new TypeError(`options.chunkLength must be 300 or 500, the lengths the models were trained on (got ${String(chunkLength)})`);
   }
   const maxBatchChunks = options.maxBatchChunks ?? DEFAULT_CHUNK_READS.maxBatchChunks;
