@@ -3,7 +3,7 @@ import { embedSequences } from '../../operators/embedSequences.js';
 import { readFasta } from '../../operators/readFasta.js';
 import { EMBED_BATCHES_IN_FLIGHT } from '../embed/embedOptions.js';
 import { loadEncoderTokenizer } from '../embed/encoderTokenizer.js';
-import { formatEmbeddingLines } from '../embed/formatFloat32.js';
+import { formatEmbeddingLines } from '../embed/embeddingText.js';
 import { EXIT } from '../errors.js';
 import { FastaStats } from '../fasta/fastaStats.js';
 import { eachBatchAlone } from '../flow/eachBatchAlone.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatEmbeddingLines, formatFloat32 } from '../../src/embed/formatFloat32.js';
+import { formatEmbeddingLines, formatShortestFloat32 } from '../../src/embed/embeddingText.js';
 import { prng } from '../../bench/support/syntheticFasta.js';
 
 /** The definition, slowly: the fewest significant digits whose correctly rounded decimal reads back. */
@@ -16,7 +16,7 @@ function shortestByDefinition(value: number): string {
 const bits = new Uint32Array(1);
 const asFloat = new Float32Array(bits.buffer);
 
-describe('formatFloat32', () => {
+describe('formatShortestFloat32', () => {
   it('equals the shortest-decimal definition on 200 000 random float32 bit patterns (every exponent, subnormals)', () => {
     const random = prng(2026);
     let checked = 0;
@@ -24,7 +24,7 @@ describe('formatFloat32', () => {
       bits[0] = Math.floor(random() * 2 ** 32);
       const value = asFloat[0]!;
       if (Number.isNaN(value)) continue;
-      const text = formatFloat32(value);
+      const text = formatShortestFloat32(value);
       if (text !== shortestByDefinition(value)) expect(text, `bits 0x${bits[0]!.toString(16)}`).toBe(shortestByDefinition(value));
       checked += 1;
     }
@@ -35,7 +35,7 @@ describe('formatFloat32', () => {
     const random = prng(7);
     for (let i = 0; i < 100_000; i++) {
       const value = Math.fround((random() - 0.5) * Math.exp((random() - 0.5) * 12));
-      const text = formatFloat32(value);
+      const text = formatShortestFloat32(value);
       expect(Math.fround(Number(text))).toBe(value);
       if (text !== shortestByDefinition(value)) expect(text).toBe(shortestByDefinition(value));
     }
@@ -47,7 +47,7 @@ describe('formatFloat32', () => {
     [Math.fround(1e-6), '0.000001'], [Math.fround(1.5e-7), '1.5e-7'], [Math.fround(1e21), '1e+21'], [Math.fround(9.999999e20), '999999900000000000000'],
     [2 ** -149, '1e-45'], [Math.fround(3.4028234663852886e38), '3.4028235e+38'], [Math.fround(0.99999997), '0.99999994'],
   ])('%s → %s', (value, text) => {
-    expect(formatFloat32(value)).toBe(text);
+    expect(formatShortestFloat32(value)).toBe(text);
   });
 });
 

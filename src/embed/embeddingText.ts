@@ -30,7 +30,7 @@ function scale(a: number, q: number): number {
  * random float32s), falling back to toPrecision. Several times faster than trying toPrecision(p) for
  * p = 1..9, and within ~1.5× of String() on a double (docs/adr/0004-embedding-stage.md).
  */
-export function formatFloat32(value: number): string {
+export function formatShortestFloat32(value: number): string {
   if (value === 0) return Object.is(value, -0) ? '-0' : '0';
   if (!Number.isFinite(value)) return String(value);
   const a = Math.abs(value);
@@ -77,14 +77,14 @@ function decimalText(integer: string, k: number): string {
 }
 
 /**
- * One line per row: `id<TAB>v1 v2 … vH\n`, values by {@link formatFloat32}. `matrix` is float32 [ids.length, hidden].
+ * One line per row: `id<TAB>v1 v2 … vH\n`, values by {@link formatShortestFloat32}. `matrix` is float32 [ids.length, hidden].
  */
 export function formatEmbeddingLines(ids: readonly string[], matrix: Float32Array, hidden: number): string {
   const lines: string[] = new Array<string>(ids.length);
   const values: string[] = new Array<string>(hidden);
   for (let r = 0; r < ids.length; r++) {
     const base = r * hidden;
-    for (let j = 0; j < hidden; j++) values[j] = formatFloat32(matrix[base + j]!);
+    for (let j = 0; j < hidden; j++) values[j] = formatShortestFloat32(matrix[base + j]!);
     lines[r] = `${ids[r]}\t${values.join(' ')}\n`;
   }
   return lines.join('');
