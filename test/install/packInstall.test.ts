@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -9,8 +9,10 @@ import { REPO_ROOT } from '../support/shared.js';
 
 // The installs users do, with the real npm against the real registry: pack a copy of the checkout that has
 // never been built (so the tarball's dist/ can only come from the `prepare` script), then install the tarball
-// as the README says, into a temporary prefix, and run the installed command. Only the npm registry is needed;
-// the install may not reach for NuGet (onnxruntime-node's CUDA provider), and npm must print no config warnings.
+// three ways — the README's global install, packaging/install-virnucpro.sh (what the Dockerfile and the
+// Apptainer definition run) and the conda recipe's build.sh — each into its own temporary prefix, and run the
+// installed command. Only the npm registry is needed; none of them may reach for NuGet (onnxruntime-node's
+// CUDA provider), and npm must print no config warnings.
 
 const run = promisify(execFile);
 const NPM_CONFIG_WARNING = /npm warn (Unknown|config)/i;
@@ -83,5 +85,27 @@ describe.skipIf(unreachable !== null)('npm pack, then install the tarball as use
     expect(checkout.code).toBe(0);
     expect(installed.stdout).toContain('chunk_id\tis_virus\tmax_score1\tmax_score2\n');
     expect(installed.stdout).toBe(checkout.stdout.toString());
+  }, 180_000);
+
+  it("packaging/install-virnucpro.sh (the containers' install step) installs and passes its own smoke test", async () => {
+    const prefix = path.join(work, 'container');
+    const script = path.join(REPO_ROOT, 'packaging', 'install-virnucpro.sh');
+    const { stdout } = await run(script, [tarball, 'none'], { cwd: work, env: cleanEnv({ npm_config_prefix: prefix }) });
+    expect(stdout).toContain(`installed as ${path.join(prefix, 'bin', 'virnucpro')} (CUDA provider: none)`);
+  }, 180_000);
+
+  it("the conda recipe's build.sh installs into $PREFIX from the unpacked tarball", async () => {
+    const src = path.join(work, 'conda-src');
+    const prefix = path.join(work, 'conda-prefix');
+    mkdirSync(src);
+    await run('tar', ['xzf', tarball, '-C', src, '--strip-components=1']);
+    await run(path.join(REPO_ROOT, 'packaging', 'conda', 'build.sh'), [], {
+      cwd: src,
+      env: cleanEnv({ SRC_DIR: src, PREFIX: prefix }),
+    });
+    const bin = path.join(prefix, 'bin', 'virnucpro');
+    expect(existsSync(bin)).toBe(true);
+    const installed = await run(bin, ['predict', DEMO_READS, '--models', installedDemo(prefix), '-q'], { env: cleanEnv() });
+    expect(installed.stdout).toMatch(/^demo_read_1_chunk_1\t(True|False)\t/m);
   }, 180_000);
 });
