@@ -59,11 +59,19 @@ export class TranslatePool {
   readonly threads: number;
   readonly #pool: Piscina<TranslateTask, ArrayBuffer | ErrorData>;
   #destroyed = false;
+  /** An error piscina reported outside any task; the next run fails with it. */
+  #poolError: Error | undefined;
 
   /** Starts the threads at once. */
   constructor(options: TranslatePoolOptions = {}) {
     this.threads = resolveThreads(options.threads);
     this.#pool = new Piscina({ filename: WORKER, minThreads: this.threads, maxThreads: this.threads });
+    // piscina emits 'error' for a reply whose task it no longer knows: after destroy() a task that was still
+    // running answers a rejected task (seen in CI under load). With no listener that event is an uncaught
+    // exception that takes the process down; after destroy() it is expected and dropped.
+    this.#pool.on('error', (error: Error) => {
+      if (!this.#destroyed) this.#poolError ??= error;
+    });
   }
 
   /** The kept frames of `batch`. An empty batch is answered without a round trip. */
@@ -99,6 +107,7 @@ export class TranslatePool {
    */
   async #run(batch: ChunkBatch, formats: readonly FrameTextFormat[], signal: AbortSignal | undefined, options: TranslateBatchOptions): Promise<ArrayBuffer> {
     if (this.#destroyed) throw new VirnucproError('INTERNAL', 'translate pool used after destroy()');
+    if (this.#poolError) throw new VirnucproError('WORKER_CRASHED', `translate worker pool failed: ${this.#poolError.message}`, { cause: this.#poolError });
     if (signal?.aborted) throw signal.reason;
     const task = packTask(batch, formats, options.transferBases === true && batch.ownsBases === true);
     let reply: ArrayBuffer | ErrorData;
