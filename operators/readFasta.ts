@@ -1,9 +1,10 @@
 import type { Observable } from 'rxjs';
 import { decompress } from '../src/fasta/decompress.js';
-import { resolveFastaParseOptions, parseFasta, DEFAULT_BATCH_BASES, DEFAULT_BATCH_RECORDS } from '../src/fasta/fastaParser.js';
+import { resolveFastaParseOptions, parseFasta, type FastaParseOptions, DEFAULT_BATCH_BASES, DEFAULT_BATCH_RECORDS } from '../src/fasta/fastaParser.js';
 import type { SequenceAlphabet } from '../src/fasta/sequenceAlphabet.js';
 import type { FastaRecordRef, FastaStats, FastaWarning } from '../src/fasta/fastaStats.js';
-import { openInput } from '../src/fasta/openInput.js';
+import { openInput, openShard } from '../src/fasta/openInput.js';
+import type { Shard } from '../src/fasta/shard.js';
 import type { RecordBatch } from '../src/fasta/recordBatch.js';
 import { Credit, type Leased } from '../src/flow/credit.js';
 import { creditedSource } from '../src/flow/creditedSource.js';
@@ -38,6 +39,12 @@ export interface ReadFastaOptions {
   readonly name?: string;
   /** 'nucleotide' (default) or 'protein' (protein FASTA is read instead of refused: `virnucpro embed --kind protein`). */
   readonly alphabet?: SequenceAlphabet;
+  /**
+   * Read only this shard of a plain file (`input` must be a path): the records whose header starts in its
+   * byte range (src/fasta/shard.ts). Line numbers in messages then count from the shard's first byte, which
+   * the input name says. Default: the whole input.
+   */
+  readonly shard?: Shard;
   /** Aborting errors the stream with the signal's reason and closes the input. */
   readonly signal?: AbortSignal;
 }
@@ -69,6 +76,7 @@ export const DEFAULT_READ_FASTA = {
  * @param options.stats a FastaStats to fill; default none.
  * @param options.name name for messages when `input` is a stream; default '<stream>'.
  * @param options.alphabet 'nucleotide' (default: protein FASTA is refused) or 'protein'.
+ * @param options.shard read only this shard of a plain file; default all of it.
  * @param options.signal aborts reading.
  *
  * Memory: the credit bounds everything downstream (≤ creditUnits units ≈ 16 MiB of sequence at defaults);
@@ -91,17 +99,30 @@ export function readFasta(input: string | AsyncIterable<Uint8Array>, options: Re
   if (!Number.isSafeInteger(creditUnits) || creditUnits < 1) {
     throw new TypeError(`options.creditUnits must be an integer >= 1 (got ${String(creditUnits)})`);
   }
+  const { shard, signal } = options;
+  if (shard !== undefined && !isPath) throw new TypeError('options.shard needs a path: a stream cannot be sharded');
   const name = isPath ? input : (options.name ?? DEFAULT_READ_FASTA.name);
-  const signal = options.signal;
   const parse = resolveFastaParseOptions({ ...options, source: name });
   const credit = options.credit ?? new Credit(creditUnits, 'readFasta');
-  const bytes = (): AsyncIterable<Uint8Array> => isPath
-    ? openInput(input, signal ? { signal } : {})
-    : decompress(input, { name, ...(signal ? { signal } : {}) });
-  return creditedSource<RecordBatch, FastaBatch>(() => parseFasta(bytes(), parse), {
+  const records = (): AsyncIterable<RecordBatch> => {
+    if (shard !== undefined) return parseShard(input as string, shard, parse);
+    const bytes = isPath ? openInput(input, signal ? { signal } : {}) : decompress(input, { name, ...(signal ? { signal } : {}) });
+    return parseFasta(bytes, parse);
+  };
+  return creditedSource<RecordBatch, FastaBatch>(records, {
     credit,
     weight: (batch) => batchUnits(batch.bases.length, batch.count),
     attach: (batch, lease) => ({ ...batch, lease }),
     ...(signal ? { signal } : {}),
   });
+}
+
+/** The records of a shard, named as {@link openShard} names it (the byte its line numbers count from). */
+async function* parseShard(path: string, shard: Shard, parse: FastaParseOptions): AsyncGenerator<RecordBatch> {
+  const opened = await openShard(path, shard, parse.signal ? { signal: parse.signal } : {});
+  try {
+    yield* parseFasta(opened.bytes, { ...parse, source: opened.name });
+  } finally {
+    await opened.close();
+  }
 }

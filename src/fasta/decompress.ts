@@ -9,12 +9,13 @@ import { VirnucproError } from '../errors.js';
 export const GUNZIP_CHUNK_BYTES = 256 * 1024;
 
 /** Longest magic number sniffed (xz's is 6 bytes). */
-const MAGIC_BYTES = 6;
+export const MAGIC_BYTES = 6;
 
-type Format = 'plain' | 'gzip' | 'bzip2' | 'xz' | 'zstd' | 'zip';
+/** What the first bytes of an input say it is. */
+export type InputFormat = 'plain' | 'gzip' | 'bzip2' | 'xz' | 'zstd' | 'zip';
 
 /** Formats recognised by magic but not decoded: the command to run instead. */
-const UNSUPPORTED: Readonly<Record<Exclude<Format, 'plain' | 'gzip'>, string>> = {
+const UNSUPPORTED: Readonly<Record<Exclude<InputFormat, 'plain' | 'gzip'>, string>> = {
   bzip2: 'bzip2 -dc',
   xz: 'xz -dc',
   zstd: 'zstd -dc',
@@ -45,7 +46,7 @@ export async function* decompress(chunks: AsyncIterable<Uint8Array>, options: De
       head.push(step.value);
       headBytes += step.value.length;
     }
-    const format = sniff(Buffer.concat(head, Math.min(headBytes, MAGIC_BYTES)));
+    const format = sniffFormat(Buffer.concat(head, Math.min(headBytes, MAGIC_BYTES)));
     if (format === 'gzip') {
       yield* gunzip(followedBy(head, iterator), options);
     } else if (format === 'plain') {
@@ -72,7 +73,8 @@ async function* followedBy(head: readonly Uint8Array[], iterator: AsyncIterator<
   }
 }
 
-function sniff(magic: Uint8Array): Format {
+/** The format of an input from its first (up to 6) bytes; 'plain' when no known magic number matches. */
+export function sniffFormat(magic: Uint8Array): InputFormat {
   const startsWith = (...bytes: number[]): boolean => bytes.every((b, i) => magic[i] === b);
   if (startsWith(0x1f, 0x8b)) return 'gzip';
   if (startsWith(0x42, 0x5a, 0x68)) return 'bzip2';

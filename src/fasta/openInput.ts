@@ -1,7 +1,8 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { addAbortSignal } from 'node:stream';
 import { VirnucproError } from '../errors.js';
-import { decompress } from './decompress.js';
+import { MAGIC_BYTES, decompress, sniffFormat } from './decompress.js';
+import { ShardCutter, formatShard, shardByteRange, shardReadOffset, shardSourceName, type ByteRange, type Shard } from './shard.js';
 
 /**
  * Bytes per file read. Large reads keep per-chunk costs (a syscall, a promise, the parser's chunk setup)
@@ -15,6 +16,8 @@ export interface OpenInputOptions {
   readonly chunkBytes?: number;
   /** Aborting stops reading; the iteration rejects with the signal's reason. */
   readonly signal?: AbortSignal;
+  /** Read only this shard of a plain file ({@link openShard}). Default: the whole input. */
+  readonly shard?: Shard;
 }
 
 export const DEFAULT_OPEN_INPUT = { chunkBytes: READ_CHUNK_BYTES } as const satisfies OpenInputOptions;
@@ -25,45 +28,162 @@ export const DEFAULT_OPEN_INPUT = { chunkBytes: READ_CHUNK_BYTES } as const sati
  *
  * Lazy: nothing is opened or read before iteration starts; `return()` (a `break` out of `for await`) closes
  * the file. Each iteration opens the input anew. Errors: INPUT_NOT_FOUND (missing path, a directory),
- * INPUT_READ (permission, I/O), plus decompress's codes; each names the path.
+ * INPUT_READ (permission, I/O), plus decompress's codes; each names the path. With `options.shard`, the bytes
+ * of that shard of a plain file ({@link openShard}).
  */
 export function openInput(input: string, options: OpenInputOptions = {}): AsyncIterable<Uint8Array> {
   if (typeof input !== 'string' || input === '') throw new TypeError("input must be a path or '-' for stdin");
-  const chunkBytes = options.chunkBytes ?? DEFAULT_OPEN_INPUT.chunkBytes;
-  if (!Number.isSafeInteger(chunkBytes) || chunkBytes < 1) {
-    throw new TypeError(`options.chunkBytes must be an integer >= 1 (got ${String(chunkBytes)})`);
-  }
-  const { signal } = options;
+  const chunkBytes = resolveChunkBytes(options.chunkBytes);
+  const { signal, shard } = options;
+  if (shard !== undefined) return { [Symbol.asyncIterator]: () => shardBytes(input, shard, { chunkBytes, ...(signal ? { signal } : {}) }) };
   const raw = (): AsyncIterable<Uint8Array> => (input === '-' ? readStdin(signal) : readFile(input, chunkBytes, signal));
   return { [Symbol.asyncIterator]: () => decompress(raw(), { name: input, ...(signal ? { signal } : {}) }) };
 }
 
-async function* readFile(path: string, chunkBytes: number, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
+/** A shard of a plain FASTA file, open for reading. */
+export interface OpenShard {
+  /** Input name for messages: the path, plus the byte its line numbers count from when that is not 0. */
+  readonly name: string;
+  /** The byte range whose header starts make up the shard ({@link shardByteRange}). */
+  readonly range: ByteRange;
+  /** The shard's bytes, once; the file is closed at their end, on `return()`, or by {@link close}. */
+  readonly bytes: AsyncIterable<Uint8Array>;
+  /** Closes the file (idempotent); for a caller that stops before reading {@link bytes} to the end. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens shard `shard` of the plain FASTA file `path` (src/fasta/shard.ts): reads from the range start to its
+ * first header, to name the shard, and no byte before it. Errors: stdin (USAGE) and compressed files
+ * (INPUT_COMPRESSION) cannot be sharded, both with the command that splits them instead; otherwise those of
+ * {@link openInput}.
+ */
+export async function openShard(path: string, shard: Shard, options: Omit<OpenInputOptions, 'shard'> = {}): Promise<OpenShard> {
+  const chunkBytes = resolveChunkBytes(options.chunkBytes);
+  const { signal } = options;
+  if (path === '-') {
+    throw new VirnucproError('USAGE', `cannot read shard ${formatShard(shard)} of stdin: a shard is a byte range of a plain file`, {
+      hint: splitHint('FILE'),
+    });
+  }
   signal?.throwIfAborted();
-  let handle: FileHandle;
+  const handle = await openFile(path);
+  let closed = false;
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    await handle.close();
+  };
   try {
-    handle = await open(path, 'r');
+    const info = await handle.stat();
+    if (!info.isFile()) {
+      throw new VirnucproError('USAGE', `cannot read shard ${formatShard(shard)} of ${path}: it is not a regular file`, {
+        position: { file: path },
+        hint: splitHint(path),
+      });
+    }
+    const magic = Buffer.alloc(MAGIC_BYTES);
+    const { bytesRead } = await handle.read(magic, 0, MAGIC_BYTES, 0).catch((error: unknown) => {
+      throw readError(path, error);
+    });
+    const format = sniffFormat(magic.subarray(0, bytesRead));
+    if (format !== 'plain') {
+      throw new VirnucproError('INPUT_COMPRESSION', `cannot read shard ${formatShard(shard)} of ${format}-compressed data: a shard is a byte range of a plain file`, {
+        position: { file: path },
+        hint: splitHint(path),
+      });
+    }
+    const range = shardByteRange(info.size, shard);
+    const cutter = new ShardCutter(range);
+    const chunks = readChunks(handle, path, chunkBytes, signal, shardReadOffset(range));
+    // Read up to the shard's first header: its offset names the shard.
+    const ahead: Uint8Array[] = [];
+    while (cutter.firstByte === undefined && !cutter.done) ahead.push(...(await cutNext(chunks, cutter)));
+    async function* bytes(): AsyncGenerator<Uint8Array> {
+      try {
+        yield* ahead.splice(0);
+        while (!cutter.done) yield* await cutNext(chunks, cutter);
+      } finally {
+        await close();
+      }
+    }
+    return { name: shardSourceName(path, shard, cutter.firstByte ?? range.start), range, bytes: { [Symbol.asyncIterator]: bytes }, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** The shard's bytes in the file's next chunk (none or one piece); ends the cutter at the end of the file. */
+async function cutNext(chunks: AsyncIterator<Uint8Array>, cutter: ShardCutter): Promise<Uint8Array[]> {
+  const step = await chunks.next();
+  if (step.done) {
+    cutter.end();
+    return [];
+  }
+  const piece = cutter.cut(step.value);
+  return piece.length > 0 ? [piece] : [];
+}
+
+/** How to shard what cannot be sharded: split it into plain files, in order, and run each as an input. */
+function splitHint(path: string): string {
+  return `split it in input order instead: seqkit split2 -s <records per part> ${path} -O parts/ ` +
+    `(not -p, which deals records round-robin), run each part as a whole input, then virnucpro merge their results`;
+}
+
+async function* shardBytes(path: string, shard: Shard, options: Omit<OpenInputOptions, 'shard'>): AsyncGenerator<Uint8Array> {
+  const opened = await openShard(path, shard, options);
+  try {
+    yield* opened.bytes;
+  } finally {
+    await opened.close();
+  }
+}
+
+function resolveChunkBytes(chunkBytes: number | undefined): number {
+  const resolved = chunkBytes ?? DEFAULT_OPEN_INPUT.chunkBytes;
+  if (!Number.isSafeInteger(resolved) || resolved < 1) {
+    throw new TypeError(`options.chunkBytes must be an integer >= 1 (got ${String(resolved)})`);
+  }
+  return resolved;
+}
+
+async function openFile(path: string): Promise<FileHandle> {
+  try {
+    return await open(path, 'r');
   } catch (error) {
     throw openError(path, error);
   }
+}
+
+async function* readFile(path: string, chunkBytes: number, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
+  signal?.throwIfAborted();
+  const handle = await openFile(path);
   try {
     if ((await handle.stat()).isDirectory()) throw directoryError(path);
-    for (;;) {
-      signal?.throwIfAborted();
-      // A fresh buffer per read: the consumer (zlib) may still hold the previous one. allocUnsafeSlow is
-      // never a slice of Node's shared pool.
-      const buffer = Buffer.allocUnsafeSlow(chunkBytes);
-      let bytesRead: number;
-      try {
-        ({ bytesRead } = await handle.read(buffer, 0, chunkBytes, null));
-      } catch (error) {
-        throw readError(path, error);
-      }
-      if (bytesRead === 0) return;
-      yield buffer.subarray(0, bytesRead);
-    }
+    yield* readChunks(handle, path, chunkBytes, signal, null);
   } finally {
     await handle.close();
+  }
+}
+
+/** The file's bytes from `position` (null: the current one) to its end, in reads of `chunkBytes`. */
+async function* readChunks(handle: FileHandle, path: string, chunkBytes: number, signal: AbortSignal | undefined, position: number | null): AsyncGenerator<Uint8Array> {
+  let at = position;
+  for (;;) {
+    signal?.throwIfAborted();
+    // A fresh buffer per read: the consumer (zlib) may still hold the previous one. allocUnsafeSlow is
+    // never a slice of Node's shared pool.
+    const buffer = Buffer.allocUnsafeSlow(chunkBytes);
+    let bytesRead: number;
+    try {
+      ({ bytesRead } = await handle.read(buffer, 0, chunkBytes, at));
+    } catch (error) {
+      throw readError(path, error);
+    }
+    if (bytesRead === 0) return;
+    if (at !== null) at += bytesRead;
+    yield buffer.subarray(0, bytesRead);
   }
 }
 
