@@ -42,6 +42,8 @@ export const ERROR_EXIT = {
   OUTPUT_EXISTS: EXIT.output,
   RESUME_MISMATCH: EXIT.resume,
   RESUME_CORRUPT: EXIT.resume,
+  /** `virnucpro merge`: a part unfinished or damaged, parts that do not belong together. */
+  MERGE_REFUSED: EXIT.input,
   INTERRUPTED: EXIT.interrupted,
   INTERNAL: EXIT.internal,
 } as const satisfies Record<string, ExitCode>;

@@ -363,6 +363,11 @@ function checkIdentity(root: string, state: StateFile, identity: RunIdentity): v
   }
 }
 
+/** Whether `dir` holds a run that finished (its committed state says complete): what `virnucpro merge` requires of a part. */
+export async function isCompleteRun(dir: string): Promise<boolean> {
+  return (await readState(path.resolve(dir)))?.complete === true;
+}
+
 async function readState(root: string): Promise<StateFile | undefined> {
   const file = path.join(root, STATE_DIR, STATE_FILE);
   let text: string;
