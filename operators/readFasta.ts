@@ -39,6 +39,8 @@ export interface ReadFastaOptions {
   readonly name?: string;
   /** 'nucleotide' (default) or 'protein' (protein FASTA is read instead of refused: `virnucpro embed --kind protein`). */
   readonly alphabet?: SequenceAlphabet;
+  /** Average input bytes between sync records, where a batch is always cut (src/fasta/syncPoint.ts). Default 1 MiB. */
+  readonly syncBytes?: number;
   /**
    * Read only this shard of a plain file (`input` must be a path): the records whose header starts in its
    * byte range (src/fasta/shard.ts). Line numbers in messages then count from the shard's first byte, which
@@ -119,7 +121,7 @@ export function readFasta(input: string | AsyncIterable<Uint8Array>, options: Re
 
 /** The records of a shard, named as {@link openShard} names it (the byte its line numbers count from). */
 async function* parseShard(path: string, shard: Shard, parse: FastaParseOptions): AsyncGenerator<RecordBatch> {
-  const opened = await openShard(path, shard, parse.signal ? { signal: parse.signal } : {});
+  const opened = await openShard(path, shard, { ...(parse.signal ? { signal: parse.signal } : {}), ...(parse.syncBytes !== undefined ? { syncBytes: parse.syncBytes } : {}) });
   try {
     yield* parseFasta(opened.bytes, { ...parse, source: opened.name });
   } finally {

@@ -6,6 +6,7 @@ import type { RecordBatch } from './recordBatch.js';
 import { RecordBatchBuilder, STAGE_BYTES } from './recordBatchBuilder.js';
 import { checkBatchSequences } from './sequenceCheck.js';
 import { SEQUENCE_ALPHABETS, type SequenceAlphabet } from './sequenceAlphabet.js';
+import { HEADER_HASH_SEED, hashHeaderLine, isSyncRecord, resolveSyncBytes } from './syncPoint.js';
 
 /**
  * Sequence bytes per batch. 1 MiB is ~6 900 150-bp reads: large enough that per-batch costs (a worker
@@ -40,6 +41,8 @@ export interface FastaParseOptions {
   readonly stats?: FastaStats;
   /** 'nucleotide' (default) or 'protein': protein FASTA is then read, not refused (see {@link SequenceAlphabet}). */
   readonly alphabet?: SequenceAlphabet;
+  /** Average bytes between sync records, before which a batch is always cut (src/fasta/syncPoint.ts). Default 1 MiB. */
+  readonly syncBytes?: number;
   /** Aborting stops the parse before the next chunk with the signal's reason. */
   readonly signal?: AbortSignal;
 }
@@ -59,6 +62,7 @@ export interface ResolvedFastaParseOptions {
   readonly onSkippedRecord: ((record: FastaRecordRef) => void) | undefined;
   readonly stats: FastaStats;
   readonly alphabet: SequenceAlphabet;
+  readonly syncBytes: number;
   readonly signal: AbortSignal | undefined;
 }
 
@@ -95,6 +99,7 @@ export function resolveFastaParseOptions(options: FastaParseOptions): ResolvedFa
     onSkippedRecord: options.onSkippedRecord,
     stats: options.stats ?? new FastaStats(),
     alphabet,
+    syncBytes: resolveSyncBytes(options.syncBytes),
     signal: options.signal,
   };
 }
@@ -110,6 +115,9 @@ export function resolveFastaParseOptions(options: FastaParseOptions): ResolvedFa
  * skipped; an empty record is skipped with a warning (the original crashes on it); binary bytes, protein
  * input and lone-'\r' line endings are errors; a tab inside a sequence line is removed (Biopython keeps it).
  * An empty id ('>' alone) is kept as '' like Biopython, with a warning.
+ *
+ * Batches are cut by size (`batchBases`, `batchRecords`) and before every sync record (src/fasta/syncPoint.ts),
+ * so that a shard of the input is cut into the same batches as the whole.
  *
  * Memory: one working buffer of `batchBases` bytes (or the largest record, up to twice its size while it
  * grows) plus, until the protein rule has decided, the batches holding its 10 000-letter sample.
@@ -172,6 +180,7 @@ class FastaParser {
   readonly #builder: RecordBatchBuilder;
   readonly #alphabet: SequenceAlphabet;
   readonly #onSkippedRecord: ((record: FastaRecordRef) => void) | undefined;
+  readonly #syncBytes: number;
   readonly #sample = new NucleotideSample();
   /** The protein rule applies to nucleotide input only. */
   #sampleDecided: boolean;
@@ -183,6 +192,11 @@ class FastaParser {
   #line = 1;
   #inRecord = false;
   #recordLine = 0;
+  /** Input offset of the slice being parsed, and of the current record's '>'. */
+  #offset = 0;
+  #recordStart = 0;
+  /** Hash of the current record's header line so far (src/fasta/syncPoint.ts). */
+  #headerHash = HEADER_HASH_SEED;
   /** Whether the id's first byte has been seen (whitespace after '>' is skipped). */
   #idStarted = false;
   /** Until the first '\n', watch for lone-'\r' line endings. */
@@ -195,6 +209,7 @@ class FastaParser {
     this.#builder = new RecordBatchBuilder(options.source, options.batchBases, options.batchRecords);
     this.#alphabet = options.alphabet;
     this.#onSkippedRecord = options.onSkippedRecord;
+    this.#syncBytes = options.syncBytes;
     this.#sampleDecided = options.alphabet === 'protein';
   }
 
@@ -231,8 +246,8 @@ class FastaParser {
             continue;
           }
           if (first === GT) {
-            this.#endRecord();
-            this.#beginRecord(line);
+            this.#endRecord(this.#offset + p);
+            this.#beginRecord(line, this.#offset + p);
             state = HEADER_ID;
             p += 1;
           } else {
@@ -248,6 +263,7 @@ class FastaParser {
         if (header) {
           const control = firstControlByte(src, p, end);
           if (control >= 0) throw this.#binaryError(src[control]!, state, line);
+          this.#headerHash = hashHeaderLine(this.#headerHash, src, p, end);
         }
         if (end > clean) {
           if (!header) throw this.#binaryError(src[clean]!, state, line);
@@ -268,13 +284,14 @@ class FastaParser {
       this.#line = line;
       this.#stats.lines = line - 1;
     }
+    this.#offset += n;
   }
 
   /** The input has ended: close the last line, record and batch, and decide the protein rule if still open. */
   end(): void {
     if (this.#state !== LINE_START) this.#stats.lines = this.#line;
     this.#state = LINE_START;
-    this.#endRecord();
+    this.#endRecord(this.#offset);
     this.#builder.flush();
     this.#acceptCut();
     if (!this.#sampleDecided) this.#decide();
@@ -286,16 +303,20 @@ class FastaParser {
     return ready;
   }
 
-  #beginRecord(line: number): void {
+  #beginRecord(line: number, offset: number): void {
     this.#inRecord = true;
     this.#recordLine = line;
+    this.#recordStart = offset;
+    this.#headerHash = HEADER_HASH_SEED;
     this.#idStarted = false;
   }
 
-  #endRecord(): void {
+  /** Closes the current record, which ends before input offset `end` (the next '>' or the end of input). */
+  #endRecord(end: number): void {
     if (!this.#inRecord) return;
     const stats = this.#stats;
     const builder = this.#builder;
+    if (isSyncRecord(this.#headerHash, end - this.#recordStart, this.#syncBytes)) builder.cutBeforeCurrent();
     const emptyId = builder.idLength === 0;
     if (builder.recordLength === 0) {
       const skipped = { id: builder.id, line: this.#recordLine };

@@ -2,6 +2,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { addAbortSignal } from 'node:stream';
 import { VirnucproError } from '../errors.js';
 import { MAGIC_BYTES, decompress, sniffFormat } from './decompress.js';
+import { resolveSyncBytes } from './syncPoint.js';
 import { ShardCutter, formatShard, shardByteRange, shardReadOffset, shardSourceName, type ByteRange, type Shard } from './shard.js';
 
 /**
@@ -18,6 +19,8 @@ export interface OpenInputOptions {
   readonly signal?: AbortSignal;
   /** Read only this shard of a plain file ({@link openShard}). Default: the whole input. */
   readonly shard?: Shard;
+  /** With `shard`: the reader's average bytes between sync records (src/fasta/syncPoint.ts). Default 1 MiB. */
+  readonly syncBytes?: number;
 }
 
 export const DEFAULT_OPEN_INPUT = { chunkBytes: READ_CHUNK_BYTES } as const satisfies OpenInputOptions;
@@ -35,7 +38,7 @@ export function openInput(input: string, options: OpenInputOptions = {}): AsyncI
   if (typeof input !== 'string' || input === '') throw new TypeError("input must be a path or '-' for stdin");
   const chunkBytes = resolveChunkBytes(options.chunkBytes);
   const { signal, shard } = options;
-  if (shard !== undefined) return { [Symbol.asyncIterator]: () => shardBytes(input, shard, { chunkBytes, ...(signal ? { signal } : {}) }) };
+  if (shard !== undefined) return { [Symbol.asyncIterator]: () => shardBytes(input, shard, { ...options, chunkBytes }) };
   const raw = (): AsyncIterable<Uint8Array> => (input === '-' ? readStdin(signal) : readFile(input, chunkBytes, signal));
   return { [Symbol.asyncIterator]: () => decompress(raw(), { name: input, ...(signal ? { signal } : {}) }) };
 }
@@ -94,7 +97,7 @@ export async function openShard(path: string, shard: Shard, options: Omit<OpenIn
       });
     }
     const range = shardByteRange(info.size, shard);
-    const cutter = new ShardCutter(range);
+    const cutter = new ShardCutter(range, resolveSyncBytes(options.syncBytes));
     const chunks = readChunks(handle, path, chunkBytes, signal, shardReadOffset(range));
     // Read up to the shard's first header: its offset names the shard.
     const ahead: Uint8Array[] = [];
@@ -114,15 +117,11 @@ export async function openShard(path: string, shard: Shard, options: Omit<OpenIn
   }
 }
 
-/** The shard's bytes in the file's next chunk (none or one piece); ends the cutter at the end of the file. */
+/** The shard's bytes in the file's next chunk; ends the cutter at the end of the file. */
 async function cutNext(chunks: AsyncIterator<Uint8Array>, cutter: ShardCutter): Promise<Uint8Array[]> {
   const step = await chunks.next();
-  if (step.done) {
-    cutter.end();
-    return [];
-  }
-  const piece = cutter.cut(step.value);
-  return piece.length > 0 ? [piece] : [];
+  const pieces = step.done ? cutter.end() : cutter.cut(step.value);
+  return pieces.filter((piece) => piece.length > 0);
 }
 
 /** How to shard what cannot be sharded: split it into plain files, in order, and run each as an input. */

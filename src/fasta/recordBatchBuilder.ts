@@ -31,7 +31,8 @@ const INITIAL_ID_BYTES = 64 * 1024;
  * Cutting rule: a batch is cut after the record that reaches `batchRecords` records or `batchBases` bytes,
  * and before a record that would not fit in the remaining `batchBases`; a record larger than `batchBases`
  * grows the buffer and travels alone (memory: the largest record, up to twice while it grows). Records never
- * straddle batches.
+ * straddle batches. The parser also cuts before sync records ({@link cutBeforeCurrent}). Every rule counts
+ * from the batch start only, so batches after a cut depend only on the records after it.
  */
 export class RecordBatchBuilder {
   readonly #source: string;
@@ -123,6 +124,11 @@ export class RecordBatchBuilder {
     this.#idStarts[this.count] = this.#idUsed;
     if (this.count >= this.#batchRecords || this.used >= this.#batchBases) this.#cut();
     return true;
+  }
+
+  /** Cuts the batch of the complete records so far, if any, so that the current record starts the next (a sync record). */
+  cutBeforeCurrent(): void {
+    if (this.count > 0) this.#cut();
   }
 
   /** Cuts the batch of the complete records so far, if any (end of input). */

@@ -8,6 +8,7 @@ import { readFasta } from '../../operators/readFasta.js';
 import { VirnucproError } from '../../src/errors.js';
 import { openInput, openShard } from '../../src/fasta/openInput.js';
 import { parseShard, shardByteRange, type Shard } from '../../src/fasta/shard.js';
+import { HEADER_HASH_SEED, hashHeaderLine, isSyncRecord } from '../../src/fasta/syncPoint.js';
 import { consumeBatches } from '../../src/flow/sink.js';
 import { plainRecords, referenceParse, rejectionOf, type PlainRecord } from './fastaTestKit.js';
 
@@ -51,15 +52,28 @@ function randomFasta(seed: number, records: number, longRecords = true): string 
   return text;
 }
 
-/** Byte offsets of the header lines of `text` (lines starting with '>'), found line by line. */
-function headerOffsets(text: string): number[] {
-  const offsets: number[] = [];
+/** Average bytes between sync records in these tests: small, so that files of a few KiB have many. */
+const SYNC_BYTES = 150;
+
+interface Header {
+  /** Byte offset of the '>'. */
+  readonly offset: number;
+  /** Whether the record it starts is a sync record: judged from its whole header line and its raw length. */
+  readonly sync: boolean;
+}
+
+/** The header lines of `text` (lines starting with '>'), found line by line, and which start sync records. */
+function headers(text: string, syncBytes: number): Header[] {
+  const found: { offset: number; line: string }[] = [];
   let at = 0;
   for (const line of text.split('\n')) {
-    if (line.startsWith('>')) offsets.push(at);
+    if (line.startsWith('>')) found.push({ offset: at, line: line.slice(1) });
     at += line.length + 1;
   }
-  return offsets;
+  return found.map(({ offset, line }, i) => {
+    const length = (found[i + 1]?.offset ?? text.length) - offset;
+    return { offset, sync: isSyncRecord(hashHeaderLine(HEADER_HASH_SEED, Buffer.from(line, 'latin1'), 0, line.length), length, syncBytes) };
+  });
 }
 
 /** 1-based line of byte `offset` of `text`. */
@@ -75,31 +89,47 @@ interface ShardExpectation {
 
 /**
  * What shard K of N of `text` must hold, computed independently: the byte range from rational arithmetic,
- * each record's header offset from a line scan, records and lines from the reference parser; lines then
- * count from the shard's first byte.
+ * each record's header offset and sync from a line scan, records and lines from the reference parser. The
+ * shard runs from the first sync record at or after its range start (the file's start for the first
+ * non-empty range) to the first one at or after its range end; lines count from its first byte.
  */
-function expectedShard(text: string, shard: Shard): ShardExpectation {
+function expectedShard(text: string, shard: Shard, syncBytes = SYNC_BYTES): ShardExpectation {
   const size = text.length;
   const start = Math.floor(((shard.index - 1) * size) / shard.count);
   const end = Math.floor((shard.index * size) / shard.count);
-  const offsets = headerOffsets(text);
-  const all = referenceParse(text);
-  const mine = all.map((record, i) => ({ record, offset: offsets[i]! })).filter(({ offset }) => offset >= start && offset < end);
+  const all = headers(text, syncBytes);
+  const after = (threshold: number): number => {
+    const i = all.findIndex((header) => header.sync && header.offset >= threshold);
+    return i < 0 ? all.length : i;
+  };
+  const from = start === end ? all.length : start === 0 ? 0 : after(start);
+  const to = after(end);
+  const mine = referenceParse(text).map((record, i) => ({ record, offset: all[i]!.offset })).slice(from, Math.max(from, to));
   const firstByte = start === 0 && end > 0 ? 0 : mine[0]?.offset;
   const base = firstByte === undefined ? 1 : lineAt(text, firstByte);
   const records = mine.map(({ record }) => record).filter((record) => record.seq !== '').map((record) => ({ ...record, line: record.line - base + 1 }));
   return { records, firstByte };
 }
 
-async function readShard(file: string, shard: Shard): Promise<{ records: PlainRecord[]; sources: Set<string> }> {
-  const batches: import('../../operators/readFasta.js').FastaBatch[] = [];
-  await consumeBatches(readFasta(file, { shard, batchRecords: 7 }), (batch) => void batches.push(batch));
-  return { records: plainRecords(batches), sources: new Set(batches.map((batch) => batch.source)) };
+interface ReadResult {
+  readonly records: PlainRecord[];
+  readonly sources: Set<string>;
+  /** The ids of each batch. */
+  readonly batches: string[][];
 }
 
-async function shardBytes(file: string, shard: Shard, chunkBytes?: number): Promise<Buffer> {
+/** Reads `file` (or one shard of it) with small batches (the size rules cut often too). */
+async function read(file: string, shard?: Shard, syncBytes = SYNC_BYTES): Promise<ReadResult> {
+  const batches: import('../../operators/readFasta.js').FastaBatch[] = [];
+  await consumeBatches(readFasta(file, { ...(shard ? { shard } : {}), syncBytes, batchRecords: 7, batchBases: 900 }), (batch) => void batches.push(batch));
+  return { records: plainRecords(batches), sources: new Set(batches.map((batch) => batch.source)), batches: batches.map((batch) => [...batch.ids]) };
+}
+
+const readShard = (file: string, shard: Shard, syncBytes = SYNC_BYTES): Promise<ReadResult> => read(file, shard, syncBytes);
+
+async function shardBytes(file: string, shard: Shard, chunkBytes?: number, syncBytes = SYNC_BYTES): Promise<Buffer> {
   const parts: Uint8Array[] = [];
-  for await (const chunk of openInput(file, { shard, ...(chunkBytes ? { chunkBytes } : {}) })) parts.push(Buffer.from(chunk));
+  for await (const chunk of openInput(file, { shard, syncBytes, ...(chunkBytes ? { chunkBytes } : {}) })) parts.push(Buffer.from(chunk));
   return Buffer.concat(parts);
 }
 
@@ -135,13 +165,16 @@ describe('shardByteRange', () => {
 
 describe('shards of random files', () => {
   it('every record in exactly one shard, in input order, with the lines of the shard and its name (N = 1..7)', async () => {
+    let laterShardsWithRecords = 0;
     for (let seed = 1; seed <= 30; seed++) {
       const text = randomFasta(seed, seed % 5 === 0 ? 3 : 1 + (seed * 7) % 40);
       const file = path.join(scratch, `random-${seed}.fa`);
       writeFileSync(file, text, 'latin1');
       const whole = referenceParse(text).filter((record) => record.seq !== '');
+      const unsharded = await read(file);
       for (let count = 1; count <= 7; count++) {
         const seen: string[] = [];
+        const batches: string[][] = [];
         for (let index = 1; index <= count; index++) {
           const shard = { index, count };
           const expected = expectedShard(text, shard);
@@ -153,10 +186,16 @@ describe('shards of random files', () => {
             expect([...sources], context).toEqual([name]);
           }
           seen.push(...records.map((record) => `${record.id}\t${record.seq}`));
+          if (index > 1 && records.length > 0) laterShardsWithRecords += 1;
+          batches.push(...(await readShard(file, shard)).batches);
         }
         expect(seen, `seed ${seed}, N = ${count}`).toEqual(whole.map((record) => `${record.id}\t${record.seq}`));
+        // The point of sync records: the shards are cut into the batches of the whole run.
+        expect(batches, `seed ${seed}, N = ${count}: batches`).toEqual(unsharded.batches);
       }
     }
+    // Not a test of shard 1 alone: most later shards hold records.
+    expect(laterShardsWithRecords).toBeGreaterThan(200);
   });
 
   it('the shards bytes, at any read size, concatenate to the file', async () => {
@@ -180,7 +219,7 @@ describe('shards of random files', () => {
     }
   });
 
-  it('a header exactly at a range start belongs to that shard; one a byte before it to the shard before', async () => {
+  it('with every record a sync record: a header exactly at a range start belongs to that shard; one a byte before it to the shard before', async () => {
     for (let count = 1; count <= 7; count++) {
       // Records of 10 bytes: every boundary K·S/N is the offset of a header.
       const records = Array.from({ length: 3 * count }, (_, i) => `>s${String(i).padStart(2, '0')}\nACGT\n`);
@@ -189,16 +228,17 @@ describe('shards of random files', () => {
       const file = path.join(scratch, `aligned-${count}.fa`);
       writeFileSync(file, text);
       for (let index = 1; index <= count; index++) {
-        const { records: got } = await readShard(file, { index, count });
+        const { records: got } = await readShard(file, { index, count }, 1);
         expect(got.map((record) => record.id)).toEqual([0, 1, 2].map((k) => `s${String(3 * (index - 1) + k).padStart(2, '0')}`));
       }
-      // Shift everything by one byte: each boundary now falls one byte after a header start.
+      // Shift everything by one byte: each header now starts one byte after a boundary.
       const shifted = path.join(scratch, `shifted-${count}.fa`);
       writeFileSync(shifted, `\n${text}`);
       const ids: string[][] = [];
-      for (let index = 1; index <= count; index++) ids.push((await readShard(shifted, { index, count })).records.map((record) => record.id));
+      for (let index = 1; index <= count; index++) ids.push((await readShard(shifted, { index, count }, 1)).records.map((record) => record.id));
       expect(ids.flat()).toEqual(records.map((_, i) => `s${String(i).padStart(2, '0')}`));
-      expect(ids).toEqual(Array.from({ length: count }, (_, k) => expectedShard(`\n${text}`, { index: k + 1, count }).records.map((record) => record.id)));
+      expect(ids).toEqual(Array.from({ length: count }, (_, k) => expectedShard(`\n${text}`, { index: k + 1, count }, 1).records.map((record) => record.id)));
+      if (count === 2) expect(ids).toEqual([['s00', 's01', 's02'], ['s03', 's04', 's05']]);
     }
   });
 
@@ -236,8 +276,12 @@ describe('shards read only their range', () => {
       const { start, end } = shardByteRange(text.length, { index, count: 7 });
       const data = reads.filter((r) => !(r.position === 0 && r.length === 6)); // the compression sniff
       expect(Math.min(...data.map((r) => r.position))).toBe(Math.max(0, start - 1));
+      // It reads on to the next shard's first record, and to the header after it, which gives that record's length.
+      const offsets = headers(text, SYNC_BYTES).map((header) => header.offset);
       const stop = expectedShard(text, { index: index + 1, count: 7 }).firstByte ?? text.length;
-      expect(Math.max(...data.map((r) => r.position))).toBeLessThanOrEqual(Math.max(stop, end));
+      const judged = offsets.find((offset) => offset > Math.max(stop, end)) ?? text.length;
+      expect(Math.max(...data.map((r) => r.position))).toBeLessThanOrEqual(judged);
+      expect(judged - start).toBeLessThan(text.length / 2);
       expect(bytes.length).toBeGreaterThan(0);
     }
   });
@@ -265,7 +309,7 @@ describe('what cannot be sharded', () => {
     // 25 bytes: shard 2/2 is [12, 25), whose first header is '>c' at byte 16; the bad record's header is its line 1.
     expect(shardByteRange(text.length, { index: 2, count: 2 }).start).toBe(12);
     expect(text.indexOf('>c')).toBe(16);
-    const error = await rejectionOf(readShard(file, { index: 2, count: 2 }));
+    const error = await rejectionOf(readShard(file, { index: 2, count: 2 }, 1));
     expect((error as VirnucproError).code).toBe('FASTA_BINARY');
     expect((error as VirnucproError).message).toContain(`${file} [shard 2/2: lines counted from byte 16]:1: record 'c':`);
   });
