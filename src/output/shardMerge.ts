@@ -97,12 +97,19 @@ export async function mergeRuns(out: string, dirs: readonly string[], options: M
     throw outputError(root, error);
   });
   const journal = path.join(work, 'consensus.journal');
-  await concatenateResults(parts, path.join(root, PREDICTION_RESULTS_FILE), journal, options.signal);
-  const sort = await sortConsensus(journal, path.join(root, HIGHEST_SCORE_FILE), { tempDir: work, ...(options.signal ? { signal: options.signal } : {}) });
-  const summary = mergeSummary(parts, sort, options);
-  await writeFileAtomic(path.join(root, RUN_SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
-  await rm(work, { recursive: true, force: true });
-  return summary;
+  try {
+    await concatenateResults(parts, path.join(root, PREDICTION_RESULTS_FILE), journal, options.signal);
+    const sort = await sortConsensus(journal, path.join(root, HIGHEST_SCORE_FILE), { tempDir: work, ...(options.signal ? { signal: options.signal } : {}) });
+    const summary = mergeSummary(parts, sort, options);
+    await writeFileAtomic(path.join(root, RUN_SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
+    return summary;
+  } catch (error) {
+    // A failed merge leaves no file that looks like a result.
+    await Promise.all([...MERGE_FILES, `${PREDICTION_RESULTS_FILE}.tmp`].map((entry) => rm(path.join(root, entry), { recursive: true, force: true })));
+    throw error;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
 }
 
 /** A part's run, read from its directory: refused unless the run there finished. */
