@@ -1,5 +1,5 @@
 import type { OperatorFunction } from 'rxjs';
-import type { EmbedOptions } from '../src/embed/embedOptions.js';
+import type { EmbedOptions, ResolvedEmbedOptions } from '../src/embed/embedOptions.js';
 import { FRAME_NUCLEOTIDES, FRAME_PROTEINS } from '../src/embed/rowSelector.js';
 import type { Leased } from '../src/flow/credit.js';
 import type { FrameBatch } from '../src/sequence/frameBatch.js';
@@ -19,8 +19,8 @@ export type ProteinEmbedded<B extends Leased = FrameBatch & Leased> = B & {
   readonly proteinHidden: number;
 };
 
-/** Options of {@link embedNucleotides} and {@link embedProteins}: see {@link EmbedOptions}. */
-export type EmbedFramesOptions = EmbedOptions;
+/** Options of {@link embedNucleotides} and {@link embedProteins}: {@link EmbedOptions}, or what resolveEmbedOptions made of them (used as they are). */
+export type EmbedFramesOptions = EmbedOptions | ResolvedEmbedOptions;
 
 /**
  * DNABERT-S features of every kept frame (spec §5): its nucleotide slice as the original sends it, tokenized

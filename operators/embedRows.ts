@@ -1,5 +1,5 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import { resolveEmbedOptions, type EmbedOptions } from '../src/embed/embedOptions.js';
+import { resolveEmbedOptions, type EmbedOptions, type ResolvedEmbedOptions } from '../src/embed/embedOptions.js';
 import { EmbeddingEngine } from '../src/embed/embeddingEngine.js';
 import type { RowSelector } from '../src/embed/rowSelector.js';
 import type { Leased } from '../src/flow/credit.js';
@@ -45,7 +45,7 @@ import { startInferencePool } from '../src/model/inferencePool.js';
 export function embedRows<B extends Leased, O>(
   rows: RowSelector<B>,
   attach: (batch: B, embeddings: Float32Array, hiddenSize: number) => O,
-  options: EmbedOptions,
+  options: EmbedOptions | ResolvedEmbedOptions,
 ): OperatorFunction<B, O> {
   if (typeof rows?.rows !== 'function' || typeof rows.position !== 'function') throw new TypeError('rows must be a RowSelector');
   if (typeof attach !== 'function') throw new TypeError('attach must be a function');

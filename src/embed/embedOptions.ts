@@ -83,8 +83,22 @@ export interface ResolvedEmbedOptions {
   readonly signal: AbortSignal | undefined;
 }
 
-/** Fills in defaults and checks every option, throwing a TypeError that names the bad one. */
-export function resolveEmbedOptions(options: EmbedOptions): ResolvedEmbedOptions {
+/** Options this module resolved (and froze): resolving them again returns them as they are. */
+const RESOLVED = new WeakSet<ResolvedEmbedOptions>();
+
+function resolved(options: ResolvedEmbedOptions): ResolvedEmbedOptions {
+  const frozen = Object.freeze(options);
+  RESOLVED.add(frozen);
+  return frozen;
+}
+
+/**
+ * Fills in defaults and checks every option, throwing a TypeError that names the bad one. Options it already
+ * resolved are returned as they are: a pipeline resolves once and starts an operator per input batch.
+ */
+export function resolveEmbedOptions(given: EmbedOptions | ResolvedEmbedOptions): ResolvedEmbedOptions {
+  if (RESOLVED.has(given as ResolvedEmbedOptions)) return given as ResolvedEmbedOptions;
+  const options = given as EmbedOptions;
   const { tokenizer, pool, model, stats, signal } = options;
   if (typeof tokenizer?.encodeInto !== 'function' || typeof tokenizer.maxTokens !== 'function') {
     throw new TypeError('options.tokenizer must be a Tokenizer (Esm2Tokenizer, or loadBpeTokenizer / loadEncoderTokenizer for DNA)');
@@ -123,7 +137,7 @@ export function resolveEmbedOptions(options: EmbedOptions): ResolvedEmbedOptions
     throw new TypeError(`options.lingerMs must be a number >= 0 or Infinity (got ${String(lingerMs)})`);
   }
   if (stats !== undefined && !(stats instanceof PackingStats)) throw new TypeError('options.stats must be a PackingStats');
-  return {
+  return resolved({
     tokenizer,
     pool: pool ? { started: pool } : { model: model!, options: options.poolOptions ?? {} },
     padId,
@@ -134,5 +148,10 @@ export function resolveEmbedOptions(options: EmbedOptions): ResolvedEmbedOptions
     lingerMs,
     stats,
     signal,
-  };
+  });
+}
+
+/** The same resolved options with another abort signal (each input batch's own), not checked again. */
+export function withEmbedSignal(options: ResolvedEmbedOptions, signal: AbortSignal): ResolvedEmbedOptions {
+  return resolved({ ...options, signal });
 }

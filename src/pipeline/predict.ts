@@ -5,7 +5,7 @@ import { classifyFrames } from '../../operators/classifyFrames.js';
 import { embedNucleotides, embedProteins } from '../../operators/embedFrames.js';
 import { readFasta, type FastaBatch } from '../../operators/readFasta.js';
 import { translateSixFrames } from '../../operators/translateSixFrames.js';
-import { EMBED_BATCHES_IN_FLIGHT } from '../embed/embedOptions.js';
+import { EMBED_BATCHES_IN_FLIGHT, resolveEmbedOptions, withEmbedSignal } from '../embed/embedOptions.js';
 import { loadEncoderTokenizer } from '../embed/encoderTokenizer.js';
 import { VirnucproError } from '../errors.js';
 import type { FastaRecordRef, FastaWarning } from '../fasta/fastaStats.js';
@@ -212,7 +212,8 @@ function resolvePredictOptions(options: PredictOptions): ResolvedPredictOptions 
   resolveTokenPackerOptions({ tokenBudget: options.tokenBudget, window: options.window });
   return {
     ...options,
-    plan: planThreads({ threads: options.threads, workers: options.workers, intraOpThreads: options.intraOpThreads, device: options.device }),
+    // Models started ahead of the run were planned for it: their plan is the run's.
+    plan: options.models?.plan ?? planThreads({ threads: options.threads, workers: options.workers, intraOpThreads: options.intraOpThreads, device: options.device }),
     stats: stats ?? new PredictStats(),
   };
 }
@@ -224,6 +225,8 @@ function resolvePredictOptions(options: PredictOptions): ResolvedPredictOptions 
 export interface PredictModels {
   readonly bundle: ModelBundle;
   readonly chunkLength: ChunkLength;
+  /** How the run's CPU threads are split (planned once, from the options these models were started with). */
+  readonly plan: ThreadPlan;
   readonly dnaTokenizer: Tokenizer;
   readonly proteinTokenizer: Tokenizer;
   readonly pools: PredictPools;
@@ -303,6 +306,7 @@ async function startModels(options: ResolvedPredictOptions, signal: AbortSignal)
   return {
     bundle,
     chunkLength,
+    plan,
     dnaTokenizer,
     proteinTokenizer,
     pools: { dna, protein, classifier },
@@ -321,6 +325,9 @@ function pipeline(input: string | AsyncIterable<Uint8Array>, options: ResolvedPr
   const source = typeof input === 'string' ? input : (options.name ?? '<stream>');
   const ledger = new InputLedger({ chunkLength, resumeFrom: options.resumeFrom, source });
   const packing = { tokenBudget: options.tokenBudget, window: options.window };
+  // Resolved once for the run; each input batch's operator gets them with its own stop signal.
+  const dnaEmbed = resolveEmbedOptions({ tokenizer: prepared.dnaTokenizer, pool: pools.dna, stats: stats.dnaPacking, ...packing });
+  const proteinEmbed = resolveEmbedOptions({ tokenizer: prepared.proteinTokenizer, pool: pools.protein, stats: stats.proteinPacking, ...packing });
   // Each input batch's frames are packed among themselves: runs are byte-reproducible, as resume needs.
   const perBatch = { inFlight: EMBED_BATCHES_IN_FLIGHT, signal };
   const clock = (stage: keyof PredictStats['stages']): StageClock => new StageClock(stats.stages[stage]);
@@ -340,10 +347,8 @@ function pipeline(input: string | AsyncIterable<Uint8Array>, options: ResolvedPr
     timed(clock('translate'), (batch: FastaBatch) => recordBatchChunks(batch, chunkLength), (batch: FrameBatch) => batch.chunks.recordIndex.length, frames,
       (records) => records.pipe(chunkReads({ chunkLength, signal }), translateSixFrames({ threads: plan.translate, signal }))),
     tap((batch) => countFrames(batch, stats)),
-    timed(clock('embed-dna'), one, one, frames, eachBatchAlone((stop) =>
-      embedNucleotides({ tokenizer: prepared.dnaTokenizer, pool: pools.dna, stats: stats.dnaPacking, ...packing, signal: stop }), perBatch)),
-    timed(clock('embed-protein'), one, one, frames, eachBatchAlone((stop) =>
-      embedProteins({ tokenizer: prepared.proteinTokenizer, pool: pools.protein, stats: stats.proteinPacking, ...packing, signal: stop }), perBatch)),
+    timed(clock('embed-dna'), one, one, frames, eachBatchAlone((stop) => embedNucleotides(withEmbedSignal(dnaEmbed, stop)), perBatch)),
+    timed(clock('embed-protein'), one, one, frames, eachBatchAlone((stop) => embedProteins(withEmbedSignal(proteinEmbed, stop)), perBatch)),
     timed(clock('classify'), one, one, frames,
       (embedded) => embedded.pipe(classifyFrames({ pool: pools.classifier, signal }), chunkConsensus({ signal }))),
     settleRecords(ledger),

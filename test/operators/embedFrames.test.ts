@@ -3,7 +3,7 @@ import { Subject, concat, take, throwError, type Observable, type OperatorFuncti
 import { embedNucleotides, embedProteins, type DnaEmbedded, type ProteinEmbedded } from '../../operators/embedFrames.js';
 import { embedSequences, type SequenceEmbedded } from '../../operators/embedSequences.js';
 import type { FastaBatch } from '../../operators/readFasta.js';
-import type { EmbedModel } from '../../src/embed/embedOptions.js';
+import { resolveEmbedOptions, withEmbedSignal, type EmbedModel } from '../../src/embed/embedOptions.js';
 import type { Leased } from '../../src/flow/credit.js';
 import { consumeBatches } from '../../src/flow/sink.js';
 import type { TokenBatch } from '../../src/model/batches.js';
@@ -151,6 +151,19 @@ describe('embedNucleotides / embedProteins on a shared pool', () => {
       stop.abort(new Error('user stop'));
     });
     await expect(run).rejects.toThrow('user stop');
+  });
+
+  it('takes options resolved once (the pipeline starts an operator per input batch) as they are', () => {
+    const resolved = resolveEmbedOptions({ tokenizer, pool, window: 4 });
+    expect(Object.isFrozen(resolved)).toBe(true);
+    expect(resolveEmbedOptions(resolved)).toBe(resolved);
+    const stop = new AbortController();
+    const perBatch = withEmbedSignal(resolved, stop.signal);
+    expect(perBatch).toEqual({ ...resolved, signal: stop.signal });
+    expect(resolveEmbedOptions(perBatch)).toBe(perBatch);
+    expect(() => embedNucleotides(perBatch)).not.toThrow();
+    // A look-alike that this module did not resolve is checked like any options.
+    expect(() => embedNucleotides({ ...resolved } as never)).toThrow(/options\.pool must be an InferencePool/);
   });
 
   it('validates its options at once, naming them, and has the documented types', () => {
