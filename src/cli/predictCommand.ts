@@ -18,7 +18,7 @@ const spec: CommandSpec = {
   usage: '--models <dir> [-o <dir> [--resume]] [options] [<input>|-]',
   options: {
     models: MODELS_OPTION,
-    'chunk-length': { ...CHUNK_LENGTH_OPTION, default: undefined, description: "chunk length in bases (default: the bundle's; another one needs --force)" },
+    'chunk-length': { ...CHUNK_LENGTH_OPTION, default: undefined, description: "chunk length in bases (default: the bundle's; another one needs --accept-chunk-length or --force)" },
     'output-dir': {
       type: 'string',
       short: 'o',
@@ -26,7 +26,9 @@ const spec: CommandSpec = {
       description: "write the original's prediction_results.txt and prediction_results_highestscore.csv, plus run_summary.json, there (resumable)",
     },
     resume: { type: 'boolean', description: 'with -o: continue an interrupted run in that directory (starts afresh when it holds none)' },
-    force: { type: 'boolean', description: 'replace the results in a non-empty -o directory; accept a chunk length the model was not trained for' },
+    force: { type: 'boolean', description: 'both --overwrite and --accept-chunk-length' },
+    overwrite: { type: 'boolean', description: "with -o: replace virnucpro's results in a non-empty directory (other files are left alone)" },
+    'accept-chunk-length': { type: 'boolean', description: 'run a --chunk-length the classifier was not trained for (predictions are unreliable; outputs say so)' },
     'per-frame': { type: 'boolean', description: 'stdout: one row per kept frame instead of one per chunk' },
     format: { type: 'string', short: 'f', value: '<tsv|jsonl>', description: 'stdout format', choices: STREAM_FORMATS, default: 'tsv' },
     'skipped-out': { type: 'string', value: '<file>', description: 'write every input record that was skipped (TSV: record_id, header_line, reason) to this file' },
@@ -58,7 +60,7 @@ ids give separate rows.
 With -o DIR: the original's two files (byte-compatible: tab-separated, same headers and number format,
 the consensus sorted lexicographically like pandas groupby, a_chunk_10 before a_chunk_9, and rows of
 reads sharing an id merged as the original's groupby merges them), plus DIR/run_summary.json (model,
-checksums, chunk length, counts, timings, options). DIR must be empty or absent unless --force (which
+checksums, chunk length, counts, timings, options). DIR must be empty or absent unless --overwrite or --force (which
 replaces only virnucpro's files) or --resume. Results are committed durably every few seconds; after a
 crash or kill, the same command with --resume continues where the last commit left off and gives
 byte-identical files. A changed input, bundle or chunk length is refused (exit 6). Ctrl-C (SIGINT) or
@@ -98,11 +100,11 @@ export const predictCommand: Command = {
         ? { stream: openStdout(), format: settings.format, perFrame: settings.perFrame }
         : {
           dir: settings.outputDir,
-          mode: settings.resume ? 'resume' : settings.force ? 'overwrite' : 'new',
+          mode: settings.resume ? 'resume' : settings.overwrite ? 'overwrite' : 'new',
           ...(interval ? { commitIntervalMs: Number(interval) } : {}),
         },
       chunkLength: settings.chunkLength,
-      force: settings.force,
+      acceptChunkLength: settings.acceptChunkLength,
       verifyChecksums: values['skip-checksums'] !== true,
       ...(settings.skippedOut !== undefined ? { skippedOut: settings.skippedOut } : {}),
       threads: settings.threads,
@@ -131,7 +133,10 @@ interface Settings {
   readonly chunkLength: ChunkLength | undefined;
   readonly outputDir: string | undefined;
   readonly resume: boolean;
-  readonly force: boolean;
+  /** --overwrite or --force. */
+  readonly overwrite: boolean;
+  /** --accept-chunk-length or --force. */
+  readonly acceptChunkLength: boolean;
   readonly perFrame: boolean;
   readonly format: StreamFormat;
   readonly skippedOut: string | undefined;
@@ -160,7 +165,8 @@ function readSettings(values: ParsedValues): Settings {
     chunkLength: intOption(values, 'chunk-length') as ChunkLength | undefined,
     outputDir,
     resume,
-    force: values['force'] === true,
+    overwrite: values['force'] === true || values['overwrite'] === true,
+    acceptChunkLength: values['force'] === true || values['accept-chunk-length'] === true,
     perFrame,
     format: stringOption(values, 'format') as StreamFormat,
     skippedOut: stringOption(values, 'skipped-out'),

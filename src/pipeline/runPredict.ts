@@ -16,7 +16,6 @@ import { directorySink, streamSink, type PredictRunIdentity, type PredictSink, t
 import { PREDICT_STAGES, PredictStats, StageClock } from './predictStats.js';
 import { bundleIdentity, inputIdentity, type BundleIdentity, type InputIdentity } from './runIdentity.js';
 import type { RunSummary } from './runSummary.js';
-import { planThreads, type ThreadPlan } from './threadPlan.js';
 import { VIRNUCPRO_VERSION } from './version.js';
 
 /**
@@ -56,10 +55,10 @@ export interface PredictRunOptions {
   /** The model bundle's directory (or manifest path). */
   readonly models: string;
   readonly output: PredictOutput;
-  /** 300 or 500. Default: the bundle's; another one needs `force`. */
+  /** 300 or 500. Default: the bundle's; another one needs `acceptChunkLength`. */
   readonly chunkLength?: ChunkLength;
-  /** Accept a chunk length the classifier was not trained for; with `output.mode` 'overwrite' for the CLI's --force. */
-  readonly force?: boolean;
+  /** Run a chunk length the classifier was not trained for (BUNDLE_MISMATCH otherwise). Default false. */
+  readonly acceptChunkLength?: boolean;
   /** Verify the bundle's checksums. Default true. */
   readonly verifyChecksums?: boolean;
   /** Write every skipped input record (TSV: record_id, header_line, reason) to this file. */
@@ -114,14 +113,15 @@ export async function runPredict(input: string, options: PredictRunOptions): Pro
   const started = performance.now();
   const log = options.log ?? { info: () => undefined, warn: () => undefined };
   const signal = options.signal ?? new AbortController().signal;
-  const force = options.force ?? false;
+  const force = options.acceptChunkLength ?? false;
   const bundle = await loadBundle(options.models, {
     chunkLength: options.chunkLength,
     force,
     verifyChecksums: options.verifyChecksums ?? true,
     signal,
   });
-  const chunkLength = (options.chunkLength ?? bundle.chunkLength) as ChunkLength;
+  // loadBundle decided it: the requested length, accepted (forced) when it is not the classifier's.
+  const chunkLength = (bundle.forcedChunkLength ?? bundle.chunkLength) as ChunkLength;
   const warnings: string[] = [];
   const warn = (message: string): void => {
     warnings.push(message);
@@ -135,7 +135,6 @@ export async function runPredict(input: string, options: PredictRunOptions): Pro
   }
   const resultOptions: ResultOptions = { chunkLength, forcedChunkLength: chunkLength !== bundle.chunkLength ? chunkLength : null };
   const identity: PredictRunIdentity = { input: await inputIdentity(input), bundle: await bundleIdentity(bundle), options: resultOptions };
-  const plan = planThreads({ threads: options.threads, workers: options.workers, intraOpThreads: options.intraOpThreads, device: options.device });
   const { output } = options;
   if ('dir' in output) {
     // What can be refused is refused before anything is created or removed in -o DIR: the input's own
@@ -152,7 +151,7 @@ export async function runPredict(input: string, options: PredictRunOptions): Pro
     force,
     device: options.device,
     deviceId: options.deviceId,
-    threads: plan.threads,
+    threads: options.threads,
     workers: options.workers,
     ...(options.intraOpThreads !== undefined ? { intraOpThreads: options.intraOpThreads } : {}),
     allowSpinning: options.allowSpinning,
@@ -210,7 +209,7 @@ export async function runPredict(input: string, options: PredictRunOptions): Pro
       }
       summary = runSummary({
         invocation: options.invocation ?? { arguments: [], options: invocationOptions(options) },
-        input: identity.input, bundle, identity: identity.bundle, plan, models, options: resultOptions, stats, before, started, sort, sink, warnings,
+        input: identity.input, bundle, identity: identity.bundle, models, options: resultOptions, stats, before, started, sort, sink, warnings,
       });
       return summary;
     };
@@ -283,7 +282,6 @@ interface SummaryInputs {
   readonly input: InputIdentity;
   readonly bundle: ModelBundle;
   readonly identity: BundleIdentity;
-  readonly plan: ThreadPlan;
   readonly models: PredictModels;
   readonly options: ResultOptions;
   readonly stats: PredictStats;
@@ -296,7 +294,7 @@ interface SummaryInputs {
 }
 
 function runSummary(inputs: SummaryInputs): RunSummary {
-  const { invocation, input, bundle, identity, plan, models, options, stats, before, started, sort, sink, warnings } = inputs;
+  const { invocation, input, bundle, identity, models, options, stats, before, started, sort, sink, warnings } = inputs;
   const seconds = (performance.now() - started) / 1000;
   return {
     virnucpro: VIRNUCPRO_VERSION,
@@ -316,7 +314,7 @@ function runSummary(inputs: SummaryInputs): RunSummary {
     chunkLength: options.chunkLength,
     forcedChunkLength: options.forcedChunkLength,
     options: { ...invocation.options },
-    threads: plan,
+    threads: models.plan,
     backends: { dna: models.pools.dna.describe(), protein: models.pools.protein.describe(), classifier: models.pools.classifier.describe() },
     counts: {
       recordsRead: stats.fasta.records,

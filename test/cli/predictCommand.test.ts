@@ -193,6 +193,22 @@ describe('virnucpro predict -o DIR', () => {
     expect(forced.stderr).toMatch(/\[WARN\] --force: chunk length 300/);
     expect(JSON.parse(await read(out('forced'), 'run_summary.json'))).toMatchObject({ chunkLength: 300, forcedChunkLength: 300 });
   });
+
+  it('splits --force in two: --overwrite replaces -o results only, --accept-chunk-length accepts a chunk length only', async () => {
+    await mkdir(out('busy2'));
+    await writeFile(path.join(out('busy2'), 'notes.txt'), 'keep me');
+    const mismatched = await runCli(['predict', '-q', '--models', tiny, '-l', '300', '-o', out('busy2'), '--overwrite', DEMO_READS]);
+    expect(mismatched.code).toBe(4);
+    expect(mismatched.stderr).toMatch(/trained on 500-bp chunks, but the run uses 300/);
+    expect((await runCli(['predict', '-q', '--models', tiny, '-o', out('busy2'), '--overwrite', DEMO_READS])).code).toBe(0);
+    expect(await read(out('busy2'), 'notes.txt')).toBe('keep me');
+    const busy = await runCli(['predict', '-q', '--models', tiny, '-l', '300', '-o', out('busy2'), '--accept-chunk-length', DEMO_READS]);
+    expect(busy.code).toBe(5);
+    const accepted = await runCli(['predict', '--models', tiny, '-l', '300', '--accept-chunk-length', '-o', out('accepted'), DEMO_READS]);
+    expect(accepted.code).toBe(0);
+    expect(accepted.stderr).toMatch(/\[WARN\] --force: chunk length 300/);
+    expect(JSON.parse(await read(out('accepted'), 'run_summary.json'))).toMatchObject({ chunkLength: 300, forcedChunkLength: 300 });
+  });
 });
 
 describe('virnucpro predict -o DIR --resume', () => {
