@@ -311,7 +311,7 @@ export class PredictionDirectory {
     summary: (sort: ConsensusSortResult) => unknown,
     sort: Omit<ConsensusSortOptions, 'tempDir'> = {},
   ): Promise<ConsensusSortResult> {
-    const { results, journal } = this.#open();
+    const { journal } = this.#open();
     await this.checkpoint(checkpoint, counters);
     await this.commit({ inputComplete: true });
     const result = await sortConsensus(journal.path, path.join(this.dir, HIGHEST_SCORE_FILE), { ...sort, tempDir: path.join(this.dir, STATE_DIR) });

@@ -320,7 +320,7 @@ async function closePools(pools: readonly InferenceBackend<TokenBatch | FeatureB
 
 function pipeline(input: string | AsyncIterable<Uint8Array>, options: ResolvedPredictOptions, prepared: PredictModels, signal: AbortSignal): Observable<PredictionBatch> {
   const { stats, plan } = options;
-  const { bundle, chunkLength, pools } = prepared;
+  const { chunkLength, pools } = prepared;
   const credit = options.credit ?? new Credit(options.creditUnits ?? DEFAULT_PREDICT_CREDIT_UNITS, 'predict');
   const source = typeof input === 'string' ? input : (options.name ?? '<stream>');
   const ledger = new InputLedger({ chunkLength, resumeFrom: options.resumeFrom, source });
