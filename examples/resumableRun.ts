@@ -22,7 +22,10 @@ process.once('SIGINT', () => stop.abort(new VirnucproError('INTERRUPTED', 'inter
 
 // 'resume' starts afresh in an empty or absent directory, continues an interrupted run, and refuses
 // (RESUME_MISMATCH) a directory left by another input, bundle or chunk length.
-const log = { info: (message: string) => console.error(`[INFO] ${message}`), warn: (message: string) => console.error(`[WARN] ${message}`) };
+const log = {
+  info: (message: string) => console.error(`[INFO] ${message}`),
+  warn: (message: string) => console.error(`[WARN] ${message}`),
+};
 const result = await runPredict(input, { models, output: { dir, mode: 'resume' }, log, signal: stop.signal });
 if (result.summary) {
   for (const line of summaryLines(result.summary)) console.log(line);

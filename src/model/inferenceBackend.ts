@@ -54,6 +54,13 @@ export interface StartInferenceBackend {
 export function isInferenceBackend(value: unknown): value is InferenceBackend {
   if (typeof value !== 'object' || value === null) return false;
   const backend = value as Partial<InferenceBackend>;
-  return typeof backend.run === 'function' && typeof backend.close === 'function' && typeof backend.describe === 'function' &&
-    typeof backend.model === 'object' && backend.model !== null && Number.isSafeInteger(backend.concurrency) && (backend.concurrency ?? 0) >= 1;
+  return (
+    typeof backend.run === 'function' &&
+    typeof backend.close === 'function' &&
+    typeof backend.describe === 'function' &&
+    typeof backend.model === 'object' &&
+    backend.model !== null &&
+    Number.isSafeInteger(backend.concurrency) &&
+    (backend.concurrency ?? 0) >= 1
+  );
 }

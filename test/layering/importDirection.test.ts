@@ -22,7 +22,11 @@ describe('import direction of src/ and operators/', () => {
   it('keeps bench/ independent of test/ (tests may pin benchmark workloads, not the other way round)', () => {
     const files = sourceFiles(REPO_ROOT, ['bench']);
     expect(files).toContain('bench/support/tinyBundle.ts');
-    const intoTests = files.flatMap((from) => importsOf(from, readFileSync(path.join(REPO_ROOT, from), 'utf8')).filter((to) => to.startsWith('test/')).map((to) => `${from} -> ${to}`));
+    const intoTests = files.flatMap((from) =>
+      importsOf(from, readFileSync(path.join(REPO_ROOT, from), 'utf8'))
+        .filter((to) => to.startsWith('test/'))
+        .map((to) => `${from} -> ${to}`),
+    );
     expect(intoTests).toEqual([]);
   });
 
@@ -66,10 +70,30 @@ describe('import direction of src/ and operators/', () => {
     });
 
     it.each([
-      ['an operator importing the pipeline', 'operators/bad.ts', "import { run } from '../src/pipeline/run.js';", /operators imports pipeline, a layer above it/],
-      ['a domain module importing an operator', 'src/classify/bad.ts', "import { op } from '../../operators/op.js';", /classify imports operators, a layer above it/],
-      ['flow importing a domain module', 'src/flow/bad.ts', "export { rule } from '../classify/rule.js';", /flow imports classify, a layer above it/],
-      ['the pipeline importing the CLI', 'src/pipeline/bad.ts', "const cli = await import('../cli/main.js');", /pipeline imports cli, a layer above it/],
+      [
+        'an operator importing the pipeline',
+        'operators/bad.ts',
+        "import { run } from '../src/pipeline/run.js';",
+        /operators imports pipeline, a layer above it/,
+      ],
+      [
+        'a domain module importing an operator',
+        'src/classify/bad.ts',
+        "import { op } from '../../operators/op.js';",
+        /classify imports operators, a layer above it/,
+      ],
+      [
+        'flow importing a domain module',
+        'src/flow/bad.ts',
+        "export { rule } from '../classify/rule.js';",
+        /flow imports classify, a layer above it/,
+      ],
+      [
+        'the pipeline importing the CLI',
+        'src/pipeline/bad.ts',
+        "const cli = await import('../cli/main.js');",
+        /pipeline imports cli, a layer above it/,
+      ],
       ['a module importing the barrel', 'src/output/bad.ts', "import { run } from '../index.js';", /imports the package barrel/],
       ['a folder in no layer', 'src/misc/bad.ts', "import { E } from '../errors.js';", /folder 'misc' is in no layer/],
     ])('refuses %s', (_name, file, text, message) => {

@@ -39,7 +39,11 @@ async function toStream(options: Omit<Parameters<typeof runPredict>[1], 'output'
  */
 function delegatingBackends(runs: Map<string, number>): StartInferenceBackend {
   const start = async (model: ModelSpec, options: { readonly signal?: AbortSignal | undefined }): Promise<InferenceBackend> => {
-    const pool = (await startInferencePool(model as never, { workers: 1, intraOpNumThreads: 1, signal: options.signal })) as InferenceBackend;
+    const pool = (await startInferencePool(model as never, {
+      workers: 1,
+      intraOpNumThreads: 1,
+      signal: options.signal,
+    })) as InferenceBackend;
     runs.set(model.label, 0);
     return {
       model,
@@ -67,7 +71,13 @@ describe('runPredict', () => {
     expect(other.text.split('\n').length).toBeGreaterThan(100);
     expect([...runs.keys()].sort()).toEqual(['classifier', 'dna', 'protein']);
     for (const [label, count] of runs) expect(count, label).toBeGreaterThan(0);
-    expect(other.result.summary!.backends.protein).toEqual({ backend: 'delegate', model: 'protein', device: 'elsewhere', concurrency: 3, details: {} });
+    expect(other.result.summary!.backends.protein).toEqual({
+      backend: 'delegate',
+      model: 'protein',
+      device: 'elsewhere',
+      concurrency: 3,
+      details: {},
+    });
     expect(other.result.summary!.counts.rowsWritten).toEqual({ memory: own.result.summary!.counts.rowsWritten['memory'] });
   });
 
@@ -79,7 +89,11 @@ describe('runPredict', () => {
     expect(written).toEqual(JSON.parse(JSON.stringify(first.summary)));
     expect(first.summary!.counts.framesKept).toBe(first.summary!.counts.rowsWritten['prediction_results.txt']);
     const messages: string[] = [];
-    const again = await runPredict(reads, { models: bundle, output: { dir: out, mode: 'resume' }, log: { info: (m) => messages.push(m), warn: () => undefined } });
+    const again = await runPredict(reads, {
+      models: bundle,
+      output: { dir: out, mode: 'resume' },
+      log: { info: (m) => messages.push(m), warn: () => undefined },
+    });
     expect(again).toEqual({ status: 'already-complete', summary: undefined });
     expect(messages).toEqual([`${out}: this run is already complete; nothing to do`]);
   });
