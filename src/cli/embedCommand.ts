@@ -9,7 +9,9 @@ import { FastaStats } from '../fasta/fastaStats.js';
 import { eachBatchAlone } from '../flow/eachBatchAlone.js';
 import { consumeBatches } from '../flow/sink.js';
 import { loadBundle, missingChecksumWarning } from '../model/bundle.js';
+import { parseDeviceIds } from '../model/deviceIds.js';
 import { startInferencePool, type InferencePoolOptions } from '../model/inferencePool.js';
+import { startOnDevices } from '../model/spreadBackend.js';
 import { EXECUTION_PROVIDERS, type ExecutionProvider } from '../model/sessionSettings.js';
 import { PackingStats } from '../packing/packingStats.js';
 import { DEFAULT_PACKING_WINDOW, DEFAULT_TOKEN_BUDGET, MAX_PACKING_WINDOW } from '../packing/tokenPacker.js';
@@ -57,13 +59,18 @@ export const MODEL_RUN_OPTIONS: Readonly<Record<string, OptionSpec>> = {
     choices: EXECUTION_PROVIDERS,
     default: 'cpu',
   },
-  'device-id': { type: 'string', value: '<n>', description: 'GPU index for --device cuda', integer: { min: 0, max: 1024 }, default: '0' },
+  'device-id': {
+    type: 'string',
+    value: '<n|n,m…|all>',
+    description: 'GPU index for --device cuda; several (0,1) or all: one worker set per device, batches spread over them',
+    default: '0',
+  },
   threads: { ...THREADS_OPTION, description: 'CPU threads for the models (onnxruntime), shared by the workers' },
   'skip-checksums': { type: 'boolean', description: "don't verify the bundle's sha256 checksums (~2 s per GiB)" },
 };
 
 /** Packing and pool options from {@link MODEL_RUN_OPTIONS} values (already range-checked by the parser). */
-export function modelRunSettings(values: ParsedValues): { tokenBudget: number; window: number; pool: InferencePoolOptions } {
+export function modelRunSettings(values: ParsedValues): { tokenBudget: number; window: number; pool: InferencePoolOptions; deviceIds: number[] } {
   const workers = intOption(values, 'workers')!;
   const threads = intOption(values, 'threads') ?? Math.min(availableParallelism(), 4);
   return {
@@ -73,8 +80,8 @@ export function modelRunSettings(values: ParsedValues): { tokenBudget: number; w
       workers,
       intraOpNumThreads: intOption(values, 'intra-op-threads') ?? Math.max(1, Math.floor(threads / workers)),
       executionProvider: stringOption(values, 'device') as ExecutionProvider,
-      deviceId: intOption(values, 'device-id')!,
     },
+    deviceIds: parseDeviceIds(stringOption(values, 'device-id')!),
   };
 }
 
@@ -148,7 +155,7 @@ export const embedCommand: Command = {
     const unchecked = missingChecksumWarning(bundle);
     if (unchecked) log.warn(unchecked);
     const tokenizer = await loadEncoderTokenizer(encoder);
-    const pool = await startInferencePool(encoder, { ...settings.pool, signal });
+    const pool = await startOnDevices(settings.deviceIds, (deviceId) => startInferencePool(encoder, { ...settings.pool, deviceId, signal }));
     const stats = new FastaStats();
     const packing = new PackingStats();
     try {

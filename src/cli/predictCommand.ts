@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { EXIT } from '../errors.js';
+import { parseDeviceIds } from '../model/deviceIds.js';
 import type { ChunkLength } from '../model/manifest.js';
 import type { ExecutionProvider } from '../model/sessionSettings.js';
 import { openStdout } from '../output/outputStream.js';
@@ -111,7 +112,7 @@ export const predictCommand: Command = {
       workers: settings.workers,
       ...(settings.intraOpThreads !== undefined ? { intraOpThreads: settings.intraOpThreads } : {}),
       device: settings.device,
-      deviceId: settings.deviceId,
+      deviceId: settings.deviceIds,
       allowSpinning: settings.allowSpinning,
       tokenBudget: settings.tokenBudget,
       window: settings.window,
@@ -146,7 +147,7 @@ interface Settings {
   readonly intraOpThreads: number | undefined;
   readonly threads: number;
   readonly device: ExecutionProvider;
-  readonly deviceId: number;
+  readonly deviceIds: number[];
   readonly allowSpinning: boolean;
 }
 
@@ -176,7 +177,7 @@ function readSettings(values: ParsedValues): Settings {
     intraOpThreads: intOption(values, 'intra-op-threads'),
     threads: intOption(values, 'threads')!,
     device: stringOption(values, 'device') as ExecutionProvider,
-    deviceId: intOption(values, 'device-id')!,
+    deviceIds: parseDeviceIds(stringOption(values, 'device-id')!),
     allowSpinning: values['allow-spinning'] === true,
   };
 }

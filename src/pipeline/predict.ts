@@ -14,6 +14,8 @@ import { loadBundle, type ModelBundle } from '../model/bundle.js';
 import type { FeatureBatch, TokenBatch } from '../model/batches.js';
 import type { InferenceBackend, StartInferenceBackend } from '../model/inferenceBackend.js';
 import { startInferencePool, type InferencePoolOptions } from '../model/inferencePool.js';
+import type { EmbeddingModel } from '../model/modelSpec.js';
+import { startOnDevices } from '../model/spreadBackend.js';
 import { DEFAULT_BATCH_BASES } from '../fasta/fastaParser.js';
 import { eachBatchAlone } from '../flow/eachBatchAlone.js';
 import type { Tokenizer } from '../tokenize/tokenizer.js';
@@ -67,8 +69,12 @@ export interface PredictOptions {
   readonly verifyChecksums?: boolean;
   /** Where the encoders run: 'cpu' (default), 'cuda', 'webgpu'. The classifier always runs on the CPU. */
   readonly device?: ExecutionProvider;
-  /** GPU index for 'cuda'. Default 0. */
-  readonly deviceId?: number;
+  /**
+   * GPU index for 'cuda', or several: each encoder then runs one worker set per device and its batches go to
+   * whichever device is free (the outputs are those of one device). Repeats are allowed (`[0, 0]`: two worker
+   * sets on one card). On the CPU several ids split the encoder threads between them. Default 0.
+   */
+  readonly deviceId?: number | readonly number[];
   /** CPU threads for the whole run, split across stages by planThreads. Default: available cores. */
   readonly threads?: number;
   /** Worker threads per encoder (each a full model copy). Default 1. */
@@ -284,15 +290,20 @@ async function startModels(options: ResolvedPredictOptions, signal: AbortSignal)
     workers: threads.workers,
     intraOpNumThreads: threads.intraOpNumThreads,
     executionProvider: device,
-    deviceId: options.deviceId ?? 0,
     allowSpinning: options.allowSpinning ?? DEFAULT_PREDICT_ALLOW_SPINNING,
     signal,
   });
   const device = options.device ?? 'cpu';
+  const deviceIds = [options.deviceId ?? 0].flat();
+  // One worker set per device; on the CPU the "devices" share the cores, so they share the threads too.
+  const onEach = (threads: EncoderThreads): EncoderThreads =>
+    device === 'cpu' ? { ...threads, intraOpNumThreads: Math.max(1, Math.floor(threads.intraOpNumThreads / deviceIds.length)) } : threads;
+  const onDevices = (model: EmbeddingModel, threads: EncoderThreads): Promise<InferenceBackend<TokenBatch>> =>
+    startOnDevices(deviceIds, (deviceId) => startInferencePool(model, { ...on(onEach(threads), device), deviceId }));
   const start = options.startBackend;
   const starting = [
-    start ? start(bundle.dna, { signal }) : startInferencePool(bundle.dna, on(plan.dna, device)),
-    start ? start(bundle.protein, { signal }) : startInferencePool(bundle.protein, on(plan.protein, device)),
+    start ? start(bundle.dna, { signal }) : onDevices(bundle.dna, plan.dna),
+    start ? start(bundle.protein, { signal }) : onDevices(bundle.protein, plan.protein),
     start ? start(bundle.classifier, { signal }) : startInferencePool(bundle.classifier, on(plan.classifier, 'cpu')),
   ] as const;
   const started = await Promise.allSettled(starting);

@@ -67,7 +67,8 @@ export interface PredictRunOptions {
   readonly workers?: number;
   readonly intraOpThreads?: number;
   readonly device?: ExecutionProvider;
-  readonly deviceId?: number;
+  /** PredictOptions.deviceId: one GPU index or several. */
+  readonly deviceId?: number | readonly number[];
   readonly allowSpinning?: boolean;
   readonly tokenBudget?: number;
   readonly window?: number;
