@@ -39,8 +39,7 @@ import { loadBpeTokenizer } from '../../src/tokenize/bpeTokenizer.js';
 import { ESM2_PAD_ID, Esm2Tokenizer } from '../../src/tokenize/esm2Tokenizer.js';
 import type { Tokenizer } from '../../src/tokenize/tokenizer.js';
 import { median, printTable, watchPeakRss } from '../support/measure.js';
-import { workloadFrames } from '../micro/embedOverhead.bench.js';
-import { TRANSLATE_BENCH_WORKLOADS } from '../micro/translate.bench.js';
+import { TRANSLATE_BENCH_WORKLOADS, workloadFrames } from '../support/frameWorkloads.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const PEER = path.join(REPO, 'bench', 'peers', 'torch_embed_peer.py');

@@ -29,7 +29,6 @@ import { Bench } from 'tinybench';
 import { embedNucleotides, embedProteins } from '../../operators/embedFrames.js';
 import { FRAME_NUCLEOTIDES, FRAME_PROTEINS, type RowSelector } from '../../src/embed/rowSelector.js';
 import { RowTokenizer } from '../../src/embed/tokenizeRows.js';
-import type { RecordBatch } from '../../src/fasta/recordBatch.js';
 import { Credit, type Leased } from '../../src/flow/credit.js';
 import { creditedSource } from '../../src/flow/creditedSource.js';
 import { consumeBatches } from '../../src/flow/sink.js';
@@ -38,13 +37,12 @@ import type { TokenBatch } from '../../src/model/batches.js';
 import { startInferencePool, type InferencePool } from '../../src/model/inferencePool.js';
 import { DEFAULT_PACKING_WINDOW } from '../../src/packing/tokenPacker.js';
 import type { EmbeddingModel } from '../../src/model/modelSpec.js';
-import { chunkRecordBatch } from '../../src/sequence/chunkBatch.js';
-import { translateChunkBatch, type FrameBatch } from '../../src/sequence/frameBatch.js';
+import type { FrameBatch } from '../../src/sequence/frameBatch.js';
 import { loadBpeTokenizer } from '../../src/tokenize/bpeTokenizer.js';
 import { Esm2Tokenizer } from '../../src/tokenize/esm2Tokenizer.js';
 import type { Tokenizer } from '../../src/tokenize/tokenizer.js';
 import { printTable } from '../support/measure.js';
-import { TRANSLATE_BENCH_WORKLOADS, workloadBatch, type TranslateBenchWorkload } from './translate.bench.js';
+import { TRANSLATE_BENCH_WORKLOADS, workloadFrames } from '../support/frameWorkloads.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const MODEL: EmbeddingModel = {
@@ -53,8 +51,6 @@ const MODEL: EmbeddingModel = {
 };
 /** The fixture model's vocabulary: ids are folded into it. */
 const MODEL_VOCAB = 64;
-/** Reads per upstream batch: readFasta's default record cap. */
-const BATCH_READS = 4096;
 /**
  * The stage variants stream the workload's batches repeatedly until they have pushed at least this many
  * default windows (8 192 rows) through: a single window would be tokenized whole before its first pack runs,
@@ -86,27 +82,6 @@ class FoldedTokenizer implements Tokenizer {
   }
 }
 
-/** The workload's kept frames, in the upstream batches a pipeline would deliver (BATCH_READS reads each). */
-export function workloadFrames(workload: TranslateBenchWorkload): FrameBatch[] {
-  const records = workloadBatch(workload);
-  const batches: FrameBatch[] = [];
-  for (let from = 0; from < records.count; from += BATCH_READS) {
-    batches.push(translateChunkBatch(chunkRecordBatch(sliceRecords(records, from, Math.min(records.count, from + BATCH_READS)), 500)));
-  }
-  return batches;
-}
-
-function sliceRecords(batch: RecordBatch, from: number, to: number): RecordBatch {
-  const offset = batch.starts[from]!;
-  return {
-    bases: batch.bases.slice(offset, batch.starts[to]!),
-    starts: batch.starts.slice(from, to + 1).map((start) => start - offset),
-    ids: batch.ids.slice(from, to),
-    headerLines: batch.headerLines.slice(from, to),
-    count: to - from,
-    source: batch.source,
-  };
-}
 
 function countFrames(batches: readonly FrameBatch[]): number {
   return batches.reduce((sum, batch) => sum + batch.count, 0);

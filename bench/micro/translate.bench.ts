@@ -14,57 +14,16 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Bench } from 'tinybench';
-import type { RecordBatch } from '../../src/fasta/recordBatch.js';
 import { chunkRecordBatch, type ChunkBatch } from '../../src/sequence/chunkBatch.js';
 import { formatFramesTsv } from '../../src/sequence/formatFrames.js';
 import { translateChunkBatch } from '../../src/sequence/frameBatch.js';
 import { FrameBuilder, translateChunks } from '../../src/sequence/sixFrames.js';
-import { CODON_TABLE, naiveSixFrames } from '../support/naiveSixFrames.js';
+import { TRANSLATE_BENCH_WORKLOADS, workloadBatch, type TranslateBenchWorkload } from '../support/frameWorkloads.js';
+import { naiveSixFrames } from '../support/naiveSixFrames.js';
 import { printTable } from '../support/measure.js';
-import { prng } from '../support/syntheticFasta.js';
-
-export interface TranslateBenchWorkload {
-  readonly name: string;
-  readonly reads: number;
-  readonly length: number;
-  /** Share of reads whose F1 frame is stop-free. */
-  readonly codingFraction: number;
-  readonly seed: number;
-  /** Kept frames at chunk length 500: pinned, so that a generator or kernel change cannot go unnoticed. */
-  readonly frames: number;
-}
-
-export const TRANSLATE_BENCH_WORKLOADS: readonly TranslateBenchWorkload[] = [
-  { name: '150-bp reads', reads: 20_000, length: 150, codingFraction: 0.5, seed: 11, frames: 20_307 },
-  { name: '500-bp reads', reads: 6_000, length: 500, codingFraction: 0.5, seed: 12, frames: 3_055 },
-];
 
 /** The workloads' chunk length: one chunk per read for both read lengths. */
 const CHUNK_LENGTH = 500;
-const SENSE_CODONS = [...CODON_TABLE].filter(([, residue]) => residue !== '*').map(([codon]) => codon);
-
-/** The workload's reads as a RecordBatch (one buffer, as the FASTA reader yields them). */
-export function workloadBatch(workload: TranslateBenchWorkload): RecordBatch {
-  const random = prng(workload.seed);
-  const { reads, length } = workload;
-  const bases = new Uint8Array(reads * length);
-  const starts = new Uint32Array(reads + 1);
-  for (let r = 0; r < reads; r++) {
-    const at = r * length;
-    starts[r + 1] = at + length;
-    if (random() < workload.codingFraction) {
-      for (let b = 0; b < length; b += 3) {
-        const codon = SENSE_CODONS[Math.floor(random() * SENSE_CODONS.length)]!;
-        for (let i = 0; i < 3 && b + i < length; i++) bases[at + b + i] = codon.charCodeAt(i);
-      }
-    } else {
-      for (let b = 0; b < length; b++) bases[at + b] = 'ACGT'.charCodeAt(Math.floor(random() * 4));
-    }
-  }
-  const ids = Array.from({ length: reads }, (_, r) => `read${r}`);
-  return { bases, starts, ids, headerLines: new Uint32Array(reads), count: reads, source: workload.name };
-}
-
 /** Kept frames of the naive implementation over pre-cut chunk strings. */
 export function naiveKeptFrames(chunkTexts: readonly string[]): number {
   let kept = 0;

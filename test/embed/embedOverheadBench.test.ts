@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { stagePasses, workloadFrames } from '../../bench/micro/embedOverhead.bench.js';
-import { TRANSLATE_BENCH_WORKLOADS } from '../../bench/micro/translate.bench.js';
+import { stagePasses } from '../../bench/micro/embedOverhead.bench.js';
+import { TRANSLATE_BENCH_WORKLOADS, workloadFrames } from '../../bench/support/frameWorkloads.js';
 
 /** The frame counts bench/micro/embedOverhead.bench.ts asserts in every task, pinned. */
 const PINNED = { '150-bp reads': { frames: 20_307, batches: 5, passes: 2 }, '500-bp reads': { frames: 3_055, batches: 2, passes: 9 } } as const;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TRANSLATE_BENCH_WORKLOADS, naiveKeptFrames, workloadBatch } from '../../bench/micro/translate.bench.js';
+import { TRANSLATE_BENCH_WORKLOADS, workloadBatch } from '../../bench/support/frameWorkloads.js';
+import { naiveKeptFrames } from '../../bench/micro/translate.bench.js';
 import { chunkRecordBatch } from '../../src/sequence/chunkBatch.js';
 import { translateChunks } from '../../src/sequence/sixFrames.js';
 
