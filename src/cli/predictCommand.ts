@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { EXIT } from '../errors.js';
+import { parseShard, type Shard } from '../fasta/shard.js';
 import { parseDeviceIds } from '../model/deviceIds.js';
 import type { ChunkLength } from '../model/manifest.js';
 import type { ExecutionProvider } from '../model/sessionSettings.js';
@@ -27,6 +28,11 @@ const spec: CommandSpec = {
       description: "write the original's prediction_results.txt and prediction_results_highestscore.csv, plus run_summary.json, there (resumable)",
     },
     resume: { type: 'boolean', description: 'with -o: continue an interrupted run in that directory (starts afresh when it holds none)' },
+    shard: {
+      type: 'string',
+      value: '<K/N>',
+      description: "read only shard K of N of a plain input file (also K-of-N); 'virnucpro merge' gathers the -o directories of all N",
+    },
     force: { type: 'boolean', description: 'both --overwrite and --accept-chunk-length' },
     overwrite: { type: 'boolean', description: "with -o: replace virnucpro's results in a non-empty directory (other files are left alone)" },
     'accept-chunk-length': { type: 'boolean', description: 'run a --chunk-length the classifier was not trained for (predictions are unreliable; outputs say so)' },
@@ -67,6 +73,13 @@ crash or kill, the same command with --resume continues where the last commit le
 byte-identical files. A changed input, bundle or chunk length is refused (exit 6). Ctrl-C (SIGINT) or
 SIGTERM stops reading, drops the work in flight, commits, and exits 130 saying how to resume.
 
+Shards (--shard K/N, one job each): shard K holds the records from the first sync record whose header
+starts at or after byte (K-1)*S/N of the file (S its size) up to the first one at or after byte K*S/N;
+sync records (about one per MiB) are where every run starts an input batch, so the shard's scores are
+those of the whole run. 'virnucpro merge OUT DIR...' gathers the -o directories of all N into the files of
+one run, byte for byte (docs/predict.md, "Shards and merge"). A plain file only: gzip and stdin are refused
+(seqkit split2 -s splits them in order). Line numbers in a shard's messages count from its first byte.
+
 Threads (-j, default all cores): on the CPU the two encoders share them, 1/8 to DNABERT-S and the rest to
 ESM-2 (at least one each, divided among --workers); translation gets one thread per 16 (1 to 4) and the
 classifier one; those mostly sleep. With --device cuda or webgpu each encoder worker gets one CPU thread.
@@ -106,6 +119,7 @@ export const predictCommand: Command = {
         },
       chunkLength: settings.chunkLength,
       acceptChunkLength: settings.acceptChunkLength,
+      ...(settings.shard ? { shard: settings.shard } : {}),
       verifyChecksums: values['skip-checksums'] !== true,
       ...(settings.skippedOut !== undefined ? { skippedOut: settings.skippedOut } : {}),
       threads: settings.threads,
@@ -138,6 +152,7 @@ interface Settings {
   readonly overwrite: boolean;
   /** --accept-chunk-length or --force. */
   readonly acceptChunkLength: boolean;
+  readonly shard: Shard | undefined;
   readonly perFrame: boolean;
   readonly format: StreamFormat;
   readonly skippedOut: string | undefined;
@@ -161,6 +176,11 @@ function readSettings(values: ParsedValues): Settings {
   if (outputDir !== undefined && (perFrame || values['format'] !== 'tsv')) {
     throw usageError(spec, "--per-frame and --format apply to stdout; with -o/--output-dir the original's files are written");
   }
+  const shardText = stringOption(values, 'shard');
+  const shard = shardText === undefined ? undefined : parseShard(shardText);
+  if (shardText !== undefined && shard === undefined) {
+    throw usageError(spec, `invalid --shard ${shardText}: expected K/N or K-of-N, whole numbers with 1 <= K <= N`);
+  }
   return {
     models,
     chunkLength: intOption(values, 'chunk-length') as ChunkLength | undefined,
@@ -168,6 +188,7 @@ function readSettings(values: ParsedValues): Settings {
     resume,
     overwrite: values['force'] === true || values['overwrite'] === true,
     acceptChunkLength: values['force'] === true || values['accept-chunk-length'] === true,
+    shard,
     perFrame,
     format: stringOption(values, 'format') as StreamFormat,
     skippedOut: stringOption(values, 'skipped-out'),

@@ -23,7 +23,8 @@ import { PREDICTION_RESULTS_HEADER } from './predictionRows.js';
  * digits, which read back exactly. So a part needs nothing beyond the files of a finished run.
  *
  * Checks before writing anything: every part finished (its state says complete), all used the same bundle
- * (manifest sha256) and chunk length; shards of one file are all there, once each, of one file unchanged
+ * (manifest sha256), chunk length and packing options (token budget, window, device: they change the scores'
+ * float32 noise); shards of one file are all there, once each, of one file unchanged
  * between them (path, size, mtime), and are taken in shard order whatever the order given; parts without a
  * shard are taken in the order given and must be different inputs. Each part's frame rows must number what
  * its summary says.
@@ -52,9 +53,14 @@ export interface PartRun {
   readonly bundle: { readonly name: string; readonly manifestSha256: string; readonly chunkLength: number; readonly meaningless: boolean };
   readonly chunkLength: number;
   readonly forcedChunkLength: number | null;
+  /** The options that change the scores' float32 noise (how frames are packed, where they run), as given. */
+  readonly packing: string;
   readonly counts: PartCounts;
   readonly warnings: readonly string[];
 }
+
+/** Options of `virnucpro predict` whose values change which frames share a model batch, or the kernels. */
+const PACKING_OPTIONS = ['token-budget', 'window', 'device'];
 
 interface PartCounts {
   readonly recordsRead: number;
@@ -140,6 +146,7 @@ export async function readPartRun(dir: string): Promise<PartRun> {
     bundle: summary['bundle'] as unknown as PartRun['bundle'],
     chunkLength: summary['chunkLength'],
     forcedChunkLength: (summary['forcedChunkLength'] as number | null | undefined) ?? null,
+    packing: packingOptions(summary['options']),
     counts: summary['counts'] as unknown as PartCounts,
     warnings: Array.isArray(summary['warnings']) ? (summary['warnings'] as string[]) : [],
   };
@@ -202,6 +209,7 @@ function checkAgreement(parts: readonly PartRun[]): void {
     if (part.chunkLength !== first.chunkLength || part.forcedChunkLength !== first.forcedChunkLength) {
       differences.push(`chunk length ${first.chunkLength} vs ${part.chunkLength}`);
     }
+    if (part.packing !== first.packing) differences.push(`options ${first.packing} vs ${part.packing}`);
     if (differences.length > 0) {
       throw refused(`${first.dir} and ${part.dir} were run differently: ${differences.join('; ')}`, undefined, 'run every part with the same bundle and options');
     }
@@ -355,6 +363,12 @@ function refused(message: string, file: string | undefined, hint: string, cause?
     hint,
     ...(cause !== undefined ? { cause } : {}),
   });
+}
+
+/** The packing options a part ran with, as a comparable text (`{"token-budget":"16384",…}`). */
+function packingOptions(options: unknown): string {
+  const given = isRecord(options) ? options : {};
+  return JSON.stringify(Object.fromEntries(PACKING_OPTIONS.map((name) => [name, given[name] ?? null])));
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -9,6 +9,7 @@ import { EMBED_BATCHES_IN_FLIGHT, resolveEmbedOptions, withEmbedSignal } from '.
 import { loadEncoderTokenizer } from '../embed/encoderTokenizer.js';
 import { VirnucproError } from '../errors.js';
 import type { FastaRecordRef, FastaWarning } from '../fasta/fastaStats.js';
+import type { Shard } from '../fasta/shard.js';
 import { Credit, type Leased } from '../flow/credit.js';
 import { loadBundle, type ModelBundle } from '../model/bundle.js';
 import type { FeatureBatch, TokenBatch } from '../model/batches.js';
@@ -124,6 +125,8 @@ export interface PredictOptions {
   readonly onSkippedRecord?: (record: FastaRecordRef) => void;
   /** Input name in messages when `input` is a stream. Default '<stream>'. */
   readonly name?: string;
+  /** Read only this shard of a plain file (src/fasta/shard.ts): `input` must be a path. Default: all of it. */
+  readonly shard?: Shard;
   readonly signal?: AbortSignal;
 }
 
@@ -352,6 +355,7 @@ function pipeline(input: string | AsyncIterable<Uint8Array>, options: ResolvedPr
     ...(options.onWarning ? { onWarning: options.onWarning } : {}),
     ...(options.onSkippedRecord ? { onSkippedRecord: options.onSkippedRecord } : {}),
     ...(typeof input === 'string' ? {} : { name: source }),
+    ...(options.shard ? { shard: options.shard } : {}),
     signal,
   }).pipe(
     admitRecords(ledger, stats, credit),

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { formatShard, type Shard } from '../fasta/shard.js';
 import type { ModelBundle } from '../model/bundle.js';
 
 /**
@@ -13,13 +14,16 @@ export interface InputIdentity {
   readonly path: string;
   readonly size?: number;
   readonly mtime?: string;
+  /** The shard read (`K/N`), when not the whole input: a resume must read the same one. */
+  readonly shard?: string;
 }
 
-export async function inputIdentity(input: string): Promise<InputIdentity> {
-  if (input === '-') return { path: '-' };
+export async function inputIdentity(input: string, shard?: Shard): Promise<InputIdentity> {
+  const which = shard ? { shard: formatShard(shard) } : {};
+  if (input === '-') return { path: '-', ...which };
   const resolved = path.resolve(input);
   const info = await stat(resolved).catch(() => undefined);
-  return info?.isFile() ? { path: resolved, size: info.size, mtime: info.mtime.toISOString() } : { path: resolved };
+  return info?.isFile() ? { path: resolved, size: info.size, mtime: info.mtime.toISOString(), ...which } : { path: resolved, ...which };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { VirnucproError } from '../errors.js';
 import type { FastaRecordRef } from '../fasta/fastaStats.js';
 import { openInput } from '../fasta/openInput.js';
+import type { Shard } from '../fasta/shard.js';
 import { consumeBatches } from '../flow/sink.js';
 import { loadBundle, missingChecksumWarning, type ModelBundle } from '../model/bundle.js';
 import type { ChunkLength } from '../model/manifest.js';
@@ -61,6 +62,11 @@ export interface PredictRunOptions {
   readonly acceptChunkLength?: boolean;
   /** Verify the bundle's checksums. Default true. */
   readonly verifyChecksums?: boolean;
+  /**
+   * Read only this shard of the input, a plain file (src/fasta/shard.ts); `virnucpro merge` gathers the -o
+   * directories of all N. Default: the whole input.
+   */
+  readonly shard?: Shard;
   /** Write every skipped input record (TSV: record_id, header_line, reason) to this file. */
   readonly skippedOut?: string;
   readonly threads?: number;
@@ -135,13 +141,13 @@ export async function runPredict(input: string, options: PredictRunOptions): Pro
     warn(`--force: chunk length ${chunkLength} with a classifier trained on ${bundle.chunkLength}-bp chunks: predictions are unreliable`);
   }
   const resultOptions: ResultOptions = { chunkLength, forcedChunkLength: chunkLength !== bundle.chunkLength ? chunkLength : null };
-  const identity: PredictRunIdentity = { input: await inputIdentity(input), bundle: await bundleIdentity(bundle), options: resultOptions };
+  const identity: PredictRunIdentity = { input: await inputIdentity(input, options.shard), bundle: await bundleIdentity(bundle), options: resultOptions };
   const { output } = options;
   if ('dir' in output) {
     // What can be refused is refused before anything is created or removed in -o DIR: the input's own
     // errors (missing, a directory, a compression we do not read), the directory's (not empty, another run's
     // state), and below the models' (a bundle onnxruntime cannot load: the directory is opened after them).
-    await checkInputOpens(input);
+    await checkInputOpens(input, options.shard);
     if ((await PredictionDirectory.check(output.dir, output.mode ?? 'new', identity)).complete) return alreadyComplete(output.dir, log);
   }
 
@@ -161,6 +167,7 @@ export async function runPredict(input: string, options: PredictRunOptions): Pro
     ...(options.startBackend ? { startBackend: options.startBackend } : {}),
     stats,
     onWarning: (warning) => warn(warning.message),
+    ...(options.shard ? { shard: options.shard } : {}),
     signal,
   };
   const models = await startPredictModels(runOptions);
@@ -267,10 +274,13 @@ function accountingError(problems: readonly string[]): VirnucproError {
   });
 }
 
-/** Opens the input and reads its first bytes, so that its errors come before any output exists (stdin excepted). */
-async function checkInputOpens(input: string): Promise<void> {
-  if (input === '-') return;
-  const bytes = openInput(input)[Symbol.asyncIterator]();
+/**
+ * Opens the input (its shard) and reads its first bytes, so that its errors come before any output exists
+ * (stdin excepted, but not a shard of it, refused here).
+ */
+async function checkInputOpens(input: string, shard: Shard | undefined): Promise<void> {
+  if (input === '-' && shard === undefined) return;
+  const bytes = openInput(input, shard ? { shard } : {})[Symbol.asyncIterator]();
   try {
     await bytes.next();
   } finally {
@@ -303,6 +313,7 @@ function runSummary(inputs: SummaryInputs): RunSummary {
     arguments: [...invocation.arguments],
     finishedAt: new Date().toISOString(),
     input: { path: input.path, ...(input.size !== undefined ? { size: input.size, mtime: input.mtime! } : {}) },
+    shard: input.shard ?? null,
     bundle: {
       name: bundle.name,
       manifest: bundle.manifestFile,

@@ -20,6 +20,8 @@ export interface RunSummary {
   readonly arguments: readonly string[];
   readonly finishedAt: string;
   readonly input: { readonly path: string; readonly size?: number; readonly mtime?: string };
+  /** The shard of the input this run read (`K/N`, src/fasta/shard.ts); null for the whole input. */
+  readonly shard: string | null;
   readonly bundle: {
     readonly name: string;
     readonly manifest: string;
