@@ -48,7 +48,7 @@ export async function* decompress(chunks: AsyncIterable<Uint8Array>, options: De
     }
     const format = sniffFormat(Buffer.concat(head, Math.min(headBytes, MAGIC_BYTES)));
     if (format === 'gzip') {
-      yield* gunzip(followedBy(head, iterator), options);
+      yield* refuseCompressedInside(gunzip(followedBy(head, iterator), options), options);
     } else if (format === 'plain') {
       yield* followedBy(head, iterator);
     } else {
@@ -60,6 +60,40 @@ export async function* decompress(chunks: AsyncIterable<Uint8Array>, options: De
   } finally {
     // Also when the consumer stops early: closes the file. Harmless on an iterator that has finished.
     await iterator.return?.();
+  }
+}
+
+/**
+ * The gunzipped bytes, refused when they are compressed again (`gzip` of a `.gz`, an `.xz` inside a `.gz`):
+ * named here, before the FASTA parser meets them and blames their bytes on a text rule (a stray '\r' read
+ * as classic Mac line endings).
+ */
+async function* refuseCompressedInside(chunks: AsyncGenerator<Uint8Array>, options: DecompressOptions): AsyncGenerator<Uint8Array> {
+  const head: Uint8Array[] = [];
+  let headBytes = 0;
+  while (headBytes < MAGIC_BYTES) {
+    const step = await chunks.next();
+    if (step.done) break;
+    head.push(step.value);
+    headBytes += step.value.length;
+  }
+  const inner = sniffFormat(Buffer.concat(head, Math.min(headBytes, MAGIC_BYTES)));
+  if (inner !== 'plain') {
+    const file = options.name === '-' ? 'FILE' : options.name;
+    await chunks.return(undefined);
+    throw new VirnucproError('INPUT_COMPRESSION', inner === 'gzip'
+      ? 'expected FASTA text inside the gzip data but found gzip again: the file is compressed twice'
+      : `expected FASTA text inside the gzip data but found ${inner}-compressed data`, {
+      position: { file: options.name },
+      hint: inner === 'gzip'
+        ? `decompress once more: gunzip -c ${file} | gunzip -c | virnucpro … -`
+        : `decompress both layers: gunzip -c ${file} | ${UNSUPPORTED[inner]} | virnucpro … -`,
+    });
+  }
+  try {
+    yield* followedBy(head, chunks);
+  } finally {
+    await chunks.return(undefined);
   }
 }
 

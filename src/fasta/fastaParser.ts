@@ -371,14 +371,24 @@ class FastaParser {
 
   /** A CR-only file has no '\n' at all: the first line would swallow the whole input, so refuse it at once. */
   #checkFirstLine(src: Buffer): void {
-    if (this.#endsWithCR && src[0] !== LF) throw lineEndingsError({ file: this.#file, line: this.#line });
+    if (this.#endsWithCR && src[0] !== LF) throw this.#lineEndingsError(src);
     const lf = src.indexOf(LF);
     const cr = src.indexOf(CR);
-    if (cr >= 0 && (lf < 0 || cr < lf) && cr + 1 < src.length && src[cr + 1] !== LF) {
-      throw lineEndingsError({ file: this.#file, line: this.#line });
-    }
+    if (cr >= 0 && (lf < 0 || cr < lf) && cr + 1 < src.length && src[cr + 1] !== LF) throw this.#lineEndingsError(src);
     this.#endsWithCR = lf < 0 && src[src.length - 1] === CR;
     if (lf >= 0) this.#firstLineEnded = true;
+  }
+
+  /**
+   * A lone '\r' in the first line, unless that line holds control bytes: then the data is binary (a
+   * compressed or binary file), which is what the user needs to hear, not a line-ending rule.
+   */
+  #lineEndingsError(src: Buffer): Error {
+    const lf = src.indexOf(LF);
+    const firstLine = lf < 0 ? src : src.subarray(0, lf);
+    const control = firstLine.findIndex((b) => b < 0x20 && b !== TAB && b !== CR);
+    if (control >= 0) return binaryByteError(firstLine[control]!, 'in the first line: this is binary data, not FASTA', { file: this.#file, line: this.#line });
+    return lineEndingsError({ file: this.#file, line: this.#line });
   }
 
   #binaryError(byte: number, state: ParserState, line: number): Error {

@@ -1,4 +1,6 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import { fstat } from 'node:fs';
+import { open, readFile as readTextFile, stat, type FileHandle } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { addAbortSignal } from 'node:stream';
 import { VirnucproError } from '../errors.js';
 import { MAGIC_BYTES, decompress, sniffFormat } from './decompress.js';
@@ -188,12 +190,35 @@ async function* readChunks(handle: FileHandle, path: string, chunkBytes: number,
 
 async function* readStdin(signal: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
   signal?.throwIfAborted();
+  if (await stdinWasClosed()) {
+    throw new VirnucproError('INPUT_READ', "cannot read stdin ('-'): it is closed, nothing is connected to it", {
+      position: { file: '-' },
+      hint: "pipe the FASTA in (zcat reads.fa.gz | virnucpro … -) or name the input file instead of '-'",
+    });
+  }
   const stdin = signal ? addAbortSignal(signal, process.stdin) : process.stdin;
   try {
     for await (const chunk of stdin) yield chunk as Buffer;
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
     throw readError('-', error);
+  }
+}
+
+/**
+ * Whether the process started with stdin closed (`<&-`, a daemon, a job runner without stdin), which must not
+ * read as an empty input. Node replaces a closed fd 0 with /dev/null opened read-write before any script
+ * runs; a shell's `< /dev/null` opens it read-only, and an empty file or pipe is no device. Linux only (it
+ * reads /proc): elsewhere a closed stdin still reads as empty.
+ */
+async function stdinWasClosed(): Promise<boolean> {
+  try {
+    const [stdin, devNull] = await Promise.all([promisify(fstat)(0), stat('/dev/null')]);
+    if (!stdin.isCharacterDevice() || stdin.rdev !== devNull.rdev) return false;
+    const flags = /^flags:\s*([0-7]+)$/m.exec(await readTextFile('/proc/self/fdinfo/0', 'utf8'))?.[1];
+    return flags !== undefined && (parseInt(flags, 8) & 3) === 2; // O_RDWR
+  } catch {
+    return false;
   }
 }
 
