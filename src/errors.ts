@@ -40,6 +40,7 @@ export const ERROR_EXIT = {
   WORKER_CRASHED: EXIT.internal,
   OUTPUT_WRITE: EXIT.output,
   OUTPUT_EXISTS: EXIT.output,
+  OUTPUT_LOCKED: EXIT.output,
   RESUME_MISMATCH: EXIT.resume,
   RESUME_CORRUPT: EXIT.resume,
   /** `virnucpro merge`: a part unfinished or damaged, parts that do not belong together. */

@@ -22,6 +22,6 @@ export const EXIT_CODES_HELP = `Exit codes:
   2    usage error (unknown option, invalid value)
   3    input error (missing file, not FASTA, binary data, truncated gzip, protein FASTA)
   4    model error (bundle invalid or mismatched, model failed to load or run)
-  5    output error (cannot write, output directory not empty)
+  5    output error (cannot write, output directory not empty or in use by another run)
   6    resume refused (input, bundle or options changed since the interrupted run)
   130  interrupted (SIGINT/SIGTERM)`;

@@ -44,10 +44,17 @@ async function main(argv: readonly string[]): Promise<ExitCode> {
   }
   const stop = new AbortController();
   let interrupts = 0;
+  // A later signal never exits on the spot: process.exit() while a model worker is inside onnxruntime tears
+  // the native session down under it and aborts the process ("terminate called after throwing an instance
+  // of 'Napi::Error'", SIGABRT). The first signal's stop already drops the work in flight and closes the
+  // workers, which takes a batch at most (kill -9 is always safe for the files: every commit is durable).
   const onSignal = (signal: NodeJS.Signals): void => {
     interrupts += 1;
-    if (interrupts > 1) process.exit(EXIT.interrupted);
-    log.warn(`${signal} received: stopping at the next clean point (again to exit at once)`);
+    if (interrupts > 1) {
+      log.warn(`${signal} received again: already stopping (the model workers finish their current batch)`);
+      return;
+    }
+    log.warn(`${signal} received: stopping at the next clean point`);
     stop.abort(new VirnucproError('INTERRUPTED', `interrupted by ${signal}`));
   };
   process.on('SIGINT', onSignal);

@@ -117,11 +117,21 @@ async function openOrFail(path: string, flags: string): Promise<FileHandle> {
   }
 }
 
-/** A write error (ENOSPC, EIO, EACCES…) as OUTPUT_WRITE, naming the file. */
-export function outputError(path: string, error: unknown): VirnucproError {
-  return new VirnucproError('OUTPUT_WRITE', `cannot write: ${(error as Error).message}`, {
+/** Write failures a user can act on: what to call them and what to do. Others keep the system's message. */
+const WRITE_FAILURES: Readonly<Record<string, { readonly what: string; readonly hint: string }>> = {
+  EROFS: { what: 'the filesystem is read-only (EROFS)', hint: 'choose an output on a writable filesystem' },
+  EACCES: { what: 'permission denied (EACCES)', hint: 'check the permissions of the output directory (ls -ld), or choose another' },
+  EPERM: { what: 'operation not permitted (EPERM)', hint: 'check the permissions and attributes of the output directory (ls -ld, lsattr -d), or choose another' },
+  ENOSPC: { what: 'no space left on the device (ENOSPC)', hint: 'free space on the output filesystem (with -o, then add --resume to continue)' },
+  EDQUOT: { what: 'disk quota exceeded (EDQUOT)', hint: 'free space within your quota (with -o, then add --resume to continue)' },
+};
+
+/** A write error (ENOSPC, EROFS, EACCES…) as OUTPUT_WRITE, naming the file and, where known, the cause in words. */
+export function outputError(path: string, error: unknown, action = 'cannot write'): VirnucproError {
+  const known = WRITE_FAILURES[(error as NodeJS.ErrnoException).code ?? ''];
+  return new VirnucproError('OUTPUT_WRITE', `${action}: ${known ? `${known.what}: ` : ''}${(error as Error).message}`, {
     position: { file: path },
-    hint: 'check free space and permissions of the output directory',
+    hint: known?.hint ?? 'check free space and permissions of the output directory',
     cause: error,
   });
 }

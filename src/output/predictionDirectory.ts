@@ -4,7 +4,8 @@ import { VirnucproError } from '../errors.js';
 import type { ClassifiedFrames } from '../classify/classification.js';
 import type { ConsensusRows } from '../classify/consensus.js';
 import { EMPTY_FINGERPRINT, type InputCheckpoint } from '../fasta/inputCheckpoint.js';
-import { AppendFile } from './appendFile.js';
+import { AppendFile, outputError } from './appendFile.js';
+import { LOCK_ENTRY } from './outputLock.js';
 import { syncDirectory, writeFileAtomic } from './atomicWrite.js';
 import { journalRows } from './consensusJournal.js';
 import { sortConsensus, type ConsensusSortOptions, type ConsensusSortResult } from './consensusSort.js';
@@ -76,6 +77,8 @@ interface StateFile {
 export interface PredictionDirectoryOptions {
   /** Least time between two commits at checkpoints, in ms (≥ 0; 0 commits at every one). Default 2 000. */
   readonly commitIntervalMs?: number;
+  /** Called before each commit: throws when this run may no longer commit (its {@link OutputLock} was lost). */
+  readonly beforeCommit?: () => void;
 }
 
 /** How to treat an output directory that already holds files. */
@@ -120,6 +123,7 @@ export class PredictionDirectory {
   #lastCommit = 0;
   #commits: number;
   #commitIntervalMs = COMMIT_INTERVAL_MS;
+  #beforeCommit: () => void = () => undefined;
   /** Data file sizes in the state file on disk (what a resume cuts back to). */
   #committedFiles: StateFile['files'];
 
@@ -147,6 +151,7 @@ export class PredictionDirectory {
     }
     const directory = await PredictionDirectory.#openRoot(path.resolve(dir), mode, identity);
     directory.#commitIntervalMs = commitIntervalMs;
+    directory.#beforeCommit = options.beforeCommit ?? ((): void => undefined);
     return directory;
   }
 
@@ -171,10 +176,10 @@ export class PredictionDirectory {
 
   /** What opening `root` in `mode` will do, found by reading only; throws what opening it would throw. */
   static async #plan(root: string, mode: OutputMode, identity: RunIdentity): Promise<OpenPlan> {
-    const entries = await readdir(root).catch((error: NodeJS.ErrnoException) => {
+    const entries = (await readdir(root).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return [] as string[];
-      throw new VirnucproError('OUTPUT_WRITE', `cannot read the output directory: ${error.message}`, { position: { file: root }, cause: error });
-    });
+      throw outputError(root, error, 'cannot read the output directory');
+    })).filter((entry) => entry !== LOCK_ENTRY); // the run's own lock (src/output/outputLock.ts)
     const state = mode === 'resume' ? await readState(root) : undefined;
     if (state) {
       checkIdentity(root, state, identity);
@@ -201,7 +206,7 @@ export class PredictionDirectory {
     try {
       await mkdir(path.join(root, STATE_DIR), { recursive: true });
     } catch (error) {
-      throw new VirnucproError('OUTPUT_WRITE', `cannot create the output directory: ${(error as Error).message}`, { position: { file: root }, cause: error });
+      throw outputError(root, error, 'cannot create the output directory');
     }
     const results = await AppendFile.create(path.join(root, PREDICTION_RESULTS_FILE));
     const journal = await AppendFile.create(path.join(root, STATE_DIR, JOURNAL_FILE));
@@ -278,6 +283,7 @@ export class PredictionDirectory {
    */
   async commit(options: { inputComplete?: boolean; complete?: boolean } = {}): Promise<void> {
     const { results, journal } = this.#open();
+    this.#beforeCommit();
     await results.sync();
     await journal.sync();
     this.#commits += 1;

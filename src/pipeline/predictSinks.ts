@@ -93,9 +93,12 @@ export async function directorySink(
   mode: OutputMode,
   identity: PredictRunIdentity,
   stats: PredictStats,
-  options: { readonly commitIntervalMs?: number | undefined; readonly onResume?: (records: number) => void },
+  options: { readonly commitIntervalMs?: number | undefined; readonly beforeCommit?: () => void; readonly onResume?: (records: number) => void },
 ): Promise<PredictSink | 'complete'> {
-  const directory = await PredictionDirectory.open(dir, mode, identity, options.commitIntervalMs !== undefined ? { commitIntervalMs: options.commitIntervalMs } : {});
+  const directory = await PredictionDirectory.open(dir, mode, identity, {
+    ...(options.commitIntervalMs !== undefined ? { commitIntervalMs: options.commitIntervalMs } : {}),
+    ...(options.beforeCommit ? { beforeCommit: options.beforeCommit } : {}),
+  });
   const resumed = directory.resumed;
   if (resumed?.complete) return 'complete';
   // The pipeline's counters run ahead of the output; what is committed describes exactly the records

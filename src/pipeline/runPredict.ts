@@ -8,6 +8,7 @@ import type { ChunkLength } from '../model/manifest.js';
 import type { StartInferenceBackend } from '../model/inferenceBackend.js';
 import type { ExecutionProvider } from '../model/sessionSettings.js';
 import type { ConsensusSortResult } from '../output/consensusSort.js';
+import { OutputLock } from '../output/outputLock.js';
 import { isBrokenPipe, type OutputStream } from '../output/outputStream.js';
 import { PredictionDirectory, type OutputMode } from '../output/predictionDirectory.js';
 import type { StreamFormat } from '../output/predictionRows.js';
@@ -117,6 +118,16 @@ export interface PredictRunResult {
  *   RESUME_MISMATCH, INTERRUPTED...), having kept (-o) what a resume continues from.
  */
 export async function runPredict(input: string, options: PredictRunOptions): Promise<PredictRunResult> {
+  // One owner per -o directory, from before anything in it is touched until the last commit (ADR 0008).
+  const lock = 'dir' in options.output ? await OutputLock.acquire(options.output.dir) : undefined;
+  try {
+    return await runPredictOwned(input, options, lock);
+  } finally {
+    await lock?.release();
+  }
+}
+
+async function runPredictOwned(input: string, options: PredictRunOptions, lock: OutputLock | undefined): Promise<PredictRunResult> {
   const started = performance.now();
   const log = options.log ?? { info: () => undefined, warn: () => undefined };
   const signal = options.signal ?? new AbortController().signal;
@@ -175,6 +186,7 @@ export async function runPredict(input: string, options: PredictRunOptions): Pro
     const sink = 'dir' in output
       ? await directorySink(output.dir, output.mode ?? 'new', identity, stats, {
         commitIntervalMs: output.commitIntervalMs,
+        ...(lock ? { beforeCommit: () => lock.check() } : {}),
         onResume: (records) => log.info(`${output.dir}: resuming after ${records.toLocaleString('en-US')} records already done (the input is re-read and checked up to there)`),
       })
       : streamSink(output.stream, { format: output.format ?? 'tsv', perFrame: output.perFrame ?? false }, bundle, identity.bundle, chunkLength);
