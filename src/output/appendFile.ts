@@ -1,4 +1,6 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { DIGEST_BLOCK_BYTES, DIGEST_BYTES, PrefixHasher, type PrefixDigest } from './prefixDigest.js';
 import { VirnucproError } from '../errors.js';
 
 /**
@@ -14,37 +16,63 @@ export const APPEND_BUFFER_BYTES = 1 << 20;
 export class AppendFile {
   readonly path: string;
   readonly #handle: FileHandle;
+  /** The block digests of this file (itself an AppendFile without digests), when kept. */
+  readonly #digests: AppendFile | undefined;
+  /** Set while the digest covers exactly the bytes appended (a truncation ends that). */
+  #hasher: PrefixHasher | undefined;
   #pending: string[] = [];
   #pendingBytes = 0;
   #size: number;
 
-  private constructor(path: string, handle: FileHandle, size: number) {
+  private constructor(path: string, handle: FileHandle, size: number, digests?: { readonly file: AppendFile; readonly hasher: PrefixHasher }) {
     this.path = path;
     this.#handle = handle;
     this.#size = size;
+    this.#digests = digests?.file;
+    this.#hasher = digests?.hasher;
   }
 
-  /** Creates `path` empty (replacing any file there). */
-  static async create(path: string): Promise<AppendFile> {
-    return new AppendFile(path, await openOrFail(path, 'w'), 0);
+  /**
+   * Creates `path` empty (replacing any file there). With `digests`, a digest file of that name is kept
+   * beside it: the sha256 of every 4 KiB block appended (prefixDigest.ts), for {@link digest}.
+   */
+  static async create(path: string, options: { readonly digests?: string } = {}): Promise<AppendFile> {
+    const handle = await openOrFail(path, 'w');
+    if (options.digests === undefined) return new AppendFile(path, handle, 0);
+    return new AppendFile(path, handle, 0, { file: await AppendFile.create(options.digests), hasher: new PrefixHasher() });
   }
 
   /**
    * Opens `path` to continue it after its first `size` bytes, cutting off anything written after them (a
-   * resume after a crash). A file shorter than `size` was damaged after its commit: RESUME_CORRUPT.
+   * resume after a crash). A file shorter than `size` was damaged after its commit: RESUME_CORRUPT. With
+   * `digests` (the digest file and what the commit recorded), the committed bytes are first checked against
+   * their block digests: a changed byte is RESUME_CORRUPT naming the offset of its block, and nothing is
+   * written or cut.
    */
-  static async continueAt(path: string, size: number): Promise<AppendFile> {
+  static async continueAt(path: string, size: number, digests?: { readonly file: string; readonly committed: PrefixDigest }): Promise<AppendFile> {
     const handle = await openOrFail(path, 'r+');
-    const actual = (await handle.stat()).size;
-    if (actual < size) {
+    try {
+      const actual = (await handle.stat()).size;
+      if (actual < size) {
+        throw new VirnucproError('RESUME_CORRUPT', `has ${actual} bytes, but ${size} were committed`, {
+          position: { file: path },
+          hint: 'the output directory was changed after the interrupted run: start over with --force',
+        });
+      }
+      const hasher = digests ? await verifyPrefix(handle, path, size, digests) : undefined;
+      await handle.truncate(size);
+      if (!digests || !hasher) return new AppendFile(path, handle, size);
+      const blocks = Math.floor(size / DIGEST_BLOCK_BYTES);
+      return new AppendFile(path, handle, size, { file: await AppendFile.continueAt(digests.file, blocks * DIGEST_BYTES), hasher });
+    } catch (error) {
       await handle.close();
-      throw new VirnucproError('RESUME_CORRUPT', `has ${actual} bytes, but ${size} were committed`, {
-        position: { file: path },
-        hint: 'the output directory was changed after the interrupted run: start over with --force',
-      });
+      throw error;
     }
-    await handle.truncate(size);
-    return new AppendFile(path, handle, size);
+  }
+
+  /** What a commit records of the bytes appended so far (buffered ones included); undefined without digests. */
+  digest(): PrefixDigest | undefined {
+    return this.#hasher?.digest();
   }
 
   /** Bytes written so far, buffered ones included. */
@@ -58,6 +86,8 @@ export class AppendFile {
     this.#pending.push(text);
     this.#pendingBytes += text.length;
     this.#size += text.length;
+    const blocks = this.#hasher?.update(text);
+    if (blocks) await this.#digests!.append(blocks);
     if (this.#pendingBytes >= APPEND_BUFFER_BYTES) await this.flush();
   }
 
@@ -85,6 +115,7 @@ export class AppendFile {
     } catch (error) {
       throw outputError(this.path, error);
     }
+    await this.#digests?.sync();
   }
 
   /**
@@ -102,11 +133,54 @@ export class AppendFile {
       throw outputError(this.path, error);
     }
     this.#size = size;
+    // The digest file stays as it is: a resume cuts it back to the committed blocks.
+    this.#hasher = undefined;
   }
 
   async close(): Promise<void> {
     await this.#handle.close();
+    await this.#digests?.close();
   }
+}
+
+/** Bytes per read while a resume checks a committed prefix. */
+const VERIFY_READ_BYTES = 1 << 20;
+
+/**
+ * Checks the first `size` bytes of the file open in `handle` against the committed block digests, and
+ * returns the hasher that continues from them. Reads the prefix once (a resume's cost, never a commit's).
+ */
+async function verifyPrefix(handle: FileHandle, path: string, size: number, digests: { readonly file: string; readonly committed: PrefixDigest }): Promise<PrefixHasher> {
+  const blocks = Math.floor(size / DIGEST_BLOCK_BYTES);
+  const recorded = await readFile(digests.file).catch((error: unknown) => {
+    throw new VirnucproError('RESUME_CORRUPT', `cannot read the block digests of ${path}: ${(error as Error).message}`, {
+      position: { file: digests.file },
+      hint: 'the output directory was changed after the interrupted run: start over with --force',
+    });
+  });
+  const changed = (offset: number): VirnucproError => new VirnucproError('RESUME_CORRUPT',
+    `changed since the last commit: the committed bytes differ from byte offset ${offset} on (in the ${DIGEST_BLOCK_BYTES}-byte block there; ${size} bytes were committed)`, {
+      position: { file: path },
+      hint: 'the committed results were edited or damaged, and a resume would build on them: restore the file, or start over with --force',
+    });
+  const buffer = Buffer.allocUnsafe(VERIFY_READ_BYTES);
+  for (let at = 0; at < blocks * DIGEST_BLOCK_BYTES;) {
+    const { bytesRead } = await handle.read(buffer, 0, Math.min(VERIFY_READ_BYTES, blocks * DIGEST_BLOCK_BYTES - at), at);
+    if (bytesRead === 0) throw changed(at);
+    for (let block = 0; block < bytesRead; block += DIGEST_BLOCK_BYTES) {
+      const index = (at + block) / DIGEST_BLOCK_BYTES;
+      const expected = recorded.subarray(index * DIGEST_BYTES, (index + 1) * DIGEST_BYTES);
+      const hash = createHash('sha256').update(buffer.subarray(block, block + DIGEST_BLOCK_BYTES)).digest();
+      if (expected.length !== DIGEST_BYTES || !hash.equals(expected)) throw changed(at + block);
+    }
+    at += bytesRead;
+  }
+  const tail = Buffer.alloc(size - blocks * DIGEST_BLOCK_BYTES);
+  if (tail.length > 0) await handle.read(tail, 0, tail.length, blocks * DIGEST_BLOCK_BYTES);
+  const hasher = new PrefixHasher(blocks * DIGEST_BLOCK_BYTES);
+  hasher.update(tail.toString('latin1'));
+  if (hasher.digest().tail !== digests.committed.tail) throw changed(blocks * DIGEST_BLOCK_BYTES);
+  return hasher;
 }
 
 async function openOrFail(path: string, flags: string): Promise<FileHandle> {

@@ -5,6 +5,7 @@ import type { ClassifiedFrames } from '../classify/classification.js';
 import type { ConsensusRows } from '../classify/consensus.js';
 import { EMPTY_FINGERPRINT, type InputCheckpoint } from '../fasta/inputCheckpoint.js';
 import { AppendFile, outputError } from './appendFile.js';
+import type { PrefixDigest } from './prefixDigest.js';
 import { LOCK_ENTRY } from './outputLock.js';
 import { syncDirectory, writeFileAtomic } from './atomicWrite.js';
 import { journalRows } from './consensusJournal.js';
@@ -21,6 +22,9 @@ export const RUN_SUMMARY_FILE = 'run_summary.json';
 export const STATE_DIR = '.virnucpro';
 const STATE_FILE = 'state.json';
 const JOURNAL_FILE = 'consensus.journal';
+/** Block digests of the two data files (src/output/prefixDigest.ts), checked by a resume. */
+const RESULTS_DIGESTS = 'prediction_results.sha256';
+const JOURNAL_DIGESTS = 'consensus.journal.sha256';
 /** Everything `predict -o` may create in a directory (what --force removes; other files are left alone). */
 const OWN_ENTRIES = [PREDICTION_RESULTS_FILE, HIGHEST_SCORE_FILE, RUN_SUMMARY_FILE, STATE_DIR];
 
@@ -66,6 +70,8 @@ interface StateFile {
   readonly checkpoint: InputCheckpoint;
   /** Committed byte size of each data file. */
   readonly files: { readonly predictionResults: number; readonly journal: number };
+  /** The committed prefix of each data file, with its block digests: what a resume checks before building on it. */
+  readonly digests?: Digests;
   readonly rows: OutputRows;
   readonly counters: RunCounters;
   readonly inputComplete: boolean;
@@ -89,10 +95,16 @@ interface DataFiles {
   readonly journal: AppendFile;
 }
 
+interface Digests {
+  readonly predictionResults: PrefixDigest;
+  readonly journal: PrefixDigest;
+}
+
 interface Pending {
   readonly checkpoint: InputCheckpoint;
   readonly counters: RunCounters;
   readonly files: StateFile['files'];
+  readonly digests: Digests | undefined;
   readonly rows: OutputRows;
 }
 
@@ -208,13 +220,14 @@ export class PredictionDirectory {
     } catch (error) {
       throw outputError(root, error, 'cannot create the output directory');
     }
-    const results = await AppendFile.create(path.join(root, PREDICTION_RESULTS_FILE));
-    const journal = await AppendFile.create(path.join(root, STATE_DIR, JOURNAL_FILE));
+    const results = await AppendFile.create(path.join(root, PREDICTION_RESULTS_FILE), { digests: path.join(root, STATE_DIR, RESULTS_DIGESTS) });
+    const journal = await AppendFile.create(path.join(root, STATE_DIR, JOURNAL_FILE), { digests: path.join(root, STATE_DIR, JOURNAL_DIGESTS) });
     await results.append(PREDICTION_RESULTS_HEADER);
     const start: Pending = {
       checkpoint: { records: 0, fingerprint: EMPTY_FINGERPRINT },
       counters: {},
       files: { predictionResults: results.size, journal: 0 },
+      digests: digestsOf(results, journal),
       rows: { frames: 0, chunks: 0 },
     };
     const directory = new PredictionDirectory(root, identity, { results, journal }, start, undefined);
@@ -230,15 +243,21 @@ export class PredictionDirectory {
       complete: state.complete,
       commits: state.commits,
     };
-    const start: Pending = { checkpoint: state.checkpoint, counters: state.counters, files: state.files, rows: state.rows };
+    const start: Pending = { checkpoint: state.checkpoint, counters: state.counters, files: state.files, digests: state.digests, rows: state.rows };
     if (state.complete) {
-      // Nothing to append: the finished files stay as they are (a journal left by a crash just after the
-      // final commit goes).
-      await rm(path.join(root, STATE_DIR, JOURNAL_FILE), { force: true });
+      // Nothing to append: the finished files stay as they are (a journal and digests left by a crash just
+      // after the final commit go).
+      await removeWorkFiles(root);
       return new PredictionDirectory(root, identity, undefined, start, resumed);
     }
-    const results = await AppendFile.continueAt(path.join(root, PREDICTION_RESULTS_FILE), state.files.predictionResults);
-    const journal = await AppendFile.continueAt(path.join(root, STATE_DIR, JOURNAL_FILE), state.files.journal);
+    // Each file's committed bytes are checked against their digests before anything is cut or appended.
+    const results = await AppendFile.continueAt(path.join(root, PREDICTION_RESULTS_FILE), state.files.predictionResults,
+      state.digests && { file: path.join(root, STATE_DIR, RESULTS_DIGESTS), committed: state.digests.predictionResults });
+    const journal = await AppendFile.continueAt(path.join(root, STATE_DIR, JOURNAL_FILE), state.files.journal,
+      state.digests && { file: path.join(root, STATE_DIR, JOURNAL_DIGESTS), committed: state.digests.journal }).catch(async (error: unknown) => {
+      await results.close();
+      throw error;
+    });
     return new PredictionDirectory(root, identity, { results, journal }, start, resumed);
   }
 
@@ -271,6 +290,7 @@ export class PredictionDirectory {
       checkpoint,
       counters: { ...counters },
       files: { predictionResults: results.size, journal: journal.size },
+      digests: digestsOf(results, journal),
       rows: this.#rows,
     };
     if (performance.now() - this.#lastCommit >= this.#commitIntervalMs) await this.commit();
@@ -294,6 +314,7 @@ export class PredictionDirectory {
       identity: this.#identity,
       checkpoint: pending.checkpoint,
       files: pending.files,
+      ...(pending.digests ? { digests: pending.digests } : {}),
       rows: pending.rows,
       counters: pending.counters,
       inputComplete: options.inputComplete ?? false,
@@ -324,7 +345,7 @@ export class PredictionDirectory {
     await writeFileAtomic(path.join(this.dir, RUN_SUMMARY_FILE), `${JSON.stringify(summary(result), null, 2)}\n`);
     await this.commit({ inputComplete: true, complete: true });
     await this.close();
-    await rm(journal.path, { force: true });
+    await removeWorkFiles(this.dir);
     await syncDirectory(path.join(this.dir, STATE_DIR));
     return result;
   }
@@ -353,6 +374,18 @@ export class PredictionDirectory {
     if (!this.#files) throw new VirnucproError('INTERNAL', 'the results of a complete run cannot be written again');
     return this.#files;
   }
+}
+
+/** The digests of both data files' appended bytes; undefined for files continued without digests (a state from before they were kept). */
+function digestsOf(results: AppendFile, journal: AppendFile): Digests | undefined {
+  const predictionResults = results.digest();
+  const journalDigest = journal.digest();
+  return predictionResults && journalDigest ? { predictionResults, journal: journalDigest } : undefined;
+}
+
+/** Removes what only an unfinished run needs: the consensus journal and the block digests. */
+async function removeWorkFiles(root: string): Promise<void> {
+  await Promise.all([JOURNAL_FILE, RESULTS_DIGESTS, JOURNAL_DIGESTS].map((name) => rm(path.join(root, STATE_DIR, name), { force: true })));
 }
 
 /** What {@link PredictionDirectory.open} does with a directory: continue its run, or start one (first clearing its own files). */

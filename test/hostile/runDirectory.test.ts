@@ -131,6 +131,39 @@ describe('one owner per -o directory', () => {
   }, TIMEOUT_MS);
 });
 
+describe('--resume verifies what it builds on', () => {
+  it('a committed byte changed since the last commit (results, then journal) is refused with exit 6 naming the file and offset, the file left as it is', async () => {
+    const out = path.join(dir, 'tampered');
+    const run = start(predictArgs(out));
+    await firstCommit(out, run.done);
+    run.kill('SIGKILL');
+    await run.done;
+    const state = JSON.parse(await readFile(path.join(out, '.virnucpro', 'state.json'), 'utf8')) as { files: { predictionResults: number; journal: number } };
+    const files = [
+      [path.join(out, RESULTS), state.files.predictionResults, /prediction_results\.txt/],
+      [path.join(out, '.virnucpro', 'consensus.journal'), state.files.journal, /consensus\.journal/],
+    ] as const;
+    for (const [file, committed, name] of files) {
+      expect(committed, `${file} has committed rows`).toBeGreaterThan(100);
+      const original = await readFile(file);
+      const at = Math.floor(committed * 0.7);
+      const tampered = Buffer.from(original);
+      tampered[at] = tampered[at] === 0x30 ? 0x31 : 0x30; // one character of a committed row
+      await writeFile(file, tampered);
+      const refused = await runCli(predictArgs(out, '--resume'));
+      expect(refused.code, refused.stderr).toBe(EXIT.resume);
+      expect(refused.stderr).toMatch(name);
+      const block = at - (at % 4096);
+      expect(refused.stderr).toMatch(new RegExp(`changed since the last commit: the committed bytes differ from byte offset ${block} on`));
+      expect(await readFile(file), 'nothing written on top of it').toEqual(tampered);
+      await writeFile(file, original);
+    }
+    const resumed = await runCli(predictArgs(out, '--resume'));
+    expect(resumed.code, resumed.stderr).toBe(EXIT.ok);
+    expect(await outputs(out)).toEqual(reference);
+  }, TIMEOUT_MS);
+});
+
 describe('signals while the run stops', () => {
   it.each([
     ['SIGINT', 2, 5],
