@@ -55,7 +55,7 @@ export const MODEL_RUN_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   device: {
     type: 'string',
     value: '<cpu|cuda|webgpu>',
-    description: 'where the model runs (cuda needs the CUDA 12 provider: docs/model-bundle.md)',
+    description: 'where the model runs (cuda: install onnxruntime\'s CUDA provider, export with --fp16; docs/gpu.md)',
     choices: EXECUTION_PROVIDERS,
     default: 'cpu',
   },

@@ -38,15 +38,7 @@ export interface DecompressOptions {
 export async function* decompress(chunks: AsyncIterable<Uint8Array>, options: DecompressOptions): AsyncGenerator<Uint8Array, void, undefined> {
   const iterator = chunks[Symbol.asyncIterator]();
   try {
-    const head: Uint8Array[] = [];
-    let headBytes = 0;
-    while (headBytes < MAGIC_BYTES) {
-      const step = await iterator.next();
-      if (step.done) break;
-      head.push(step.value);
-      headBytes += step.value.length;
-    }
-    const format = sniffFormat(Buffer.concat(head, Math.min(headBytes, MAGIC_BYTES)));
+    const { head, format } = await sniffHead(iterator);
     if (format === 'gzip') {
       yield* refuseCompressedInside(gunzip(followedBy(head, iterator), options), options);
     } else if (format === 'plain') {
@@ -69,15 +61,7 @@ export async function* decompress(chunks: AsyncIterable<Uint8Array>, options: De
  * as classic Mac line endings).
  */
 async function* refuseCompressedInside(chunks: AsyncGenerator<Uint8Array>, options: DecompressOptions): AsyncGenerator<Uint8Array> {
-  const head: Uint8Array[] = [];
-  let headBytes = 0;
-  while (headBytes < MAGIC_BYTES) {
-    const step = await chunks.next();
-    if (step.done) break;
-    head.push(step.value);
-    headBytes += step.value.length;
-  }
-  const inner = sniffFormat(Buffer.concat(head, Math.min(headBytes, MAGIC_BYTES)));
+  const { head, format: inner } = await sniffHead(chunks);
   if (inner !== 'plain') {
     const file = options.name === '-' ? 'FILE' : options.name;
     await chunks.return(undefined);
@@ -95,6 +79,19 @@ async function* refuseCompressedInside(chunks: AsyncGenerator<Uint8Array>, optio
   } finally {
     await chunks.return(undefined);
   }
+}
+
+/** The first chunks of `iterator`, enough to hold the magic bytes (or all of a shorter input), and their format. */
+async function sniffHead(iterator: AsyncIterator<Uint8Array>): Promise<{ head: Uint8Array[]; format: InputFormat }> {
+  const head: Uint8Array[] = [];
+  let headBytes = 0;
+  while (headBytes < MAGIC_BYTES) {
+    const step = await iterator.next();
+    if (step.done) break;
+    head.push(step.value);
+    headBytes += step.value.length;
+  }
+  return { head, format: sniffFormat(Buffer.concat(head, Math.min(headBytes, MAGIC_BYTES))) };
 }
 
 /** The sniffed chunks, then the rest of the iterator (which the caller closes). */

@@ -28,7 +28,7 @@ export interface InferencePoolOptions {
    * workers × threads never oversubscribes the cores. Default 'auto'.
    */
   readonly intraOpNumThreads?: number | 'auto';
-  /** 'cpu' (default), 'cuda' (needs the CUDA 12 provider installed, see docs/model-bundle.md) or 'webgpu'. */
+  /** 'cpu' (default), 'cuda' (needs onnxruntime's CUDA provider installed, see docs/gpu.md) or 'webgpu'. */
   readonly executionProvider?: ExecutionProvider;
   /** GPU index for 'cuda'. Default 0. */
   readonly deviceId?: number;

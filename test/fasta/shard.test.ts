@@ -11,22 +11,11 @@ import { parseShard, shardByteRange, type Shard } from '../../src/fasta/shard.js
 import { HEADER_HASH_SEED, hashHeaderLine, isSyncRecord } from '../../src/fasta/syncPoint.js';
 import { consumeBatches } from '../../src/flow/sink.js';
 import { plainRecords, referenceParse, rejectionOf, type PlainRecord } from './fastaTestKit.js';
+import { prng } from '../../bench/support/syntheticFasta.js';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'virnucpro-shard-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 afterEach(() => vi.restoreAllMocks());
-
-/** A small deterministic PRNG (mulberry32), so that a failing case can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Random FASTA text: CRLF or LF, wrapped at random widths or one long line, blank lines, descriptions
