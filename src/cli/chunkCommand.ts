@@ -7,14 +7,14 @@ import { formatChunksFasta } from '../sequence/formatChunks.js';
 import { inputArgument, intOption, type CommandSpec } from './args.js';
 import { EXIT_CODES_HELP, type Command } from './command.js';
 import { finishOutput, openStdout, writeOutput } from '../output/outputStream.js';
-import { RunReport } from './runReport.js';
+import { PROGRESS_INTERVAL_OPTION, progressInterval, RunReport } from './runReport.js';
 import { CHUNK_LENGTH_OPTION, INPUT_HELP, NAMING_HELP } from './sharedOptions.js';
 
 const spec: CommandSpec = {
   name: 'chunk',
   summary: "cut reads into the original VirNucPro's overlapping windows; FASTA on stdout",
   usage: '[options] [<input>|-]',
-  options: { 'chunk-length': CHUNK_LENGTH_OPTION },
+  options: { 'chunk-length': CHUNK_LENGTH_OPTION, 'progress-interval': PROGRESS_INTERVAL_OPTION },
   details: `Output: FASTA, one record per chunk, id <read id>_chunk_<k>, sequence in 60-column lines (as the
 original's chunk file), case as read.
 
@@ -32,10 +32,11 @@ export const chunkCommand: Command = {
   spec,
   async run({ values, positionals }, { log, signal }) {
     const input = inputArgument(spec, positionals);
+    const intervalSeconds = progressInterval(spec, values);
     const chunkLength = intOption(values, 'chunk-length') as ChunkLength;
     const stats = new FastaStats();
     const counts = { chunks: 0, frames: 0 };
-    const report = new RunReport(log, input, stats, counts);
+    const report = new RunReport(log, input, stats, counts, { intervalSeconds });
     const out = openStdout();
     const chunks = readFasta(input, { stats, signal, onWarning: (w) => log.warn(w.message) }).pipe(chunkReads({ chunkLength, signal }));
     try {

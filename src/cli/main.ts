@@ -37,7 +37,8 @@ async function main(argv: readonly string[]): Promise<ExitCode> {
   }
   const command: Command | undefined = COMMANDS.find((c) => c.spec.name === name);
   const quiet = rest.includes('-q') || rest.includes('--quiet');
-  const log = createLogger({ quiet });
+  // A log file (stderr not a terminal, as in a cluster job) gets a time stamp on every line.
+  const log = createLogger({ quiet, timestamps: !process.stderr.isTTY });
   if (!command) {
     log.error(`unknown command '${name}': available ${COMMANDS.map((c) => c.spec.name).join(', ')} (see virnucpro --help)`);
     return EXIT.usage;

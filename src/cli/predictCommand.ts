@@ -7,11 +7,12 @@ import type { ExecutionProvider } from '../model/sessionSettings.js';
 import { openStdout } from '../output/outputStream.js';
 import { STREAM_FORMATS, type StreamFormat } from '../output/predictionRows.js';
 import { runPredict } from '../pipeline/runPredict.js';
+import { PREDICT_STAGES } from '../pipeline/predictStats.js';
 import { summaryLines } from '../pipeline/runSummary.js';
 import { inputArgument, intOption, stringOption, usageError, type CommandSpec, type ParsedValues } from './args.js';
 import { EXIT_CODES_HELP, type Command } from './command.js';
 import { MODEL_RUN_OPTIONS } from './embedCommand.js';
-import { RunReport } from './runReport.js';
+import { PROGRESS_INTERVAL_OPTION, progressInterval, RunReport } from './runReport.js';
 import { CHUNK_LENGTH_OPTION, INPUT_HELP, MODELS_OPTION, NAMING_HELP } from './sharedOptions.js';
 
 const spec: CommandSpec = {
@@ -38,6 +39,7 @@ const spec: CommandSpec = {
     'accept-chunk-length': { type: 'boolean', description: 'run a --chunk-length the classifier was not trained for (predictions are unreliable; outputs say so)' },
     'per-frame': { type: 'boolean', description: 'stdout: one row per kept frame instead of one per chunk' },
     format: { type: 'string', short: 'f', value: '<tsv|jsonl>', description: 'stdout format', choices: STREAM_FORMATS, default: 'tsv' },
+    'progress-interval': PROGRESS_INTERVAL_OPTION,
     'skipped-out': { type: 'string', value: '<file>', description: 'write every input record that was skipped (TSV: record_id, header_line, reason) to this file' },
     ...MODEL_RUN_OPTIONS,
     threads: {
@@ -135,7 +137,16 @@ export const predictCommand: Command = {
       resumeHint: ['virnucpro', ...args, ...(args.includes('--resume') ? [] : ['--resume'])].join(' '),
       invocation: { arguments: args, options: Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) },
       onStart: ({ stats, written }) => {
-        report = new RunReport(log, input, stats.fasta, written);
+        report = new RunReport(log, input, stats.fasta, written, {
+          intervalSeconds: settings.progressIntervalSeconds,
+          work: {
+            basesDone: () => written.bases,
+            basesSkipped: () => stats.resumedBases,
+            inputEnded: () => stats.inputEnded,
+            ...(settings.shard ? { shards: settings.shard.count } : {}),
+            stages: PREDICT_STAGES.map((stage) => stats.stages[stage]),
+          },
+        });
       },
     });
     if (result.summary) report?.finish('predict', summaryLines(result.summary));
@@ -164,6 +175,7 @@ interface Settings {
   readonly device: ExecutionProvider;
   readonly deviceIds: number[];
   readonly allowSpinning: boolean;
+  readonly progressIntervalSeconds: number;
 }
 
 function readSettings(values: ParsedValues): Settings {
@@ -200,5 +212,6 @@ function readSettings(values: ParsedValues): Settings {
     device: stringOption(values, 'device') as ExecutionProvider,
     deviceIds: parseDeviceIds(stringOption(values, 'device-id')!),
     allowSpinning: values['allow-spinning'] === true,
+    progressIntervalSeconds: progressInterval(spec, values),
   };
 }

@@ -1,5 +1,7 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { FastaStats } from '../fasta/fastaStats.js';
+import type { PredictStage, StageTelemetry } from '../pipeline/predictStats.js';
+import { usageError, type CommandSpec, type OptionSpec, type ParsedValues } from './args.js';
 import type { Logger } from './log.js';
 
 /** Counts a command accumulates at its sink, for progress and the closing summary. */
@@ -8,30 +10,88 @@ export interface RunCounts {
   frames: number;
 }
 
-/** How often the progress line is redrawn. */
-const PROGRESS_INTERVAL_MS = 1000;
+/**
+ * What `predict`'s progress reads besides the counts: the work finished through the last stage, measured in
+ * input bases, and the stages' rows. `chunk` and `translate` have none (they run at disk speed and show counts
+ * and a rate only).
+ */
+export interface WorkProgress {
+  /** Input bases whose every result has been written (a resumed run's skipped bases included). */
+  readonly basesDone: () => number;
+  /** Of those, the bases a resumed run skipped: done before this process, so not part of its rate. */
+  readonly basesSkipped: () => number;
+  /** Whether the reader has reached the end of the input: its bases are then the total, not an estimate. */
+  readonly inputEnded: () => boolean;
+  /** Input files split in this many shards (this run reads one): its share of the file's bytes. Default 1. */
+  readonly shards?: number;
+  /** The stages' counters, in pipeline order. */
+  readonly stages: readonly StageTelemetry[];
+}
+
+/** --progress-interval of the commands that report progress. */
+export const PROGRESS_INTERVAL_OPTION: OptionSpec = {
+  type: 'string',
+  value: '<seconds>',
+  description: 'when stderr is not a terminal (a log file): one time-stamped progress line this often (fractions allowed)',
+  default: '30',
+};
+
+/** Seconds between two progress lines, from --progress-interval: a positive number. */
+export function progressInterval(spec: CommandSpec, values: ParsedValues): number {
+  const text = values['progress-interval'];
+  const seconds = typeof text === 'string' && /^\d*\.?\d+$/.test(text) ? Number(text) : NaN;
+  if (!(seconds > 0)) throw usageError(spec, `invalid --progress-interval ${String(text)}: expected a positive number of seconds (e.g. 30, 0.5)`);
+  return seconds;
+}
+
+/** How often the progress line is redrawn on a terminal. */
+const REDRAW_SECONDS = 1;
+/** On a terminal, the least time the per-stage rates are averaged over (a redraw each second would jitter). */
+const TERMINAL_RATE_WINDOW_SECONDS = 10;
+
+/** Rows each stage has emitted at a moment: the rates between two of them. */
+interface Sample {
+  readonly seconds: number;
+  readonly rows: readonly number[];
+}
 
 /**
- * Progress on stderr while a command runs, only when stderr is a terminal and not --quiet (a log file
- * gets the closing summary only). ETA is shown when the input is a plain file of known size.
+ * Progress on stderr while a command runs (never with --quiet). On a terminal, one line redrawn every
+ * second; otherwise (a log file) one line every `intervalSeconds`, through the logger, so it carries a time
+ * stamp. The fraction done and the ETA count work finished through the last stage (input bases whose
+ * results are written) against the input's bases: known when the reader has reached the end, estimated
+ * before from the plain input file's size and the bases per byte read so far. No fraction for stdin or a
+ * gzip input (their size in bases cannot be known ahead), nor without `work`.
  */
 export class RunReport {
   readonly #started = performance.now();
   readonly #log: Logger;
   readonly #stats: FastaStats;
   readonly #counts: RunCounts;
-  readonly #totalBytes: number | undefined;
+  readonly #work: WorkProgress | undefined;
+  readonly #inputBytes: number | undefined;
+  readonly #terminal: boolean;
+  #window: Sample;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(log: Logger, input: string, stats: FastaStats, counts: RunCounts) {
+  constructor(log: Logger, input: string, stats: FastaStats, counts: RunCounts, options: { intervalSeconds: number; work?: WorkProgress }) {
     this.#log = log;
     this.#stats = stats;
     this.#counts = counts;
-    this.#totalBytes = plainFileSize(input);
-    if (!log.quiet && process.stderr.isTTY) {
-      this.#timer = setInterval(() => process.stderr.write(`\r\x1b[K${this.#progressLine()}`), PROGRESS_INTERVAL_MS);
-      this.#timer.unref();
+    this.#work = options.work;
+    const fileBytes = plainFileSize(input);
+    this.#inputBytes = fileBytes === undefined ? undefined : fileBytes / (options.work?.shards ?? 1);
+    this.#terminal = process.stderr.isTTY === true;
+    this.#window = this.#sample();
+    if (log.quiet) return;
+    if (this.#terminal) {
+      // Cut to the terminal's width: a wrapped line could not be redrawn in place (the stage rates come last).
+      const redraw = (): string => this.#progressLine(TERMINAL_RATE_WINDOW_SECONDS).slice(0, Math.max(20, (process.stderr.columns || 80) - 1));
+      this.#timer = setInterval(() => process.stderr.write(`\r\x1b[K${redraw()}`), REDRAW_SECONDS * 1000);
+    } else {
+      this.#timer = setInterval(() => log.info(this.#progressLine(0)), options.intervalSeconds * 1000);
     }
+    this.#timer.unref();
   }
 
   get seconds(): number {
@@ -42,7 +102,7 @@ export class RunReport {
   finish(command: string, extra: readonly string[] = []): void {
     if (this.#timer) {
       clearInterval(this.#timer);
-      process.stderr.write('\r\x1b[K');
+      if (this.#terminal) process.stderr.write('\r\x1b[K');
     }
     const s = this.#stats;
     const seconds = this.seconds;
@@ -55,22 +115,59 @@ export class RunReport {
     for (const line of extra) this.#log.info(line);
   }
 
-  #progressLine(): string {
+  /** The progress line; stage rates are averaged since the last line at least `windowSeconds` ago. */
+  #progressLine(windowSeconds: number): string {
+    const now = this.#sample();
     const s = this.#stats;
-    const seconds = this.seconds;
-    const rate = this.#counts.frames / Math.max(seconds, 1e-9);
-    let line = `[INFO] ${n(s.records)} records, ${n(this.#counts.frames)} frames (${n(rate)} frames/s)`;
-    if (this.#totalBytes && s.bytes > 0) {
-      const done = Math.min(1, s.bytes / this.#totalBytes);
-      const eta = done > 0 ? (seconds / done) * (1 - done) : NaN;
-      line += `, ${(done * 100).toFixed(1)}%` + (Number.isFinite(eta) ? `, ETA ${duration(eta)}` : '');
+    const counts = `${n(s.records)} records read, ${n(this.#counts.chunks)} chunks and ${n(this.#counts.frames)} frames written`;
+    const work = this.#work;
+    if (work === undefined) {
+      const rate = this.#counts.frames / Math.max(now.seconds, 1e-9);
+      return `progress: ${counts} (${n(rate)} frames/s)`;
     }
-    return line;
+    const since = this.#window;
+    if (now.seconds - since.seconds >= windowSeconds) this.#window = now;
+    return `progress: ${this.#fraction(work, now.seconds)}; ${counts}; ${stageRates(work.stages, since, now)}`;
+  }
+
+  /** `37.5 % of ~1.2 Gbp, ETA 1:02:03`, or the bases done alone when the total cannot be known. */
+  #fraction(work: WorkProgress, seconds: number): string {
+    const done = work.basesDone();
+    const ended = work.inputEnded();
+    const s = this.#stats;
+    const total = ended ? s.bases : this.#inputBytes !== undefined && s.bytes > 0 ? (this.#inputBytes * s.bases) / s.bytes : undefined;
+    if (total === undefined || total <= 0) return `${bp(done)} done (input size unknown: no percentage)`;
+    // An estimate can fall short of the truth: never claim the end before the reader has seen it.
+    const fraction = Math.min(done / total, ended ? 1 : 0.999);
+    const rate = (done - work.basesSkipped()) / Math.max(seconds, 1e-9);
+    const eta = rate > 0 ? `ETA ${duration((total - Math.min(done, total)) / rate)}` : 'ETA unknown';
+    return `${(fraction * 100).toFixed(1)} % of ${ended ? '' : '~'}${bp(total)} done, ${eta}`;
+  }
+
+  #sample(): Sample {
+    return { seconds: this.seconds, rows: (this.#work?.stages ?? []).map((stage) => stage.rows) };
   }
 }
 
+/** What each stage's rows are (src/pipeline/predictStats.ts). */
+const STAGE_UNITS: Readonly<Record<PredictStage, string>> = {
+  read: 'records',
+  translate: 'frames',
+  'embed-dna': 'frames',
+  'embed-protein': 'frames',
+  classify: 'frames',
+  write: 'rows',
+};
+
+/** `rates over the last 30.0 s: read 1,234 records/s, translate …`. */
+function stageRates(stages: readonly StageTelemetry[], since: Sample, now: Sample): string {
+  const seconds = Math.max(now.seconds - since.seconds, 1e-9);
+  const rates = stages.map((stage, i) => `${stage.name} ${n((now.rows[i]! - since.rows[i]!) / seconds)} ${STAGE_UNITS[stage.name]}/s`);
+  return `rates over the last ${seconds.toFixed(1)} s: ${rates.join(', ')}`;
+}
+
 /**
- * Size of a regular, uncompressed file: the only case where decompressed bytes read give a true fraction.
+ * Size of a regular, uncompressed file: the only input whose size in bases can be estimated ahead.
  * Compression is sniffed from the magic bytes like the reader does (gzip 1f 8b), not guessed from the name.
  */
 function plainFileSize(input: string): number | undefined {
@@ -102,7 +199,20 @@ export function n(value: number): string {
   return rounded < 0 ? `-${grouped}` : grouped;
 }
 
-function duration(seconds: number): string {
+/** Bases in the largest unit that keeps a digit before the point: `850 bp`, `3.2 Mbp`. */
+export function bp(bases: number): string {
+  const units = ['bp', 'kbp', 'Mbp', 'Gbp', 'Tbp'];
+  let value = bases;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  return unit === 0 ? `${Math.round(value)} bp` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** `m:ss` or `h:mm:ss`. */
+export function duration(seconds: number): string {
   const s = Math.round(seconds);
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);

@@ -8,7 +8,7 @@ import type { FrameTextFormat } from '../sequence/formatFrames.js';
 import { inputArgument, intOption, stringOption, usageError, type CommandSpec } from './args.js';
 import { EXIT_CODES_HELP, type Command } from './command.js';
 import { finishOutput, openOutputFile, openStdout, writeOutput, type OutputStream } from '../output/outputStream.js';
-import { RunReport } from './runReport.js';
+import { PROGRESS_INTERVAL_OPTION, progressInterval, RunReport } from './runReport.js';
 import { CHUNK_LENGTH_OPTION, INPUT_HELP, NAMING_HELP, THREADS_OPTION } from './sharedOptions.js';
 
 const spec: CommandSpec = {
@@ -25,6 +25,7 @@ const spec: CommandSpec = {
     },
     'protein-out': { type: 'string', value: '<file>', description: "with --format fasta: the original's protein FASTA" },
     threads: THREADS_OPTION,
+    'progress-interval': PROGRESS_INTERVAL_OPTION,
   },
   details: `Output (--format tsv, the default): one line per kept frame, in the original's order (reads in input
 order, chunks by k, frames F1 F2 F3 R1 R2 R3), no header:
@@ -73,12 +74,13 @@ export const translateCommand: Command = {
   spec,
   async run({ values, positionals }, { log, signal }) {
     const input = inputArgument(spec, positionals);
+    const intervalSeconds = progressInterval(spec, values);
     const chunkLength = intOption(values, 'chunk-length') as ChunkLength;
     const threads = intOption(values, 'threads');
     const sinks = await frameSinks(values);
     const stats = new FastaStats();
     const counts = { chunks: 0, frames: 0 };
-    const report = new RunReport(log, input, stats, counts);
+    const report = new RunReport(log, input, stats, counts, { intervalSeconds });
     const frames = readFasta(input, { stats, signal, onWarning: (w) => log.warn(w.message) }).pipe(
       chunkReads({ chunkLength, signal }),
       // Nothing reads the records after translation, and the workers write the text: the main thread only

@@ -17,6 +17,8 @@ interface Admitted {
   /** Identity of the batch: every chunk and frame batch made from it carries this same array. */
   readonly ids: readonly string[];
   readonly chunks: number;
+  /** Sequence bases of its records. */
+  readonly bases: number;
   readonly checkpoint: InputCheckpoint;
   settledChunks: number;
 }
@@ -39,6 +41,8 @@ export class InputLedger {
   /** Records hashed so far (skipped ones included). */
   #records = 0;
   #settled: InputCheckpoint;
+  /** Bases of the records skipped (resume) or whose record batch is complete. */
+  #doneBases = 0;
 
   constructor(options: InputLedgerOptions) {
     this.#chunkLength = options.chunkLength;
@@ -51,6 +55,16 @@ export class InputLedger {
   /** The last position whose outputs have all been settled. */
   get settled(): InputCheckpoint {
     return this.#settled;
+  }
+
+  /**
+   * Input bases whose results have all reached the output (a resumed run's skipped records included): whole
+   * record batches, plus the oldest unsettled one's share of bases by the share of its chunks settled. What
+   * progress counts as work finished; exact at every record batch boundary.
+   */
+  get settledBases(): number {
+    const head = this.#admitted[0];
+    return this.#doneBases + (head === undefined ? 0 : Math.floor((head.bases * head.settledChunks) / head.chunks));
   }
 
   /** Record batches admitted and not yet fully settled. */
@@ -69,6 +83,7 @@ export class InputLedger {
     const skip = Math.min(batch.count, target - this.#records);
     hashRecords(this.#hash, batch, 0, skip);
     this.#records += skip;
+    this.#doneBases += batch.starts[skip]! - batch.starts[0]!;
     if (this.#records === target) {
       const fingerprint = this.#hash.copy().digest('hex');
       if (fingerprint !== this.#skipTo!.fingerprint) throw this.#mismatch(`its first ${target} records differ from the ones already processed`);
@@ -92,6 +107,7 @@ export class InputLedger {
     this.#admitted.push({
       ids: batch.ids,
       chunks: recordBatchChunks(batch, this.#chunkLength),
+      bases: batch.starts[batch.count]! - batch.starts[0]!,
       checkpoint: { records: this.#records, fingerprint: this.#hash.copy().digest('hex') },
       settledChunks: 0,
     });
@@ -115,6 +131,7 @@ export class InputLedger {
     }
     if (head.settledChunks < head.chunks) return undefined;
     this.#admitted.shift();
+    this.#doneBases += head.bases;
     this.#settled = head.checkpoint;
     return head.checkpoint;
   }

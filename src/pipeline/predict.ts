@@ -9,6 +9,7 @@ import { EMBED_BATCHES_IN_FLIGHT, resolveEmbedOptions, withEmbedSignal } from '.
 import { loadEncoderTokenizer } from '../embed/encoderTokenizer.js';
 import { VirnucproError } from '../errors.js';
 import type { FastaRecordRef, FastaWarning } from '../fasta/fastaStats.js';
+import type { RecordBatch } from '../fasta/recordBatch.js';
 import type { Shard } from '../fasta/shard.js';
 import { Credit, type Leased } from '../flow/credit.js';
 import { loadBundle, type ModelBundle } from '../model/bundle.js';
@@ -140,6 +141,11 @@ export type PredictionBatch = ClassifiedFrames & ConsensusRows & Leased & {
    * have now been emitted. The resumable writer commits at these points.
    */
   readonly checkpoint: InputCheckpoint | undefined;
+  /**
+   * Input bases whose results are all in this batch or earlier ones (InputLedger.settledBases; a resumed
+   * run counts the bases it skipped): the work finished once this batch is written, for progress.
+   */
+  readonly settledBases: number;
 };
 
 /**
@@ -415,6 +421,7 @@ function admitRecords(ledger: InputLedger, stats: PredictStats, credit: Credit):
             return subscriber.error(error);
           }
           stats.resumedRecords += batch.count - (rest?.count ?? 0);
+          stats.resumedBases += recordBases(batch) - (rest ? recordBases(rest) : 0);
           if (!rest) return batch.lease.release();
           ledger.admit(rest);
           stats.records += rest.count;
@@ -424,6 +431,7 @@ function admitRecords(ledger: InputLedger, stats: PredictStats, credit: Credit):
         error: (error: unknown) => subscriber.error(error),
         complete() {
           resumeReading();
+          stats.inputEnded = true;
           stats.stages.read.busySeconds += (performance.now() - started - stalled) / 1000;
           try {
             ledger.endOfInput();
@@ -441,6 +449,11 @@ function admitRecords(ledger: InputLedger, stats: PredictStats, credit: Credit):
   };
 }
 
+/** Sequence bases of a record batch's records. */
+function recordBases(batch: RecordBatch): number {
+  return batch.starts[batch.count]! - batch.starts[0]!;
+}
+
 /** The output side of the ledger: marks the batches that complete an input batch; checks none went missing. */
 function settleRecords(ledger: InputLedger): OperatorFunction<ClassifiedFrames & ConsensusRows & Leased, PredictionBatch> {
   return function settleRecordsOperator(source) {
@@ -454,7 +467,7 @@ function settleRecords(ledger: InputLedger): OperatorFunction<ClassifiedFrames &
             batch.lease.release();
             return subscriber.error(error);
           }
-          subscriber.next({ ...batch, checkpoint });
+          subscriber.next({ ...batch, checkpoint, settledBases: ledger.settledBases });
         },
         error: (error: unknown) => subscriber.error(error),
         complete() {

@@ -70,6 +70,10 @@ export class PredictStats {
   readonly proteinPacking = new PackingStats();
   /** Records a resumed run skipped because the interrupted run had processed them. */
   resumedRecords = 0;
+  /** The sequence bases of those records. */
+  resumedBases = 0;
+  /** Set when the reader has reached the end of the input (its counts are then the input's totals). */
+  inputEnded = false;
   /** Records that entered the pipeline (after the resume skip). */
   records = 0;
   /** Chunks cut from those records. */

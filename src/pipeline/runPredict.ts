@@ -95,10 +95,14 @@ export interface PredictRunOptions {
   readonly onStart?: (progress: RunProgress) => void;
 }
 
-/** Counters a run fills as it goes: the pipeline's, and the frames and chunks written by this process. */
+/** Counters a run fills as it goes: the pipeline's, and what this process has written. */
 export interface RunProgress {
   readonly stats: PredictStats;
-  readonly written: { chunks: number; frames: number };
+  /**
+   * Frames and chunks written, and the input bases whose results are all written (the work finished through
+   * the last stage; a resumed run's skipped bases included, `stats.resumedBases` says how many).
+   */
+  readonly written: { chunks: number; frames: number; bases: number };
 }
 
 export interface PredictRunResult {
@@ -192,7 +196,7 @@ async function runPredictOwned(input: string, options: PredictRunOptions, lock: 
       : streamSink(output.stream, { format: output.format ?? 'tsv', perFrame: output.perFrame ?? false }, bundle, identity.bundle, chunkLength);
     if (sink === 'complete') return alreadyComplete((output as { dir: string }).dir, log);
     const before = { frames: stats.frames, records: stats.records };
-    const written = { chunks: 0, frames: 0 };
+    const written = { chunks: 0, frames: 0, bases: 0 };
     options.onStart?.({ stats, written });
     const writeClock = new StageClock(stats.stages.write);
     const skipped = options.skippedOut === undefined ? undefined : SkippedRecordsFile.create(options.skippedOut);
@@ -206,7 +210,9 @@ async function runPredictOwned(input: string, options: PredictRunOptions, lock: 
       await consumeBatches(results, async (batch) => {
         writeClock.enter(1);
         const rows = await sink.write(batch);
+        written.chunks += batch.chunks.recordIndex.length;
         written.frames += batch.count;
+        written.bases = batch.settledBases;
         writeClock.leave(1, rows);
       });
       checkExactlyOnce(stats, sink.rows());
@@ -220,6 +226,7 @@ async function runPredictOwned(input: string, options: PredictRunOptions, lock: 
       }
       throw afterFailure(error, signal, sink, log, options.resumeHint ?? 'run again with output mode resume');
     }
+    // The closing summary counts the run's chunks, a resumed run's earlier ones included.
     written.chunks = stats.chunks;
     // Built once, when the results are final: written to run_summary.json (-o) and returned.
     let summary: RunSummary | undefined;

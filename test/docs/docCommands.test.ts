@@ -131,7 +131,7 @@ describe('every command block in the docs runs as written (on the demo bundle)',
       const workspace = docWorkspace(mkdtempSync(path.join(root, 'block-')));
       const result = await runShell(script, workspace);
       if (result.code !== 0) {
-        const stderr = result.stderr.split('\n').filter((line) => !line.startsWith('[INFO]')).join('\n');
+        const stderr = result.stderr.split('\n').filter((line) => !/^(\S+Z )?\[INFO\]/.test(line)).join('\n');
         throw new Error(`${block.where}: this block from the docs failed (exit ${result.code}):\n${script}\n` +
           `--- stderr, [INFO] lines left out:\n${stderr.slice(-3000)}`);
       }

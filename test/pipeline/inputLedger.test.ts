@@ -34,6 +34,27 @@ describe('InputLedger', () => {
     expect(() => ledger.finish()).not.toThrow();
   });
 
+  it('counts the bases finished: whole record batches, and the head batch by its share of chunks settled', () => {
+    const ledger = new InputLedger({ chunkLength: 500, source: 't.fa' });
+    const first = recordBatchOf(RECORDS.slice(0, 3)); // 800 + 3 + 1234 = 2037 bp in 6 chunks
+    ledger.admit(first);
+    ledger.admit(recordBatchOf(RECORDS.slice(3)));
+    expect(ledger.settledBases).toBe(0);
+    const parts = splitChunkBatch(chunkRecordBatch(first, 500), 2).map(chunkNames);
+    ledger.settle(parts[0]!);
+    expect(ledger.settledBases).toBe(Math.floor((2037 * 2) / 6));
+    ledger.settle(parts[1]!);
+    ledger.settle(parts[2]!);
+    expect(ledger.settledBases).toBe(2037);
+
+    const resumed = new InputLedger({ chunkLength: 500, source: 't.fa', resumeFrom: { records: 2, fingerprint: fingerprint(RECORDS.slice(0, 2)) } });
+    const rest = resumed.skipCommitted(recordBatchOf(RECORDS.slice(0, 3)))!;
+    expect(resumed.settledBases, 'skipped records are finished work').toBe(803);
+    resumed.admit(rest);
+    resumed.settle(chunkNames(chunkRecordBatch(rest, 500)));
+    expect(resumed.settledBases).toBe(2037);
+  });
+
   it('catches batches that go missing, come twice or out of order (INTERNAL)', () => {
     const ledger = new InputLedger({ chunkLength: 500, source: 't.fa' });
     const first = recordBatchOf(RECORDS.slice(0, 2));
