@@ -27,6 +27,8 @@ export { EMPTY_FINGERPRINT, type InputCheckpoint } from './fasta/inputCheckpoint
 /** The classifier's outputs and the original's two decision rules (per frame: >, per chunk: ≥). */
 export { framePrediction, type ClassifiedFrames, type Classified, type EmbeddedFrames, type FrameScores, type FramePrediction } from './classify/classification.js';
 export { isViralChunk, type ChunkConsensusTable, type ConsensusRows } from './classify/consensus.js';
+/** Chunks and reads by call (viral, not viral, uncallable), as run_summary.json counts them. */
+export { CallTally, type CallCounts, type CallSplit } from './classify/callCounts.js';
 
 /** Ends a pipeline: runs a handler (or writes bytes) per batch and releases its credit afterwards. */
 export { consumeBatches, writeBatches } from './flow/sink.js';

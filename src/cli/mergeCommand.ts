@@ -3,6 +3,7 @@ import { HIGHEST_SCORE_FILE, PREDICTION_RESULTS_FILE } from '../output/predictio
 import { mergeRuns } from '../output/shardMerge.js';
 import { usageError, type CommandSpec } from './args.js';
 import { EXIT_CODES_HELP, type Command } from './command.js';
+import { callsLine } from '../pipeline/runSummary.js';
 import { VIRNUCPRO_VERSION as VERSION } from '../pipeline/version.js';
 
 const spec: CommandSpec = {
@@ -40,6 +41,7 @@ export const mergeCommand: Command = {
       `${c.recordsRead.toLocaleString('en-US')} records, ${c.rowsWritten[PREDICTION_RESULTS_FILE]!.toLocaleString('en-US')} frame rows, ` +
       `${c.rowsWritten[HIGHEST_SCORE_FILE]!.toLocaleString('en-US')} consensus rows` +
       (c.duplicateChunkIdsMerged > 0 ? ` (${c.duplicateChunkIdsMerged.toLocaleString('en-US')} rows of repeated chunk ids merged)` : ''));
+    log.info(callsLine(c.calls));
     return EXIT.ok;
   },
 };

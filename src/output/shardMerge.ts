@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { addCalls, NO_CALLS, type CallCounts } from '../classify/callCounts.js';
 import { VirnucproError } from '../errors.js';
 import { formatShard, parseShard, type Shard } from '../fasta/shard.js';
 import { AppendFile, outputError } from './appendFile.js';
@@ -68,6 +69,7 @@ interface PartCounts {
   readonly chunks: number;
   readonly chunksWithKeptFrames: number;
   readonly framesKept: number;
+  readonly calls: CallCounts;
 }
 
 /** run_summary.json of a merge (docs/predict.md, "Merging shards"). */
@@ -134,6 +136,9 @@ export async function readPartRun(dir: string): Promise<PartRun> {
   if (summary['command'] !== 'predict' || !isRecord(summary['input']) || !isRecord(summary['bundle']) || !isRecord(summary['counts']) ||
     typeof summary['chunkLength'] !== 'number') {
     throw refused('is not the run summary of a predict run', file, 'name the -o directories of virnucpro predict runs');
+  }
+  if (!isRecord(summary['counts']['calls'])) {
+    throw refused('has no viral / not viral counts (counts.calls): it was written by an earlier virnucpro', file, 'run that part again with --force');
   }
   const shard = typeof summary['shard'] === 'string' ? parseShard(summary['shard']) : undefined;
   if (summary['shard'] !== undefined && summary['shard'] !== null && shard === undefined) {
@@ -350,6 +355,7 @@ function mergeSummary(parts: readonly PartRun[], sort: ConsensusSortResult, opti
       chunks: sum((counts) => counts.chunks),
       chunksWithKeptFrames: sum((counts) => counts.chunksWithKeptFrames),
       framesKept,
+      calls: parts.reduce((total, part) => addCalls(total, part.counts.calls), NO_CALLS),
       rowsWritten: { [PREDICTION_RESULTS_FILE]: framesKept, [HIGHEST_SCORE_FILE]: sort.rows },
       duplicateChunkIdsMerged: sort.mergedDuplicates,
     },

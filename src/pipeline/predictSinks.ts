@@ -1,3 +1,5 @@
+import { VirnucproError } from '../errors.js';
+import { CallTally, type CallCounts } from '../classify/callCounts.js';
 import type { BundleIdentity, InputIdentity } from './runIdentity.js';
 import type { InputCheckpoint } from '../fasta/inputCheckpoint.js';
 import type { ModelBundle } from '../model/bundle.js';
@@ -39,6 +41,8 @@ export interface PredictSink {
   abandon(): Promise<void>;
   /** Frames and consensus rows of the batches written (a resumed run's committed ones included). */
   rows(): { readonly frames: number; readonly chunks: number };
+  /** Chunks and reads of the batches written by call (a resumed run's committed ones included). */
+  calls(): CallCounts;
   /** Rows per output, for the summary. */
   outputs(sort: ConsensusSortResult | undefined): Record<string, number>;
   /** What an interrupted run says: where its results stand (undefined: nothing is kept). */
@@ -55,6 +59,7 @@ export function streamSink(
 ): PredictSink {
   const { perFrame } = format;
   const rows = { frames: 0, chunks: 0 };
+  const calls = new CallTally();
   let header = format.format === 'tsv'
     ? `# virnucpro ${VIRNUCPRO_VERSION} predict: bundle '${bundle.name}' (manifest sha256 ${identity.manifestSha256.slice(0, 12)}), chunk length ${chunkLength}` +
       `${bundle.meaningless ? '; MEANINGLESS demo/test weights' : ''}\n${streamHeader(perFrame)}`
@@ -70,6 +75,7 @@ export function streamSink(
       await write(text);
       rows.frames += batch.count;
       rows.chunks += batch.consensus.count;
+      calls.add(batch, batch.checkpoint !== undefined);
       return perFrame ? batch.count : batch.consensus.count;
     },
     async finish() {
@@ -79,6 +85,7 @@ export function streamSink(
     },
     abandon: () => Promise.resolve(),
     rows: () => rows,
+    calls: () => calls.counts,
     outputs: () => ({ [out.name]: perFrame ? rows.frames : rows.chunks }),
     interruptedAt: () => undefined,
   };
@@ -104,11 +111,19 @@ export async function directorySink(
   // The pipeline's counters run ahead of the output; what is committed describes exactly the records
   // committed, so it counts what was written (chunks of the batches written, rows written).
   let chunksWritten = resumed?.counters['chunks'] ?? 0;
+  let calls: CallTally;
+  try {
+    calls = new CallTally(resumed ? committedCalls(dir, resumed.checkpoint.records, resumed.counters) : undefined);
+  } catch (error) {
+    await directory.close();
+    throw error;
+  }
   const committedCounters = (checkpoint: InputCheckpoint): RunCounters => ({
     records: checkpoint.records,
     chunks: chunksWritten,
     chunksWithKeptFrames: directory.rows.chunks,
     frames: directory.rows.frames,
+    ...callCounters(calls.counts),
   });
   if (resumed) {
     stats.records = resumed.checkpoint.records;
@@ -124,6 +139,7 @@ export async function directorySink(
   const write = async (batch: PredictionBatch): Promise<number> => {
     await directory.append(batch);
     chunksWritten += batch.chunks.recordIndex.length;
+    calls.add(batch, batch.checkpoint !== undefined);
     if (batch.checkpoint) {
       last = batch.checkpoint;
       await directory.checkpoint(batch.checkpoint, committedCounters(batch.checkpoint));
@@ -146,7 +162,35 @@ export async function directorySink(
       await directory.abandon();
     },
     rows: () => directory.rows,
+    calls: () => calls.counts,
     outputs: (sort) => ({ [PREDICTION_RESULTS_FILE]: directory.rows.frames, [HIGHEST_SCORE_FILE]: sort?.rows ?? 0 }),
     interruptedAt: () => `${dir} holds the results of the first ${directory.committed.records.toLocaleString('en-US')} records`,
+  };
+}
+
+/** The call counts as commit counters (flat numbers: src/output/predictionDirectory.ts RunCounters). */
+function callCounters(calls: CallCounts): RunCounters {
+  return {
+    chunksViral: calls.chunks.viral, chunksNotViral: calls.chunks.notViral, chunksUncallable: calls.chunks.uncallable,
+    readsViral: calls.reads.viral, readsNotViral: calls.reads.notViral, readsUncallable: calls.reads.uncallable,
+  };
+}
+
+/**
+ * The call counts a resumed run's last commit recorded. A commit made by a virnucpro that did not count
+ * calls cannot give them for the records it covers: refused rather than undercounted.
+ */
+function committedCalls(dir: string, records: number, counters: RunCounters): CallCounts {
+  const value = (name: string): number => {
+    const count = counters[name];
+    if (typeof count === 'number') return count;
+    if (records === 0) return 0;
+    throw new VirnucproError('RESUME_MISMATCH', `${dir}: the interrupted run was started by an earlier virnucpro that did not count viral and non-viral calls`, {
+      hint: 'finish it with that version, or start over with --force',
+    });
+  };
+  return {
+    chunks: { viral: value('chunksViral'), notViral: value('chunksNotViral'), uncallable: value('chunksUncallable') },
+    reads: { viral: value('readsViral'), notViral: value('readsNotViral'), uncallable: value('readsUncallable') },
   };
 }

@@ -1,3 +1,4 @@
+import type { CallCounts } from '../classify/callCounts.js';
 import { VirnucproError } from '../errors.js';
 import type { FastaRecordRef } from '../fasta/fastaStats.js';
 import { openInput } from '../fasta/openInput.js';
@@ -215,7 +216,7 @@ async function runPredictOwned(input: string, options: PredictRunOptions, lock: 
         written.bases = batch.settledBases;
         writeClock.leave(1, rows);
       });
-      checkExactlyOnce(stats, sink.rows());
+      checkExactlyOnce(stats, sink.rows(), sink.calls());
       skipped?.close();
     } catch (error) {
       await sink.abandon();
@@ -280,10 +281,17 @@ function afterFailure(error: unknown, signal: AbortSignal, sink: PredictSink, lo
  * consensus row (the v2.0 refactor once lost 10 577 of 794 577 sequences without a word). Cheap: counters
  * kept by the pipeline after translation against rows counted by the writer.
  */
-function checkExactlyOnce(stats: PredictStats, rows: { readonly frames: number; readonly chunks: number }): void {
+function checkExactlyOnce(stats: PredictStats, rows: { readonly frames: number; readonly chunks: number }, calls: CallCounts): void {
   const problems: string[] = [];
   if (rows.frames !== stats.frames) problems.push(`${stats.frames} kept frames but ${rows.frames} frame rows`);
   if (rows.chunks !== stats.chunksWithKeptFrames) problems.push(`${stats.chunksWithKeptFrames} chunks with kept frames but ${rows.chunks} consensus rows`);
+  // Every chunk and every record is called exactly once: viral, not viral, or uncallable.
+  const chunks = calls.chunks.viral + calls.chunks.notViral + calls.chunks.uncallable;
+  if (calls.chunks.viral + calls.chunks.notViral !== stats.chunksWithKeptFrames || chunks !== stats.chunks) {
+    problems.push(`${stats.chunks} chunks (${stats.chunksWithKeptFrames} with kept frames) but ${chunks} calls (${calls.chunks.uncallable} uncallable)`);
+  }
+  const reads = calls.reads.viral + calls.reads.notViral + calls.reads.uncallable;
+  if (reads !== stats.records) problems.push(`${stats.records} records but ${reads} read calls`);
   if (problems.length > 0) throw accountingError(problems);
 }
 
@@ -353,6 +361,7 @@ function runSummary(inputs: SummaryInputs): RunSummary {
       chunks: stats.chunks,
       chunksWithKeptFrames: stats.chunksWithKeptFrames,
       framesKept: stats.frames,
+      calls: sink.calls(),
       rowsWritten: sink.outputs(sort),
       duplicateChunkIdsMerged: sort?.mergedDuplicates ?? 0,
     },

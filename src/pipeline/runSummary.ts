@@ -1,3 +1,4 @@
+import type { CallCounts, CallSplit } from '../classify/callCounts.js';
 import type { PackingStatsJSON } from '../packing/packingStats.js';
 import type { InferenceBackendDescription } from '../model/inferenceBackend.js';
 import type { ThreadPlan } from './threadPlan.js';
@@ -46,6 +47,8 @@ export interface RunSummary {
     readonly chunks: number;
     readonly chunksWithKeptFrames: number;
     readonly framesKept: number;
+    /** Chunks and reads (input records) called viral, not viral, or uncallable (docs/predict.md, "Calls"). */
+    readonly calls: CallCounts;
     /** Rows (header excluded) per output: the two files of -o DIR, or stdout. */
     readonly rowsWritten: Readonly<Record<string, number>>;
     /** Consensus rows merged because reads share an id (the original's groupby merges them too). */
@@ -72,6 +75,7 @@ export function summaryLines(summary: RunSummary): string[] {
   const lines = [
     `${n(c.chunksWithKeptFrames)} of ${n(c.chunks)} chunks kept ${n(c.framesKept)} frames; rows written: ${written}` +
       (c.duplicateChunkIdsMerged > 0 ? ` (${n(c.duplicateChunkIdsMerged)} rows of reads with duplicate ids merged)` : ''),
+    callsLine(c.calls),
     `model '${summary.bundle.name}', chunk length ${summary.chunkLength}${summary.forcedChunkLength === null ? '' : ' (FORCED: not what the classifier was trained for)'}; ` +
       `packing ${efficiency(summary.packing.dna)} (DNA), ${efficiency(summary.packing.protein)} (protein) real tokens`,
     `${n(t.framesPerSecond)} frames/s over ${t.seconds.toFixed(2)} s; per stage:`,
@@ -79,6 +83,12 @@ export function summaryLines(summary: RunSummary): string[] {
   ];
   if (summary.resume.resumed) lines.push(`resumed after ${n(summary.resume.recordsAlreadyDone)} records already done`);
   return lines;
+}
+
+/** `calls: reads 5 viral, 2 not viral, 1 uncallable; chunks 9 viral, 4 not viral, 3 uncallable` (also merge's). */
+export function callsLine(calls: CallCounts): string {
+  const split = (unit: string, counts: CallSplit): string => `${unit} ${n(counts.viral)} viral, ${n(counts.notViral)} not viral, ${n(counts.uncallable)} uncallable`;
+  return `calls: ${split('reads', calls.reads)}; ${split('chunks', calls.chunks)}`;
 }
 
 /** The per-stage telemetry as aligned text rows (header first). */

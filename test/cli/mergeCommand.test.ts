@@ -55,7 +55,7 @@ describe('virnucpro merge over parts of an input cut at sync records', () => {
     expect(merged['command']).toBe('merge');
     expect(merged['input']).toBeNull();
     expect(merged['parts'].map((part: { dir: string; shard: null }) => [part.dir, part.shard])).toEqual(parts().map((part) => [part, null]));
-    for (const key of ['recordsRead', 'recordsSkipped', 'chunks', 'chunksWithKeptFrames', 'framesKept', 'rowsWritten', 'duplicateChunkIdsMerged']) {
+    for (const key of ['recordsRead', 'recordsSkipped', 'chunks', 'chunksWithKeptFrames', 'framesKept', 'calls', 'rowsWritten', 'duplicateChunkIdsMerged']) {
       expect(merged['counts'][key], key).toEqual(whole['counts'][key]);
     }
     expect(merged['bundle']).toMatchObject({ name: whole['bundle']['name'], manifestSha256: whole['bundle']['manifestSha256'] });
@@ -111,6 +111,11 @@ describe('virnucpro merge refuses parts that do not belong together (exit 3, not
     await expectRefused('bundle', [...parts().slice(0, 2), other, parts()[3]!], /were run differently: bundle 'demo \(meaningless\)' \(manifest sha256 [0-9a-f]{12}\) vs 'demo \(meaningless\)' \(ffffffffffff\)/);
     const longer = await changedPart('other-length', 3, (copy) => editJson(path.join(copy, SUMMARY), (summary) => (summary['chunkLength'] = 300)));
     await expectRefused('length', [...parts().slice(0, 2), longer, parts()[3]!], /chunk length 500 vs 300/);
+  });
+
+  it('a part whose summary has no call counts (an earlier virnucpro wrote it)', async () => {
+    const old = await changedPart('no-calls', 2, (copy) => editJson(path.join(copy, SUMMARY), (summary) => delete summary['counts']['calls']));
+    await expectRefused('calls', [parts()[0]!, old, ...parts().slice(2)], /no-calls\/run_summary\.json: has no viral \/ not viral counts \(counts\.calls\)[\s\S]*--force/);
   });
 
   it('the same input twice', async () => {

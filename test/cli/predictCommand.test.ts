@@ -213,13 +213,18 @@ describe('virnucpro predict -o DIR', () => {
 
 describe('virnucpro predict -o DIR --resume', () => {
   let reference: [string, string];
+  /** The uninterrupted run's counts: a resumed run must count every record, chunk and call exactly once too. */
+  let referenceCounts: Record<string, unknown>;
   let wallMs = 0;
+  const counts = async (name: string): Promise<Record<string, unknown>> =>
+    (JSON.parse(await read(out(name), 'run_summary.json')) as { counts: Record<string, unknown> }).counts;
   beforeAll(async () => {
     const started = performance.now();
     const result = await runCli(['predict', '-q', '--models', tiny, '-o', out('reference'), big]);
     wallMs = performance.now() - started;
     expect(result.code).toBe(0);
     reference = [await read(out('reference'), RESULTS), await read(out('reference'), HIGHEST)];
+    referenceCounts = await counts('reference');
   });
 
   const resumeArgs = (name: string) => ['predict', '-q', '--models', tiny, '-o', out(name), '--resume', big];
@@ -234,7 +239,25 @@ describe('virnucpro predict -o DIR --resume', () => {
     expect(resumed.stderr).toBe('');
     expect(resumed.code).toBe(0);
     expect([await read(out(name), RESULTS), await read(out(name), HIGHEST)]).toEqual(reference);
+    expect(await counts(name)).toEqual(referenceCounts);
     expect(killed.signal === 'SIGKILL' || killed.code === 0).toBe(true);
+  });
+
+  it('refuses to resume a run whose commits hold no call counts (an earlier virnucpro started it): exit 6', async () => {
+    const name = 'no-call-counts';
+    const run = start(['predict', '-q', '--models', tiny, '-o', out(name), big], { VIRNUCPRO_COMMIT_INTERVAL_MS: '0' });
+    const state = path.join(out(name), '.virnucpro', 'state.json');
+    for (let i = 0; i < 800 && !/"records": [1-9]/.test(existsSync(state) ? await readFile(state, 'utf8').catch(() => '') : ''); i++) await delay(25);
+    run.child.kill('SIGKILL');
+    await run.done;
+    const committed = JSON.parse(await readFile(state, 'utf8')) as { checkpoint: { records: number }; counters: Record<string, number> };
+    expect(committed.checkpoint.records).toBeGreaterThan(0);
+    expect(Object.keys(committed.counters)).toContain('readsUncallable');
+    committed.counters = Object.fromEntries(Object.entries(committed.counters).filter(([key]) => !/^(chunks|reads)(Viral|NotViral|Uncallable)$/.test(key)));
+    await writeFile(state, JSON.stringify(committed));
+    const refused = await runCli(resumeArgs(name));
+    expect(refused.code).toBe(6);
+    expect(refused.stderr).toMatch(/started by an earlier virnucpro that did not count viral and non-viral calls[\s\S]*--force/);
   });
 
   it('stops cleanly on SIGINT (exit 130, saying how to resume), and resumes', async () => {
@@ -262,6 +285,7 @@ describe('virnucpro predict -o DIR --resume', () => {
     expect(resumed.code).toBe(0);
     expect(resumed.stderr).toMatch(/resuming after [\d,]+ records already done/);
     expect([await read(name, RESULTS), await read(name, HIGHEST)]).toEqual(reference);
+    expect((JSON.parse(await read(name, 'run_summary.json')) as { counts: unknown }).counts).toEqual(referenceCounts);
     const again = await runCli(['predict', '--models', tiny, '-o', name, '--resume', '-'], { stdin: text });
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(/already complete; nothing to do/);

@@ -73,7 +73,7 @@ describe('virnucpro predict --shard K/N, then virnucpro merge', () => {
       const merged = await json(`merged${count}`, SUMMARY);
       expect(merged['input']).toEqual(whole.summary['input']);
       expect(merged['parts'].map((part: { shard: string }) => part.shard)).toEqual(Array.from({ length: count }, (_, k) => `${k + 1}/${count}`));
-      for (const key of ['recordsRead', 'chunks', 'chunksWithKeptFrames', 'framesKept', 'rowsWritten', 'duplicateChunkIdsMerged']) {
+      for (const key of ['recordsRead', 'chunks', 'chunksWithKeptFrames', 'framesKept', 'calls', 'rowsWritten', 'duplicateChunkIdsMerged']) {
         expect(merged['counts'][key], `N = ${count}: ${key}`).toEqual(whole.summary['counts'][key]);
       }
     }

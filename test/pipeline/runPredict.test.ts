@@ -81,6 +81,53 @@ describe('runPredict', () => {
     expect(other.result.summary!.counts.rowsWritten).toEqual({ memory: own.result.summary!.counts.rowsWritten['memory'] });
   });
 
+  it('counts every read and chunk once by call (viral, not viral, uncallable), as the files and the input say', async () => {
+    // The synthetic reads and a few that cannot be called: too short to translate, all N, stops in every frame.
+    const input = path.join(dir, 'calls.fa');
+    const text = `${syntheticReads(400, 5)}>tiny\nAC\n>unknown\n${'N'.repeat(700)}\n>stops\n${'TAA'.repeat(120)}\n`;
+    await writeFile(input, text);
+    const out = path.join(dir, 'calls');
+    const { summary } = await runPredict(input, { models: bundle, output: { dir: out }, threads: 2 });
+    // Independently: each record's chunks from its length, each chunk's call from its frame rows.
+    const frames = (await readFile(path.join(out, 'prediction_results.txt'), 'latin1'))
+      .trimEnd()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split('\t'));
+    const maxima = new Map<string, [number, number]>();
+    for (const [frame, , score1, score2] of frames) {
+      const chunk = frame!.slice(0, -2);
+      const [max1, max2] = maxima.get(chunk) ?? [-Infinity, -Infinity];
+      maxima.set(chunk, [Math.max(max1, Number(score1)), Math.max(max2, Number(score2))]);
+    }
+    const expected = { chunks: { viral: 0, notViral: 0, uncallable: 0 }, reads: { viral: 0, notViral: 0, uncallable: 0 } };
+    const records = text
+      .split('>')
+      .slice(1)
+      .map((record) => record.split('\n'));
+    for (const [header, ...lines] of records) {
+      const id = header!.split(' ')[0]!;
+      const calls = Array.from({ length: Math.ceil(lines.join('').length / 500) }, (_, k) => maxima.get(`${id}_chunk_${k + 1}`));
+      for (const call of calls) {
+        if (call === undefined) expected.chunks.uncallable += 1;
+        else if (call[1] >= call[0]) expected.chunks.viral += 1;
+        else expected.chunks.notViral += 1;
+      }
+      if (calls.some((call) => call !== undefined && call[1] >= call[0])) expected.reads.viral += 1;
+      else if (calls.some((call) => call !== undefined)) expected.reads.notViral += 1;
+      else expected.reads.uncallable += 1;
+    }
+    expect(summary!.counts.calls).toEqual(expected);
+    // Not vacuous: the tiny bundle calls both ways, and some reads have no callable chunk.
+    expect(Math.min(...Object.values(expected.chunks), ...Object.values(expected.reads))).toBeGreaterThan(0);
+    expect(expected.reads.viral + expected.reads.notViral + expected.reads.uncallable).toBe(403);
+    // A run to a stream counts the same.
+    const stream = new PassThrough();
+    stream.resume();
+    const streamed = await runPredict(input, { models: bundle, output: { stream: { stream, name: 'memory' } }, threads: 2 });
+    expect(streamed.summary!.counts.calls).toEqual(expected);
+  });
+
   it('builds the summary once: what it returns is run_summary.json; a finished directory is left alone', async () => {
     const out = path.join(dir, 'results');
     const first = await runPredict(reads, { models: bundle, output: { dir: out }, threads: 2 });
