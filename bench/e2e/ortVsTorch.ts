@@ -6,7 +6,7 @@
  *
  *   node dist/bench/e2e/ortVsTorch.js [--device cpu|cuda] [--device-id 0] [--fp16] [--esm-shape esm-8M]
  *     [--python python3] [--threads N] [--rounds 5] [--dna-rows 64] [--protein-rows 512]
- *     [--token-budget 4096] [--out DIR] [--models DIR]
+ *     [--token-budget 4096] [--length-multiple N] [--out DIR] [--models DIR]
  *
  * CPU (default): fp32 on both sides, intra-op threads = torch threads = --threads.
  * GPU: `--device cuda --fp16`: ORT-node's CUDA provider on the fp16 export (dynamo, ONNX `Attention`) against
@@ -16,7 +16,8 @@
  * `tools/make_fixtures.py bench-models` when absent (DNABERT-S tokenizer from ../shared when present);
  * bench/peers/torch_embed_peer.py rebuilds the same weights from the same seeds on its side. The rows are the
  * kept frames of generated 150-bp reads (bench/micro/translate.bench.ts), DNA tokenized with the bundle's BPE,
- * proteins with ESM-2's alphabet, packed with TokenPacker under --token-budget and padded once: both sides run
+ * proteins with ESM-2's alphabet, packed with TokenPacker under --token-budget and padded once (widths rounded up
+ * to --length-multiple, default the device's: 4 on CUDA, as predict pads): both sides run
  * exactly these batches, sequentially, one untimed warm-up round, then --rounds timed rounds. Reported: the
  * median round, real (unpadded) and padded tokens/s, ORT's speed relative to PyTorch, peak RSS, torch's BLAS
  * on the CPU, and how both sides' pooled rows of the first batches agree with the float32 PyTorch reference
@@ -32,7 +33,7 @@ import { parseArgs } from 'node:util';
 import { padTokenRows } from '../../src/model/batches.js';
 import { startInferencePool } from '../../src/model/inferencePool.js';
 import type { EmbeddingModel } from '../../src/model/modelSpec.js';
-import type { ExecutionProvider } from '../../src/model/sessionSettings.js';
+import { paddedLengthMultiple, type ExecutionProvider } from '../../src/model/sessionSettings.js';
 import { TokenPacker } from '../../src/packing/tokenPacker.js';
 import type { FrameBatch } from '../../src/sequence/frameBatch.js';
 import { loadBpeTokenizer } from '../../src/tokenize/bpeTokenizer.js';
@@ -64,23 +65,23 @@ interface ModelCase {
 }
 
 interface Workload {
-  /** Padded batches as token rows; padded again per run (the pool takes its buffer). */
-  readonly batches: readonly Int32Array[][];
+  /** Batches as token rows and padded width; padded again per run (the pool takes its buffer). */
+  readonly batches: readonly { readonly rows: Int32Array[]; readonly length: number }[];
   readonly realTokens: number;
   readonly paddedTokens: number;
 }
 
-function buildWorkload(frames: readonly FrameBatch[], c: ModelCase, tokenBudget: number): Workload {
+function buildWorkload(frames: readonly FrameBatch[], c: ModelCase, tokenBudget: number, lengthMultiple: number): Workload {
   const rows: Int32Array[] = [];
   for (const batch of frames) {
     const bytes = batch[c.column];
     const starts = c.column === 'nucleotides' ? batch.nucleotideStarts : batch.proteinStarts;
     for (let i = 0; i < batch.count && rows.length < c.rows; i++) rows.push(c.tokenizer.encode(bytes.subarray(starts[i]!, starts[i + 1]!)));
   }
-  const packer = new TokenPacker<number>({ tokenBudget, window: Math.max(1, rows.length) });
+  const packer = new TokenPacker<number>({ tokenBudget, lengthMultiple, window: Math.max(1, rows.length) });
   const packs = [...rows.flatMap((row, i) => packer.push(i, row.length)), ...packer.flush()];
   return {
-    batches: packs.map((pack) => pack.keys.map((i) => rows[i]!)),
+    batches: packs.map((pack) => ({ rows: pack.keys.map((i) => rows[i]!), length: pack.paddedLength })),
     realTokens: packs.reduce((sum, pack) => sum + pack.realTokens, 0),
     paddedTokens: packs.reduce((sum, pack) => sum + pack.keys.length * pack.paddedLength, 0),
   };
@@ -88,8 +89,8 @@ function buildWorkload(frames: readonly FrameBatch[], c: ModelCase, tokenBudget:
 
 /** The batches file torch_embed_peer.py reads: per batch int64 ids then int64 mask, and a JSON index. */
 async function writeBatches(file: string, workload: Workload, padId: number): Promise<void> {
-  const index = workload.batches.map((rows) => {
-    const batch = padTokenRows(rows, padId);
+  const index = workload.batches.map(({ rows, length }) => {
+    const batch = padTokenRows(rows, padId, length);
     return { rows: batch.rows, length: batch.length, bytes: Buffer.from(batch.buffer) };
   });
   await writeFile(file, Buffer.concat(index.map((entry) => entry.bytes)));
@@ -119,8 +120,8 @@ async function runOrt(spec: EmbeddingModel, c: ModelCase, workload: Workload, de
   try {
     for (let round = 0; round <= rounds; round++) {
       const started = performance.now();
-      for (const [k, rows] of workload.batches.entries()) {
-        const result = await pool.run(padTokenRows(rows, c.padId));
+      for (const [k, { rows, length }] of workload.batches.entries()) {
+        const result = await pool.run(padTokenRows(rows, c.padId, length));
         if (result.rows !== rows.length) throw new Error(`${c.label}: ${result.rows} pooled rows for ${rows.length}`);
         if (round === 0 && k < CHECK_BATCHES) checkRows.push(result.data);
       }
@@ -209,6 +210,7 @@ async function main(): Promise<void> {
       'dna-rows': { type: 'string', default: '64' },
       'protein-rows': { type: 'string', default: '512' },
       'token-budget': { type: 'string', default: '4096' },
+      'length-multiple': { type: 'string' },
       out: { type: 'string', default: path.join(tmpdir(), 'virnucpro-ort-vs-torch') },
       models: { type: 'string' },
     },
@@ -217,6 +219,7 @@ async function main(): Promise<void> {
   const device: Device = { provider: values.device, deviceId: Number(values['device-id']), threads: Number(values.threads) };
   const options: BenchOptions = { esmShape: values['esm-shape']!, fp16: values.fp16!, device };
   const rounds = Number(values.rounds);
+  const lengthMultiple = values['length-multiple'] !== undefined ? Number(values['length-multiple']) : paddedLengthMultiple(device.provider);
   const interpreter = pickPython(values.python);
   const bundleDir = values.models ?? path.join(values.out!, `bundle-${options.esmShape}-${options.fp16 ? 'fp16' : 'fp32'}`);
   await mkdir(values.out!, { recursive: true });
@@ -243,8 +246,8 @@ async function main(): Promise<void> {
       kind: 'embedding', label: c.label, file: path.join(bundleDir, entry.onnx), inputIds: 'input_ids', attentionMask: 'attention_mask',
       output: 'last_hidden_state', pooledOutput: 'pooled', pooling: c.pooling, hiddenSize: entry.hiddenSize,
     };
-    const workload = buildWorkload(frames, c, Number(values['token-budget']));
-    const rows = workload.batches.reduce((sum, batch) => sum + batch.length, 0);
+    const workload = buildWorkload(frames, c, Number(values['token-budget']), lengthMultiple);
+    const rows = workload.batches.reduce((sum, batch) => sum + batch.rows.length, 0);
     if (rows !== c.rows) throw new Error(`${c.label}: workload has ${rows} rows, asked for ${c.rows}`);
     const batchesFile = path.join(values.out!, `${c.model}-batches.bin`);
     await writeBatches(batchesFile, workload, c.padId);
@@ -277,7 +280,7 @@ async function main(): Promise<void> {
     }
   }
   console.log(`ONNX Runtime vs PyTorch, same weights and padded batches; device ${device.provider}${device.provider === 'cuda' ? ` ${device.deviceId}` : ''}, ` +
-    `${device.threads} threads, token budget ${values['token-budget']}, median of ${rounds} rounds (after one warm-up); bundle ${bundleDir}; python: ${interpreter ?? 'none'}`);
+    `${device.threads} threads, token budget ${values['token-budget']}, padded to multiples of ${lengthMultiple}, median of ${rounds} rounds (after one warm-up); bundle ${bundleDir}; python: ${interpreter ?? 'none'}`);
   printTable(header, table);
 }
 

@@ -1,6 +1,7 @@
 import type { TokenBatch } from '../model/batches.js';
 import { isInferenceBackend, type InferenceBackend } from '../model/inferenceBackend.js';
 import { resolveInferencePoolOptions, type InferencePoolOptions } from '../model/inferencePool.js';
+import { paddedLengthMultiple } from '../model/sessionSettings.js';
 import type { EmbeddingModel } from '../model/modelSpec.js';
 import { PackingStats } from '../packing/packingStats.js';
 import { DEFAULT_TOKEN_PACKER, resolveTokenPackerOptions, type ResolvedTokenPackerOptions } from '../packing/tokenPacker.js';
@@ -52,6 +53,8 @@ export interface EmbedOptions {
   readonly window?: number;
   /** Most rows per pack. Default: no cap. */
   readonly maxRows?: number;
+  /** Packs are padded to a multiple of this many tokens. Default: what the backend asks for (4 on CUDA, else 1). */
+  readonly lengthMultiple?: number;
   /** Packs at the pool at once. Default workers × 2. */
   readonly maxInFlight?: number;
   /** Cut the window after this many ms without input while no pack runs; Infinity: never. Default 100. */
@@ -127,6 +130,9 @@ export function resolveEmbedOptions(given: EmbedOptions | ResolvedEmbedOptions):
     tokenBudget: options.tokenBudget,
     window: options.window,
     maxRows: options.maxRows,
+    lengthMultiple: options.lengthMultiple ?? (pool !== undefined
+      ? pool.paddedLengthMultiple
+      : paddedLengthMultiple(resolveInferencePoolOptions(options.poolOptions ?? {}).settings.executionProvider)),
   });
   const maxInFlight = options.maxInFlight ?? concurrency * IN_FLIGHT_PER_WORKER;
   if (!Number.isSafeInteger(maxInFlight) || maxInFlight < 1) {

@@ -250,7 +250,7 @@ export class EmbeddingEngine<B extends Leased> {
     });
     let request: Promise<Matrix>;
     try {
-      request = this.#settings.run(padTokenRows(rows, this.#settings.padId), this.#abort.signal);
+      request = this.#settings.run(padTokenRows(rows, this.#settings.padId, pack.paddedLength), this.#abort.signal);
     } catch (error) {
       this.#fail(error);
       return;

@@ -46,19 +46,24 @@ const FLOAT32_BYTES = 4;
 const LITTLE_ENDIAN = endianness() === 'LE';
 
 /**
- * Packs token rows (ids from a tokenizer, specials included) into one batch, right-padded to the longest
- * row with `padId` and mask 0 (DNABERT-S `[PAD]` = 3, ESM-2 `<pad>` = 1).
+ * Packs token rows (ids from a tokenizer, specials included) into one batch, right-padded with `padId` and
+ * mask 0 (DNABERT-S `[PAD]` = 3, ESM-2 `<pad>` = 1) to `length` (the packer's padded width), by default the
+ * longest row.
  *
  * @example
  * const batch = padTokenRows([[1, 523, 2], [1, 2]], 3);
  * const pooled = await dnaPool.run(batch); // [2, 768]
  */
-export function padTokenRows(rows: readonly ArrayLike<number>[], padId: number): TokenBatch {
+export function padTokenRows(rows: readonly ArrayLike<number>[], padId: number, length?: number): TokenBatch {
   if (!LITTLE_ENDIAN) throw new VirnucproError('INTERNAL', 'token batches assume a little-endian CPU');
   if (rows.length === 0) throw new VirnucproError('INTERNAL', 'a token batch needs at least one row');
-  let length = 0;
-  for (const row of rows) length = Math.max(length, row.length);
-  if (length === 0) throw new VirnucproError('INTERNAL', 'a token batch needs at least one token per row');
+  let longest = 0;
+  for (const row of rows) longest = Math.max(longest, row.length);
+  if (longest === 0) throw new VirnucproError('INTERNAL', 'a token batch needs at least one token per row');
+  length ??= longest;
+  if (!Number.isSafeInteger(length) || length < longest) {
+    throw new VirnucproError('INTERNAL', `a token batch cannot be padded to ${length} tokens: its longest row has ${longest}`);
+  }
   const cells = rows.length * length;
   const buffer = new ArrayBuffer(2 * cells * INT64_BYTES);
   const ids = new Int32Array(buffer, 0, 2 * cells);

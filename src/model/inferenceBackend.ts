@@ -34,6 +34,11 @@ export interface InferenceBackend<B extends ModelBatch = ModelBatch> {
   /** Columns of every result: the hidden size (encoders) or 2 (classifier). */
   readonly outputWidth: number;
   /**
+   * Token batches run fastest padded to a multiple of this length (the packer rounds its widths up to it):
+   * {@link paddedLengthMultiple} of the device for the worker pool. Absent: 1.
+   */
+  readonly paddedLengthMultiple?: number;
+  /**
    * Runs one batch: pooled float32 [rows, hiddenSize] (encoders) or logits [rows, 2] (classifier). The
    * batch's buffer may be transferred: callers do not touch it afterwards. An abort rejects with the
    * signal's reason (a batch already running may finish; its result is dropped).

@@ -6,6 +6,7 @@ import type { InferenceBackend, InferenceBackendDescription } from './inferenceB
 import { outputWidth, type ClassifierModel, type EmbeddingModel, type ModelSpec } from './modelSpec.js';
 import {
   EXECUTION_PROVIDERS,
+  paddedLengthMultiple,
   GRAPH_OPTIMIZATION_LEVELS,
   type ExecutionProvider,
   type GraphOptimizationLevel,
@@ -236,6 +237,10 @@ export class InferencePool<B extends ModelBatch = ModelBatch> implements Inferen
   /** One request per worker at a time. */
   get concurrency(): number {
     return this.workers;
+  }
+
+  get paddedLengthMultiple(): number {
+    return paddedLengthMultiple(this.#settings.executionProvider);
   }
 
   describe(): InferenceBackendDescription {

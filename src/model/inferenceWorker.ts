@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { InferenceSession } from 'onnxruntime-node';
 import { toErrorData } from '../errors.js';
 import { runBatch } from './runBatch.js';
-import { openSession } from './session.js';
+import { closeSession, openSession } from './session.js';
 import type { FromWorker, ToWorker, WorkerInit } from './workerProtocol.js';
 
 const port = parentPort!;
@@ -33,7 +33,7 @@ port.on('message', (message: ToWorker) => {
 
 async function handle(message: ToWorker): Promise<void> {
   if (message.type === 'close') {
-    await session?.release();
+    if (session !== undefined) await closeSession(session);
     port.close();
     return;
   }

@@ -21,6 +21,13 @@ const PROVIDER_HINTS: Readonly<Record<ExecutionProvider, (message: string) => st
     'install them, or run on the cpu provider',
 };
 
+/**
+ * Diagnostics: with `VIRNUCPRO_ORT_PROFILE=PREFIX` in the environment, every session writes onnxruntime's
+ * profile (a Chrome trace of each node's time) to `PREFIX_<date>.json` when it closes (docs/gpu.md). Read
+ * once per worker: a diagnostic switch like onnxruntime's own ORT_* variables, not a run option.
+ */
+const PROFILE_PREFIX = process.env['VIRNUCPRO_ORT_PROFILE'] || undefined;
+
 // Every onnxruntime error reaches the user inside our own error, with onnxruntime's message; its logger
 // would print the same failure a second time on stderr.
 ort.env.logLevel = 'fatal';
@@ -36,6 +43,7 @@ export async function openSession(model: ModelSpec, settings: SessionSettings): 
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: settings.graphOptimizationLevel,
+      ...(PROFILE_PREFIX === undefined ? {} : { enableProfiling: true, profileFilePrefix: PROFILE_PREFIX }),
       // Flattened by onnxruntime-node into config entries: session.intra_op.allow_spinning.
       extra: sessionConfigEntries(settings),
     });
@@ -70,4 +78,10 @@ function checkSession(model: ModelSpec, graph: OnnxInterface): void {
   } else {
     agreedWidth(model.inputWidth, checkClassifierInterface(graph, model, origin).inputWidth, origin, 'inputWidth');
   }
+}
+
+/** Releases a session, writing its profile first when profiling is on. */
+export async function closeSession(session: ort.InferenceSession): Promise<void> {
+  if (PROFILE_PREFIX !== undefined) session.endProfiling();
+  await session.release();
 }

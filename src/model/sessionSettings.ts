@@ -30,3 +30,15 @@ export interface SessionSettings {
 export function sessionConfigEntries(settings: Pick<SessionSettings, 'allowSpinning'>): { session: { intra_op: { allow_spinning: '0' | '1' } } } {
   return { session: { intra_op: { allow_spinning: settings.allowSpinning ? '1' : '0' } } };
 }
+
+/**
+ * The multiple encoder batches are padded to on a provider. On CUDA, onnxruntime 1.29's `Attention` runs its
+ * fused (memory-efficient) kernel with an attention bias only when the key length is a multiple of 4, and
+ * otherwise the unfused one (scores materialised): DNABERT-S always has a bias (ALiBi), ESM-2 its padding mask.
+ * ADR 0007 has the measurement. The CPU kernels gain nothing from it.
+ */
+export function paddedLengthMultiple(provider: ExecutionProvider): number {
+  return provider === 'cuda' ? CUDA_PADDED_LENGTH_MULTIPLE : 1;
+}
+
+const CUDA_PADDED_LENGTH_MULTIPLE = 4;

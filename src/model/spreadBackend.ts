@@ -32,6 +32,7 @@ export class SpreadBackend<B extends ModelBatch> implements InferenceBackend<B> 
   readonly model: InferenceBackend<B>['model'];
   readonly concurrency: number;
   readonly outputWidth: number;
+  readonly paddedLengthMultiple: number;
   readonly #members: Member<B>[];
 
   /** `members`: started backends of the same model (same label, same output width), at least one. */
@@ -45,6 +46,8 @@ export class SpreadBackend<B extends ModelBatch> implements InferenceBackend<B> 
     }
     this.model = first.model;
     this.outputWidth = first.outputWidth;
+    // Every member gets batches of every width: pad to what all of them want (1, 4 or 8: the largest).
+    this.paddedLengthMultiple = Math.max(...members.map((member) => member.paddedLengthMultiple ?? 1));
     this.concurrency = members.reduce((sum, member) => sum + member.concurrency, 0);
     this.#members = members.map((backend) => ({ backend, inFlight: 0, batches: 0, rows: 0, busyMs: 0, busySince: 0 }));
   }

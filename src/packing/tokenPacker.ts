@@ -24,6 +24,8 @@ const SLOT_SCALE = 2 ** 24;
 export const MAX_PACKING_WINDOW = SLOT_SCALE;
 /** Largest row length the sort key can hold exactly. No model accepts rows anywhere near this long. */
 export const MAX_ROW_TOKENS = 2 ** 29 - 1;
+/** Largest padding multiple accepted: kernels ask for 4 or 8; more would be a typo costing padding. */
+export const MAX_LENGTH_MULTIPLE = 64;
 
 export interface TokenPackerOptions {
   /** Most padded tokens (rows × longest row) per batch. Default {@link DEFAULT_TOKEN_BUDGET}. */
@@ -32,6 +34,12 @@ export interface TokenPackerOptions {
   readonly window?: number;
   /** Most rows per batch, whatever their length (a model's batch-dimension limit). Default: no cap. */
   readonly maxRows?: number;
+  /**
+   * Batches are padded to a multiple of this many tokens (and budgeted at that width). Default 1. onnxruntime's
+   * CUDA `Attention` takes its fused kernel only when the padded length is a multiple of 4 while an attention
+   * bias is given (docs/adr/0007-gpu-path.md); elsewhere extra padding is pure cost.
+   */
+  readonly lengthMultiple?: number;
 }
 
 export type ResolvedTokenPackerOptions = Required<TokenPackerOptions>;
@@ -40,13 +48,14 @@ export const DEFAULT_TOKEN_PACKER: ResolvedTokenPackerOptions = {
   tokenBudget: DEFAULT_TOKEN_BUDGET,
   window: DEFAULT_PACKING_WINDOW,
   maxRows: Infinity,
+  lengthMultiple: 1,
 };
 
 /** One model batch: rows of near-equal length, to be right-padded to `paddedLength`. */
 export interface PackedBatch<K> {
   /** The rows' keys, by ascending token length (equal lengths in arrival order). */
   readonly keys: K[];
-  /** Token length of the longest row: the batch's padded width. */
+  /** The batch's padded width: the longest row's token length, rounded up to the packer's `lengthMultiple`. */
   readonly paddedLength: number;
   /** Sum of the rows' token lengths (padding excluded). */
   readonly realTokens: number;
@@ -83,6 +92,7 @@ export class TokenPacker<K> {
   readonly tokenBudget: number;
   readonly window: number;
   readonly maxRows: number;
+  readonly lengthMultiple: number;
   readonly #keys: (K | undefined)[];
   readonly #lengths: Int32Array;
   /** Sort keys of the current cut; a field so that cutting allocates nothing but the batches. */
@@ -94,6 +104,7 @@ export class TokenPacker<K> {
     this.tokenBudget = resolved.tokenBudget;
     this.window = resolved.window;
     this.maxRows = resolved.maxRows;
+    this.lengthMultiple = resolved.lengthMultiple;
     this.#keys = new Array<K | undefined>(this.window).fill(undefined);
     this.#lengths = new Int32Array(this.window);
     this.#order = new Float64Array(this.window);
@@ -137,7 +148,7 @@ export class TokenPacker<K> {
     for (let i = 1; i < n; i++) {
       const rows = i - start + 1;
       // Row i is the longest so far, so it sets the padded width if it joins.
-      if (rows > this.maxRows || rows * lengthOf(order[i]!) > this.tokenBudget) {
+      if (rows > this.maxRows || rows * this.#width(order[i]!) > this.tokenBudget) {
         batches.push(this.#batch(order, start, i));
         start = i;
       }
@@ -156,7 +167,13 @@ export class TokenPacker<K> {
       keys.push(this.#keys[slot] as K);
       realTokens += this.#lengths[slot]!;
     }
-    return { keys, paddedLength: lengthOf(order[end - 1]!), realTokens };
+    return { keys, paddedLength: this.#width(order[end - 1]!), realTokens };
+  }
+
+  /** Padded width of a batch whose longest row has this sort key. */
+  #width(sortKey: number): number {
+    const multiple = this.lengthMultiple;
+    return Math.ceil(lengthOf(sortKey) / multiple) * multiple;
   }
 }
 
@@ -175,6 +192,9 @@ export function resolveTokenPackerOptions(options: TokenPackerOptions): Resolved
   }
   if (resolved.maxRows !== Infinity && (!Number.isInteger(resolved.maxRows) || resolved.maxRows < 1)) {
     throw new TypeError(`options.maxRows must be a positive integer or Infinity (got ${resolved.maxRows})`);
+  }
+  if (!Number.isInteger(resolved.lengthMultiple) || resolved.lengthMultiple < 1 || resolved.lengthMultiple > MAX_LENGTH_MULTIPLE) {
+    throw new TypeError(`options.lengthMultiple must be an integer in 1..${MAX_LENGTH_MULTIPLE} (got ${resolved.lengthMultiple})`);
   }
   return resolved;
 }

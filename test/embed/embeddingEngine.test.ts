@@ -135,6 +135,21 @@ describe('EmbeddingEngine', () => {
     expect(h.inFlightPeak).toBe(2);
   });
 
+  it('pads every pack to the packing lengthMultiple (the CUDA kernels\' alignment) with the same rows out', async () => {
+    const h = harness({ packing: { ...DEFAULT_TOKEN_PACKER, tokenBudget: 256, window: 16, lengthMultiple: 4 } });
+    const records = randomProteins(11, 40, 90);
+    h.engine.push(leased(records, new Credit(10)));
+    h.engine.end();
+    await h.done;
+    // fakeModel reads the mask: padding to the multiple changes no row, and every pack's width is aligned.
+    records.forEach((record, i) => expect(Array.from(h.out[0]!.embeddings.subarray(i * HIDDEN, (i + 1) * HIDDEN)), record.id).toEqual(expectedRow(record.seq)));
+    expect(h.calls.length).toBeGreaterThan(1);
+    for (const call of h.calls) expect(call.length % 4, `pack of width ${call.length}`).toBe(0);
+    // Some pack was widened past its longest row: its last column is padding in every row.
+    const lastColumnPadded = (call: TokenBatch) => Array.from({ length: call.rows }, (_, r) => call.attentionMask[(r + 1) * call.length - 1]).every((m) => m === 0n);
+    expect(h.calls.some(lastColumnPadded)).toBe(true);
+  });
+
   it('waits for a full window while upstream is not stalled, and cuts when it is and no pack runs', async () => {
     const credit = new Credit(3);
     const h = harness({ packing: { ...DEFAULT_TOKEN_PACKER, window: 1000 } });

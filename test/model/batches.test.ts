@@ -13,6 +13,14 @@ describe('padTokenRows', () => {
     expect(batch.buffer.byteLength).toBe(2 * 3 * 4 * 8);
   });
 
+  it('pads to a given width (the packer\'s rounded one) and refuses one shorter than the longest row', () => {
+    const batch = padTokenRows([[1, 700, 2], [1, 2]], 3, 4);
+    expect([batch.rows, batch.length]).toEqual([2, 4]);
+    expect(Array.from(batch.inputIds, Number)).toEqual([1, 700, 2, 3, 1, 2, 3, 3]);
+    expect(Array.from(batch.attentionMask, Number)).toEqual([1, 1, 1, 0, 1, 1, 0, 0]);
+    expect(() => padTokenRows([[1, 700, 2]], 3, 2)).toThrow(/cannot be padded to 2 tokens: its longest row has 3/);
+  });
+
   it('refuses ids that are not non-negative int32 and empty batches', () => {
     expect(() => padTokenRows([[1, -1]], 0)).toThrow(/token id -1 at row 0, position 1/);
     expect(() => padTokenRows([[1, 2 ** 31]], 0)).toThrow(/token id 2147483648/);

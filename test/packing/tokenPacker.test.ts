@@ -37,6 +37,28 @@ describe('TokenPacker', () => {
     ]);
   });
 
+  it('pads widths up to lengthMultiple and budgets at the padded width (worked by hand)', () => {
+    // Sorted: b10 d10 c13 a20; widths round to 12, 12, 16, 20. 2 rows × 12 = 24 ≤ 40; with c13, 3 × 16 = 48 > 40.
+    const packer = new TokenPacker<string>({ tokenBudget: 40, window: 4, lengthMultiple: 4 });
+    const batches = packAll(packer, [['a', 20], ['b', 10], ['c', 13], ['d', 10]]);
+    expect(shape(batches)).toEqual([
+      [['b', 'd'], 12, 20],
+      [['c', 'a'], 20, 33],
+    ]);
+    // Without the multiple the same rows pack as b d c (3 × 13 = 39) and a.
+    expect(shape(packAll(new TokenPacker<string>({ tokenBudget: 40, window: 4 }), [['a', 20], ['b', 10], ['c', 13], ['d', 10]]))).toEqual([
+      [['b', 'd', 'c'], 13, 33],
+      [['a'], 20, 20],
+    ]);
+  });
+
+  it('refuses a lengthMultiple that is not an integer in 1..64', () => {
+    for (const lengthMultiple of [0, 2.5, 65, Number.NaN]) {
+      expect(() => new TokenPacker({ lengthMultiple })).toThrow(/options\.lengthMultiple must be an integer in 1\.\.64/);
+    }
+    expect(new TokenPacker({ lengthMultiple: undefined }).lengthMultiple).toBe(1);
+  });
+
   it('caps rows per batch at maxRows', () => {
     const packer = new TokenPacker<string>({ tokenBudget: 1000, window: 10, maxRows: 4 });
     const rows = Array.from({ length: 10 }, (_, i) => [`r${i}`, 10] as const);
