@@ -45,7 +45,7 @@ describe('predict --device-id with several devices (on the CPU: two worker sets 
       expect(members.reduce((sum, m) => sum + m.rows, 0)).toBe(summary.counts.framesKept);
       expect(members.every((m) => m.batches > 0), JSON.stringify(members)).toBe(true);
     }
-  });
+  }, 180_000); // two whole predict runs: ~20 s on an idle 2-core machine, over 60 s while other suites load it
 
   it('refuses a --device-id that is not an index, a list or all (exit 2)', async () => {
     const result = await runCli(['predict', reads, '--models', DEMO, '--device-id', '0;1']);
