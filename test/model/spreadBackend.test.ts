@@ -111,6 +111,14 @@ describe('SpreadBackend: one model over several devices', () => {
   });
 });
 
+describe('SpreadBackend: padded lengths', () => {
+  it('asks for the largest padding multiple any member wants (a member without one wants 1)', () => {
+    const cuda = Object.assign(new FakeDevice(0, 1, 0), { paddedLengthMultiple: 4 });
+    expect(new SpreadBackend([new FakeDevice(1, 1, 0), cuda]).paddedLengthMultiple).toBe(4);
+    expect(new SpreadBackend([new FakeDevice(0, 1, 0), new FakeDevice(1, 1, 0)]).paddedLengthMultiple).toBe(1);
+  });
+});
+
 describe('parseDeviceIds: --device-id', () => {
   it('takes one index, a list (repeats allowed: two workers on one card), or all', () => {
     expect(parseDeviceIds('0')).toEqual([0]);

@@ -166,6 +166,14 @@ describe('embedNucleotides / embedProteins on a shared pool', () => {
     expect(() => embedNucleotides({ ...resolved } as never)).toThrow(/options\.pool must be an InferencePool/);
   });
 
+  it('pads packs to what the backend asks for: 1 on the CPU, 4 for a CUDA pool (started or to start), or as given', () => {
+    expect(resolveEmbedOptions({ tokenizer, pool }).packing.lengthMultiple).toBe(1);
+    expect(resolveEmbedOptions({ tokenizer, model: MODEL, poolOptions: { executionProvider: 'cuda' } }).packing.lengthMultiple).toBe(4);
+    expect(resolveEmbedOptions({ tokenizer, model: MODEL }).packing.lengthMultiple).toBe(1);
+    expect(resolveEmbedOptions({ tokenizer, pool, lengthMultiple: 8 }).packing.lengthMultiple).toBe(8);
+    expect(() => resolveEmbedOptions({ tokenizer, pool, lengthMultiple: 0 })).toThrow(/options\.lengthMultiple must be an integer in 1\.\.64/);
+  });
+
   it('validates its options at once, naming them, and has the documented types', () => {
     expect(() => embedNucleotides({ tokenizer })).toThrow(/give exactly one of options\.pool and options\.model/);
     expect(() => embedNucleotides({ tokenizer, pool, model: MODEL })).toThrow(/exactly one of options\.pool and options\.model/);
