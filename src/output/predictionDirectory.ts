@@ -8,6 +8,8 @@ import { AppendFile, outputError } from './appendFile.js';
 import type { PrefixDigest } from './prefixDigest.js';
 import { LOCK_ENTRY } from './outputLock.js';
 import { syncDirectory, writeFileAtomic } from './atomicWrite.js';
+import { HTML_REPORT_FILE } from './htmlReport.js';
+import { MULTIQC_FILES } from './multiqcReport.js';
 import { journalRows } from './consensusJournal.js';
 import { sortConsensus, type ConsensusSortOptions, type ConsensusSortResult } from './consensusSort.js';
 import { PREDICTION_RESULTS_HEADER, predictionResultsRows } from './predictionRows.js';
@@ -26,7 +28,7 @@ const JOURNAL_FILE = 'consensus.journal';
 const RESULTS_DIGESTS = 'prediction_results.sha256';
 const JOURNAL_DIGESTS = 'consensus.journal.sha256';
 /** Everything `predict -o` may create in a directory (what --force removes; other files are left alone). */
-const OWN_ENTRIES = [PREDICTION_RESULTS_FILE, HIGHEST_SCORE_FILE, RUN_SUMMARY_FILE, STATE_DIR];
+const OWN_ENTRIES = [PREDICTION_RESULTS_FILE, HIGHEST_SCORE_FILE, RUN_SUMMARY_FILE, STATE_DIR, ...MULTIQC_FILES, HTML_REPORT_FILE];
 
 /**
  * Least time between two durable commits. A commit costs two fdatasyncs and an fsync of the state file and

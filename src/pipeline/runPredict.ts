@@ -13,12 +13,14 @@ import { OutputLock } from '../output/outputLock.js';
 import { isBrokenPipe, type OutputStream } from '../output/outputStream.js';
 import { PredictionDirectory, type OutputMode } from '../output/predictionDirectory.js';
 import type { StreamFormat } from '../output/predictionRows.js';
+import { hasRunReports, writeRunReports } from '../output/runReports.js';
 import { SkippedRecordsFile } from '../output/skippedRecords.js';
 import { predict, startPredictModels, type PredictModels, type PredictOptions } from './predict.js';
 import { directorySink, streamSink, type PredictRunIdentity, type PredictSink, type ResultOptions } from './predictSinks.js';
 import { PREDICT_STAGES, PredictStats, StageClock } from './predictStats.js';
 import { bundleIdentity, inputIdentity, type BundleIdentity, type InputIdentity } from './runIdentity.js';
 import type { RunSummary } from './runSummary.js';
+import { StageSeries, type StageSeriesJSON } from './stageSeries.js';
 import { VIRNUCPRO_VERSION } from './version.js';
 
 /**
@@ -199,6 +201,8 @@ async function runPredictOwned(input: string, options: PredictRunOptions, lock: 
     const before = { frames: stats.frames, records: stats.records };
     const written = { chunks: 0, frames: 0, bases: 0 };
     options.onStart?.({ stats, written });
+    // The stages' rows over time, for report.html (kept in run_summary.json).
+    const series = new StageSeries(stats);
     const writeClock = new StageClock(stats.stages.write);
     const skipped = options.skippedOut === undefined ? undefined : SkippedRecordsFile.create(options.skippedOut);
     const results = predict(input, {
@@ -219,6 +223,7 @@ async function runPredictOwned(input: string, options: PredictRunOptions, lock: 
       checkExactlyOnce(stats, sink.rows(), sink.calls());
       skipped?.close();
     } catch (error) {
+      series.stop();
       await sink.abandon();
       try {
         skipped?.close();
@@ -238,18 +243,26 @@ async function runPredictOwned(input: string, options: PredictRunOptions, lock: 
       summary = runSummary({
         invocation: options.invocation ?? { arguments: [], options: invocationOptions(options) },
         input: identity.input, bundle, identity: identity.bundle, models, options: resultOptions, stats, before, started, sort, sink, warnings,
+        series: series.stop(),
       });
       return summary;
     };
     const sort = await sink.finish(summarize);
+    if ('dir' in output) await writeRunReports(output.dir);
     return { status: 'complete', summary: summary ?? summarize(sort) };
   } finally {
     await models.close();
   }
 }
 
-function alreadyComplete(dir: string, log: RunLog): PredictRunResult {
-  log.info(`${dir}: this run is already complete; nothing to do`);
+/** A finished run needs nothing more, but its reports when a crash came between the last commit and them. */
+async function alreadyComplete(dir: string, log: RunLog): Promise<PredictRunResult> {
+  if (await hasRunReports(dir)) {
+    log.info(`${dir}: this run is already complete; nothing to do`);
+  } else {
+    await writeRunReports(dir);
+    log.info(`${dir}: this run is already complete; its reports were missing and are written now`);
+  }
   return { status: 'already-complete', summary: undefined };
 }
 
@@ -329,10 +342,11 @@ interface SummaryInputs {
   readonly sort: ConsensusSortResult | undefined;
   readonly sink: PredictSink;
   readonly warnings: readonly string[];
+  readonly series: StageSeriesJSON;
 }
 
 function runSummary(inputs: SummaryInputs): RunSummary {
-  const { invocation, input, bundle, identity, models, options, stats, before, started, sort, sink, warnings } = inputs;
+  const { invocation, input, bundle, identity, models, options, stats, before, started, sort, sink, warnings, series } = inputs;
   const seconds = (performance.now() - started) / 1000;
   return {
     virnucpro: VIRNUCPRO_VERSION,
@@ -371,6 +385,7 @@ function runSummary(inputs: SummaryInputs): RunSummary {
       framesPerSecond: (stats.frames - before.frames) / Math.max(seconds, 1e-9),
       recordsPerSecond: (stats.records - before.records) / Math.max(seconds, 1e-9),
       stages: PREDICT_STAGES.map((stage) => stats.stages[stage].toJSON()),
+      series,
     },
     packing: { dna: stats.dnaPacking.toJSON(), protein: stats.proteinPacking.toJSON() },
     peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),

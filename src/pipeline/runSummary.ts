@@ -1,6 +1,7 @@
 import type { CallCounts, CallSplit } from '../classify/callCounts.js';
 import type { PackingStatsJSON } from '../packing/packingStats.js';
 import type { InferenceBackendDescription } from '../model/inferenceBackend.js';
+import type { StageSeriesJSON } from './stageSeries.js';
 import type { ThreadPlan } from './threadPlan.js';
 
 /**
@@ -61,6 +62,8 @@ export interface RunSummary {
     readonly framesPerSecond: number;
     readonly recordsPerSecond: number;
     readonly stages: readonly StageSummary[];
+    /** The stages' cumulative rows sampled over the run (report.html plots their rates). */
+    readonly series: StageSeriesJSON;
   };
   readonly packing: { readonly dna: PackingStatsJSON; readonly protein: PackingStatsJSON };
   readonly peakRssMiB: number;
