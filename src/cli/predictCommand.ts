@@ -69,7 +69,8 @@ ids give separate rows.
 With -o DIR: the original's two files (byte-compatible: tab-separated, same headers and number format,
 the consensus sorted lexicographically like pandas groupby, a_chunk_10 before a_chunk_9, and rows of
 reads sharing an id merged as the original's groupby merges them), plus DIR/run_summary.json (model,
-checksums, chunk length, counts, timings, options). DIR must be empty or absent unless --overwrite or --force (which
+checksums, chunk length, counts, timings, options), and at the end report.html (self-contained: counts,
+score histogram, per-stage rates) and virnucpro_*_mqc.json for MultiQC (docs/reports.md). DIR must be empty or absent unless --overwrite or --force (which
 replaces only virnucpro's files) or --resume. Results are committed durably every few seconds; after a
 crash or kill, the same command with --resume continues where the last commit left off and gives
 byte-identical files. A changed input, bundle or chunk length is refused (exit 6). Ctrl-C (SIGINT) or

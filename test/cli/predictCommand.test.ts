@@ -240,6 +240,8 @@ describe('virnucpro predict -o DIR --resume', () => {
     expect(resumed.code).toBe(0);
     expect([await read(out(name), RESULTS), await read(out(name), HIGHEST)]).toEqual(reference);
     expect(await counts(name)).toEqual(referenceCounts);
+    // The reports are made from the directory's files: a resumed run's score histogram is the whole run's.
+    expect(await read(out(name), 'virnucpro_scores_mqc.json')).toBe(await read(out('reference'), 'virnucpro_scores_mqc.json'));
     expect(killed.signal === 'SIGKILL' || killed.code === 0).toBe(true);
   });
 
