@@ -29,6 +29,10 @@ const spec: CommandSpec = {
       description: "write the original's prediction_results.txt and prediction_results_highestscore.csv, plus run_summary.json, there (resumable)",
     },
     resume: { type: 'boolean', description: 'with -o: continue an interrupted run in that directory (starts afresh when it holds none)' },
+    'score-tables': {
+      type: 'boolean',
+      description: 'with -o: also write chunk_scores.tsv (both max scores per chunk) and record_scores.tsv (a row per input record, uncallable ones too)',
+    },
     shard: {
       type: 'string',
       value: '<K/N>',
@@ -70,7 +74,10 @@ With -o DIR: the original's two files (byte-compatible: tab-separated, same head
 the consensus sorted lexicographically like pandas groupby, a_chunk_10 before a_chunk_9, and rows of
 reads sharing an id merged as the original's groupby merges them), plus DIR/run_summary.json (model,
 checksums, chunk length, counts, timings, options), and at the end report.html (self-contained: counts,
-score histogram, per-stage rates) and virnucpro_*_mqc.json for MultiQC (docs/reports.md). DIR must be empty or absent unless --overwrite or --force (which
+score histogram, per-stage rates) and virnucpro_*_mqc.json for MultiQC (docs/reports.md). --score-tables
+adds chunk_scores.tsv (chunk_id, is_virus, max_score1, max_score2: one row per chunk with a call, input
+order) and record_scores.tsv (sequence_id, chunks, viral_chunks, max_score2: one row per input record, 0
+chunks and NA for a read without a call). DIR must be empty or absent unless --overwrite or --force (which
 replaces only virnucpro's files) or --resume. Results are committed durably every few seconds; after a
 crash or kill, the same command with --resume continues where the last commit left off and gives
 byte-identical files. A changed input, bundle or chunk length is refused (exit 6). Ctrl-C (SIGINT) or
@@ -118,6 +125,7 @@ export const predictCommand: Command = {
         : {
           dir: settings.outputDir,
           mode: settings.resume ? 'resume' : settings.overwrite ? 'overwrite' : 'new',
+          scoreTables: settings.scoreTables,
           ...(interval ? { commitIntervalMs: Number(interval) } : {}),
         },
       chunkLength: settings.chunkLength,
@@ -160,6 +168,7 @@ interface Settings {
   readonly chunkLength: ChunkLength | undefined;
   readonly outputDir: string | undefined;
   readonly resume: boolean;
+  readonly scoreTables: boolean;
   /** --overwrite or --force. */
   readonly overwrite: boolean;
   /** --accept-chunk-length or --force. */
@@ -186,6 +195,8 @@ function readSettings(values: ParsedValues): Settings {
   const resume = values['resume'] === true;
   const perFrame = values['per-frame'] === true;
   if (resume && outputDir === undefined) throw usageError(spec, '--resume needs -o/--output-dir <dir>: only a results directory can be resumed');
+  const scoreTables = values['score-tables'] === true;
+  if (scoreTables && outputDir === undefined) throw usageError(spec, '--score-tables needs -o/--output-dir <dir>: the tables are files in it (stdout has the per-chunk scores)');
   if (outputDir !== undefined && (perFrame || values['format'] !== 'tsv')) {
     throw usageError(spec, "--per-frame and --format apply to stdout; with -o/--output-dir the original's files are written");
   }
@@ -199,6 +210,7 @@ function readSettings(values: ParsedValues): Settings {
     chunkLength: intOption(values, 'chunk-length') as ChunkLength | undefined,
     outputDir,
     resume,
+    scoreTables,
     overwrite: values['force'] === true || values['overwrite'] === true,
     acceptChunkLength: values['force'] === true || values['accept-chunk-length'] === true,
     shard,

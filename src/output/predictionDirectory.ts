@@ -13,6 +13,7 @@ import { MULTIQC_FILES } from './multiqcReport.js';
 import { journalRows } from './consensusJournal.js';
 import { sortConsensus, type ConsensusSortOptions, type ConsensusSortResult } from './consensusSort.js';
 import { PREDICTION_RESULTS_HEADER, predictionResultsRows } from './predictionRows.js';
+import { CHUNK_SCORES_FILE, CHUNK_SCORES_HEADER, RECORD_SCORES_FILE, RECORD_SCORES_HEADER, type ScoreTableRows } from './scoreTables.js';
 
 /** The original's per-frame file. */
 export const PREDICTION_RESULTS_FILE = 'prediction_results.txt';
@@ -24,11 +25,33 @@ export const RUN_SUMMARY_FILE = 'run_summary.json';
 export const STATE_DIR = '.virnucpro';
 const STATE_FILE = 'state.json';
 const JOURNAL_FILE = 'consensus.journal';
-/** Block digests of the two data files (src/output/prefixDigest.ts), checked by a resume. */
-const RESULTS_DIGESTS = 'prediction_results.sha256';
-const JOURNAL_DIGESTS = 'consensus.journal.sha256';
+
+/** The files a run appends to, by their key in the state file. */
+type DataKey = 'predictionResults' | 'journal' | 'chunkScores' | 'recordScores';
+
+interface DataFileSpec {
+  /** Its path in the directory. */
+  readonly file: string;
+  /** Its block digests (src/output/prefixDigest.ts), checked by a resume: a file in STATE_DIR. */
+  readonly digests: string;
+  /** What a new file starts with. */
+  readonly header: string;
+}
+
+const DATA_FILES: Readonly<Record<DataKey, DataFileSpec>> = {
+  predictionResults: { file: PREDICTION_RESULTS_FILE, digests: 'prediction_results.sha256', header: PREDICTION_RESULTS_HEADER },
+  journal: { file: path.join(STATE_DIR, JOURNAL_FILE), digests: 'consensus.journal.sha256', header: '' },
+  chunkScores: { file: CHUNK_SCORES_FILE, digests: 'chunk_scores.sha256', header: CHUNK_SCORES_HEADER },
+  recordScores: { file: RECORD_SCORES_FILE, digests: 'record_scores.sha256', header: RECORD_SCORES_HEADER },
+};
+
+/** The data files of a run: the original's per-frame file and the consensus journal, and the score tables when asked for. */
+function dataKeys(scoreTables: boolean): DataKey[] {
+  return ['predictionResults', 'journal', ...(scoreTables ? (['chunkScores', 'recordScores'] as const) : [])];
+}
+
 /** Everything `predict -o` may create in a directory (what --force removes; other files are left alone). */
-const OWN_ENTRIES = [PREDICTION_RESULTS_FILE, HIGHEST_SCORE_FILE, RUN_SUMMARY_FILE, STATE_DIR, ...MULTIQC_FILES, HTML_REPORT_FILE];
+const OWN_ENTRIES = [PREDICTION_RESULTS_FILE, HIGHEST_SCORE_FILE, CHUNK_SCORES_FILE, RECORD_SCORES_FILE, RUN_SUMMARY_FILE, STATE_DIR, ...MULTIQC_FILES, HTML_REPORT_FILE];
 
 /**
  * Least time between two durable commits. A commit costs two fdatasyncs and an fsync of the state file and
@@ -70,8 +93,8 @@ interface StateFile {
   readonly version: number;
   readonly identity: RunIdentity;
   readonly checkpoint: InputCheckpoint;
-  /** Committed byte size of each data file. */
-  readonly files: { readonly predictionResults: number; readonly journal: number };
+  /** Committed byte size of each data file (by DataKey). */
+  readonly files: FileSizes;
   /** The committed prefix of each data file, with its block digests: what a resume checks before building on it. */
   readonly digests?: Digests;
   readonly rows: OutputRows;
@@ -87,20 +110,17 @@ export interface PredictionDirectoryOptions {
   readonly commitIntervalMs?: number;
   /** Called before each commit: throws when this run may no longer commit (its {@link OutputLock} was lost). */
   readonly beforeCommit?: () => void;
+  /** Also write chunk_scores.tsv and record_scores.tsv ({@link append}'s `tables`). Default false. */
+  readonly scoreTables?: boolean;
 }
 
 /** How to treat an output directory that already holds files. */
 export type OutputMode = 'new' | 'overwrite' | 'resume';
 
-interface DataFiles {
-  readonly results: AppendFile;
-  readonly journal: AppendFile;
-}
-
-interface Digests {
-  readonly predictionResults: PrefixDigest;
-  readonly journal: PrefixDigest;
-}
+/** The open data files of a run, predictionResults and journal always, the score tables when written. */
+type DataFiles = ReadonlyMap<DataKey, AppendFile>;
+type FileSizes = Readonly<Partial<Record<DataKey, number>>> & { readonly predictionResults: number; readonly journal: number };
+type Digests = Readonly<Partial<Record<DataKey, PrefixDigest>>>;
 
 interface Pending {
   readonly checkpoint: InputCheckpoint;
@@ -163,7 +183,7 @@ export class PredictionDirectory {
     if (typeof commitIntervalMs !== 'number' || !(commitIntervalMs >= 0)) {
       throw new TypeError(`options.commitIntervalMs must be a number >= 0 (got ${String(commitIntervalMs)})`);
     }
-    const directory = await PredictionDirectory.#openRoot(path.resolve(dir), mode, identity);
+    const directory = await PredictionDirectory.#openRoot(path.resolve(dir), mode, identity, dataKeys(options.scoreTables === true));
     directory.#commitIntervalMs = commitIntervalMs;
     directory.#beforeCommit = options.beforeCommit ?? ((): void => undefined);
     return directory;
@@ -181,11 +201,11 @@ export class PredictionDirectory {
     return { complete: plan.action === 'resume' && plan.state.complete };
   }
 
-  static async #openRoot(root: string, mode: OutputMode, identity: RunIdentity): Promise<PredictionDirectory> {
+  static async #openRoot(root: string, mode: OutputMode, identity: RunIdentity, keys: readonly DataKey[]): Promise<PredictionDirectory> {
     const plan = await PredictionDirectory.#plan(root, mode, identity);
-    if (plan.action === 'resume') return PredictionDirectory.#resume(root, identity, plan.state);
+    if (plan.action === 'resume') return PredictionDirectory.#resume(root, identity, plan.state, keys);
     if (plan.clear) await Promise.all(OWN_ENTRIES.map((entry) => rm(path.join(root, entry), { recursive: true, force: true })));
-    return PredictionDirectory.#create(root, identity);
+    return PredictionDirectory.#create(root, identity, keys);
   }
 
   /** What opening `root` in `mode` will do, found by reading only; throws what opening it would throw. */
@@ -216,28 +236,32 @@ export class PredictionDirectory {
     return { action: 'create', clear: mode === 'overwrite' || interruptedStart };
   }
 
-  static async #create(root: string, identity: RunIdentity): Promise<PredictionDirectory> {
+  static async #create(root: string, identity: RunIdentity, keys: readonly DataKey[]): Promise<PredictionDirectory> {
     try {
       await mkdir(path.join(root, STATE_DIR), { recursive: true });
     } catch (error) {
       throw outputError(root, error, 'cannot create the output directory');
     }
-    const results = await AppendFile.create(path.join(root, PREDICTION_RESULTS_FILE), { digests: path.join(root, STATE_DIR, RESULTS_DIGESTS) });
-    const journal = await AppendFile.create(path.join(root, STATE_DIR, JOURNAL_FILE), { digests: path.join(root, STATE_DIR, JOURNAL_DIGESTS) });
-    await results.append(PREDICTION_RESULTS_HEADER);
+    const files = new Map<DataKey, AppendFile>();
+    for (const key of keys) {
+      const spec = DATA_FILES[key];
+      const file = await AppendFile.create(path.join(root, spec.file), { digests: path.join(root, STATE_DIR, spec.digests) });
+      files.set(key, file);
+      await file.append(spec.header);
+    }
     const start: Pending = {
       checkpoint: { records: 0, fingerprint: EMPTY_FINGERPRINT },
       counters: {},
-      files: { predictionResults: results.size, journal: 0 },
-      digests: digestsOf(results, journal),
+      files: sizesOf(files),
+      digests: digestsOf(files),
       rows: { frames: 0, chunks: 0 },
     };
-    const directory = new PredictionDirectory(root, identity, { results, journal }, start, undefined);
+    const directory = new PredictionDirectory(root, identity, files, start, undefined);
     await directory.commit();
     return directory;
   }
 
-  static async #resume(root: string, identity: RunIdentity, state: StateFile): Promise<PredictionDirectory> {
+  static async #resume(root: string, identity: RunIdentity, state: StateFile, keys: readonly DataKey[]): Promise<PredictionDirectory> {
     const resumed: ResumePoint = {
       checkpoint: state.checkpoint,
       counters: state.counters,
@@ -253,14 +277,25 @@ export class PredictionDirectory {
       return new PredictionDirectory(root, identity, undefined, start, resumed);
     }
     // Each file's committed bytes are checked against their digests before anything is cut or appended.
-    const results = await AppendFile.continueAt(path.join(root, PREDICTION_RESULTS_FILE), state.files.predictionResults,
-      state.digests && { file: path.join(root, STATE_DIR, RESULTS_DIGESTS), committed: state.digests.predictionResults });
-    const journal = await AppendFile.continueAt(path.join(root, STATE_DIR, JOURNAL_FILE), state.files.journal,
-      state.digests && { file: path.join(root, STATE_DIR, JOURNAL_DIGESTS), committed: state.digests.journal }).catch(async (error: unknown) => {
-      await results.close();
+    const files = new Map<DataKey, AppendFile>();
+    try {
+      for (const key of keys) {
+        const spec = DATA_FILES[key];
+        const size = state.files[key];
+        const committed = state.digests?.[key];
+        if (size === undefined || (state.digests !== undefined && committed === undefined)) {
+          throw new VirnucproError('RESUME_CORRUPT', `holds no committed size of ${spec.file}`, {
+            position: { file: path.join(root, STATE_DIR, STATE_FILE) },
+            hint: 'the state file was edited or damaged: start over with --force',
+          });
+        }
+        files.set(key, await AppendFile.continueAt(path.join(root, spec.file), size, committed && { file: path.join(root, STATE_DIR, spec.digests), committed }));
+      }
+    } catch (error) {
+      await Promise.allSettled([...files.values()].map((file) => file.close()));
       throw error;
-    });
-    return new PredictionDirectory(root, identity, { results, journal }, start, resumed);
+    }
+    return new PredictionDirectory(root, identity, files, start, resumed);
   }
 
   /** Rows written so far (committed rows of the interrupted run included). */
@@ -273,11 +308,23 @@ export class PredictionDirectory {
     return this.#pending.checkpoint;
   }
 
-  /** Appends a batch's frame rows and consensus rows (in input order). */
-  async append(batch: ClassifiedFrames & ConsensusRows): Promise<void> {
-    const { results, journal } = this.#open();
-    await results.append(predictionResultsRows(batch));
-    await journal.append(journalRows(batch));
+  /**
+   * Appends a batch's frame rows and consensus rows (in input order), and with the score tables, their rows
+   * for the batch (`tables`: what {@link ScoreTableRows} says; required exactly when the tables are written).
+   */
+  async append(batch: ClassifiedFrames & ConsensusRows, tables?: ScoreTableRows): Promise<void> {
+    const files = this.#open();
+    const chunkScores = files.get('chunkScores');
+    const recordScores = files.get('recordScores');
+    if ((chunkScores !== undefined) !== (tables !== undefined)) {
+      throw new VirnucproError('INTERNAL', `score table rows ${tables ? 'given to a directory without score tables' : 'missing'}`);
+    }
+    await files.get('predictionResults')!.append(predictionResultsRows(batch));
+    await files.get('journal')!.append(journalRows(batch));
+    if (tables) {
+      await chunkScores!.append(tables.chunkScores);
+      await recordScores!.append(tables.recordScores);
+    }
     this.#rows = { frames: this.#rows.frames + batch.count, chunks: this.#rows.chunks + batch.consensus.count };
   }
 
@@ -287,12 +334,12 @@ export class PredictionDirectory {
    * {@link commit}, or {@link finish}) records this position.
    */
   async checkpoint(checkpoint: InputCheckpoint, counters: RunCounters): Promise<void> {
-    const { results, journal } = this.#open();
+    const files = this.#open();
     this.#pending = {
       checkpoint,
       counters: { ...counters },
-      files: { predictionResults: results.size, journal: journal.size },
-      digests: digestsOf(results, journal),
+      files: sizesOf(files),
+      digests: digestsOf(files),
       rows: this.#rows,
     };
     if (performance.now() - this.#lastCommit >= this.#commitIntervalMs) await this.commit();
@@ -304,10 +351,9 @@ export class PredictionDirectory {
    * (a resume truncates them away and redoes their records).
    */
   async commit(options: { inputComplete?: boolean; complete?: boolean } = {}): Promise<void> {
-    const { results, journal } = this.#open();
+    const files = this.#open();
     this.#beforeCommit();
-    await results.sync();
-    await journal.sync();
+    for (const file of files.values()) await file.sync();
     this.#commits += 1;
     const pending = this.#pending;
     const state: StateFile = {
@@ -340,7 +386,7 @@ export class PredictionDirectory {
     summary: (sort: ConsensusSortResult) => unknown,
     sort: Omit<ConsensusSortOptions, 'tempDir'> = {},
   ): Promise<ConsensusSortResult> {
-    const { journal } = this.#open();
+    const journal = this.#open().get('journal')!;
     await this.checkpoint(checkpoint, counters);
     await this.commit({ inputComplete: true });
     const result = await sortConsensus(journal.path, path.join(this.dir, HIGHEST_SCORE_FILE), { ...sort, tempDir: path.join(this.dir, STATE_DIR) });
@@ -361,15 +407,14 @@ export class PredictionDirectory {
   async abandon(): Promise<void> {
     if (!this.#files) return;
     await this.commit().catch(() => undefined);
-    const { results, journal } = this.#files;
     const committed = this.#committedFiles;
-    await Promise.allSettled([results.truncate(committed.predictionResults), journal.truncate(committed.journal)]);
+    await Promise.allSettled([...this.#files].map(([key, file]) => file.truncate(committed[key] ?? 0)));
     await this.close();
   }
 
   /** Closes the data files (after an error or an interruption: commit first to keep the work done, or use {@link abandon}). */
   async close(): Promise<void> {
-    if (this.#files) await Promise.allSettled([this.#files.results.close(), this.#files.journal.close()]);
+    if (this.#files) await Promise.allSettled([...this.#files.values()].map((file) => file.close()));
   }
 
   #open(): DataFiles {
@@ -378,16 +423,21 @@ export class PredictionDirectory {
   }
 }
 
-/** The digests of both data files' appended bytes; undefined for files continued without digests (a state from before they were kept). */
-function digestsOf(results: AppendFile, journal: AppendFile): Digests | undefined {
-  const predictionResults = results.digest();
-  const journalDigest = journal.digest();
-  return predictionResults && journalDigest ? { predictionResults, journal: journalDigest } : undefined;
+/** The size of each data file, buffered bytes included. */
+function sizesOf(files: DataFiles): FileSizes {
+  return Object.fromEntries([...files].map(([key, file]) => [key, file.size])) as FileSizes;
+}
+
+/** The digests of every data file's appended bytes; undefined for files continued without digests (a state from before they were kept). */
+function digestsOf(files: DataFiles): Digests | undefined {
+  const digests = [...files].map(([key, file]) => [key, file.digest()] as const);
+  return digests.every(([, digest]) => digest !== undefined) ? (Object.fromEntries(digests) as Digests) : undefined;
 }
 
 /** Removes what only an unfinished run needs: the consensus journal and the block digests. */
 async function removeWorkFiles(root: string): Promise<void> {
-  await Promise.all([JOURNAL_FILE, RESULTS_DIGESTS, JOURNAL_DIGESTS].map((name) => rm(path.join(root, STATE_DIR, name), { force: true })));
+  const work = [DATA_FILES.journal.file, ...Object.values(DATA_FILES).map((spec) => path.join(STATE_DIR, spec.digests))];
+  await Promise.all(work.map((name) => rm(path.join(root, name), { force: true })));
 }
 
 /** What {@link PredictionDirectory.open} does with a directory: continue its run, or start one (first clearing its own files). */

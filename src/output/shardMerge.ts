@@ -11,6 +11,7 @@ import { journalLine } from './consensusJournal.js';
 import { sortConsensus, type ConsensusSortResult } from './consensusSort.js';
 import { HIGHEST_SCORE_FILE, PREDICTION_RESULTS_FILE, RUN_SUMMARY_FILE, isCompleteRun } from './predictionDirectory.js';
 import { PREDICTION_RESULTS_HEADER } from './predictionRows.js';
+import { CHUNK_SCORES_FILE, CHUNK_SCORES_HEADER, RECORD_SCORES_FILE, RECORD_SCORES_HEADER } from './scoreTables.js';
 
 /**
  * `virnucpro merge OUT DIR…`: the `-o` directories of runs over parts of one input (shards of a file, or files
@@ -33,8 +34,13 @@ import { PREDICTION_RESULTS_HEADER } from './predictionRows.js';
 
 /** Where merge keeps its journal and sort runs while it works (removed at the end). */
 const WORK_DIR = '.virnucpro-merge';
+/** The score tables (predict --score-tables), concatenated when every part has them: input order, ids not merged. */
+const SCORE_TABLES = [
+  { file: CHUNK_SCORES_FILE, header: CHUNK_SCORES_HEADER },
+  { file: RECORD_SCORES_FILE, header: RECORD_SCORES_HEADER },
+] as const;
 /** The files a merge writes; what `force` replaces. */
-const MERGE_FILES = [PREDICTION_RESULTS_FILE, HIGHEST_SCORE_FILE, RUN_SUMMARY_FILE, WORK_DIR];
+const MERGE_FILES = [PREDICTION_RESULTS_FILE, HIGHEST_SCORE_FILE, CHUNK_SCORES_FILE, RECORD_SCORES_FILE, RUN_SUMMARY_FILE, WORK_DIR];
 
 export interface MergeOptions {
   /** Replace a merge's files in a non-empty `out` (other files stay). Default: `out` must be empty or absent. */
@@ -57,6 +63,10 @@ export interface PartRun {
   /** The options that change the scores' float32 noise (how frames are packed, where they run), as given. */
   readonly packing: string;
   readonly counts: PartCounts;
+  /** Rows of each file the part wrote (header excluded), as its summary says. */
+  readonly rowsWritten: Readonly<Record<string, number>>;
+  /** The part wrote the score tables. */
+  readonly scoreTables: boolean;
   readonly warnings: readonly string[];
 }
 
@@ -108,12 +118,16 @@ export async function mergeRuns(out: string, dirs: readonly string[], options: M
   try {
     await concatenateResults(parts, path.join(root, PREDICTION_RESULTS_FILE), journal, options.signal);
     const sort = await sortConsensus(journal, path.join(root, HIGHEST_SCORE_FILE), { tempDir: work, ...(options.signal ? { signal: options.signal } : {}) });
-    const summary = mergeSummary(parts, sort, options);
+    const tables: Record<string, number> = {};
+    if (parts[0]!.scoreTables) {
+      for (const table of SCORE_TABLES) tables[table.file] = await concatenateTable(parts, table.file, table.header, path.join(root, table.file), options.signal);
+    }
+    const summary = mergeSummary(parts, sort, tables, options);
     await writeFileAtomic(path.join(root, RUN_SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
     return summary;
   } catch (error) {
     // A failed merge leaves no file that looks like a result.
-    await Promise.all([...MERGE_FILES, `${PREDICTION_RESULTS_FILE}.tmp`].map((entry) => rm(path.join(root, entry), { recursive: true, force: true })));
+    await Promise.all([...MERGE_FILES, ...[PREDICTION_RESULTS_FILE, CHUNK_SCORES_FILE, RECORD_SCORES_FILE].map((file) => `${file}.tmp`)].map((entry) => rm(path.join(root, entry), { recursive: true, force: true })));
     throw error;
   } finally {
     await rm(work, { recursive: true, force: true });
@@ -137,6 +151,7 @@ export async function readPartRun(dir: string): Promise<PartRun> {
     typeof summary['chunkLength'] !== 'number') {
     throw refused('is not the run summary of a predict run', file, 'name the -o directories of virnucpro predict runs');
   }
+  const rowsWritten = isRecord(summary['counts']['rowsWritten']) ? (summary['counts']['rowsWritten'] as Record<string, number>) : {};
   if (!isRecord(summary['counts']['calls'])) {
     throw refused('has no viral / not viral counts (counts.calls): it was written by an earlier virnucpro', file, 'run that part again with --force');
   }
@@ -153,6 +168,8 @@ export async function readPartRun(dir: string): Promise<PartRun> {
     forcedChunkLength: (summary['forcedChunkLength'] as number | null | undefined) ?? null,
     packing: packingOptions(summary['options']),
     counts: summary['counts'] as unknown as PartCounts,
+    rowsWritten,
+    scoreTables: SCORE_TABLES.every((table) => typeof rowsWritten[table.file] === 'number'),
     warnings: Array.isArray(summary['warnings']) ? (summary['warnings'] as string[]) : [],
   };
 }
@@ -215,6 +232,7 @@ function checkAgreement(parts: readonly PartRun[]): void {
       differences.push(`chunk length ${first.chunkLength} vs ${part.chunkLength}`);
     }
     if (part.packing !== first.packing) differences.push(`options ${first.packing} vs ${part.packing}`);
+    if (part.scoreTables !== first.scoreTables) differences.push(`score tables ${first.scoreTables ? 'written' : 'not written'} vs ${part.scoreTables ? 'written' : 'not written'}`);
     if (differences.length > 0) {
       throw refused(`${first.dir} and ${part.dir} were run differently: ${differences.join('; ')}`, undefined, 'run every part with the same bundle and options');
     }
@@ -329,7 +347,48 @@ async function* readLines(file: string): AsyncGenerator<string> {
   }
 }
 
-function mergeSummary(parts: readonly PartRun[], sort: ConsensusSortResult, options: MergeOptions): MergeSummary {
+/**
+ * Writes the parts' rows of one score table, in order, under one header to `out` (atomically); each part's
+ * rows must number what its summary says. Returns the rows written.
+ */
+async function concatenateTable(parts: readonly PartRun[], name: string, header: string, out: string, signal: AbortSignal | undefined): Promise<number> {
+  const temporary = `${out}.tmp`;
+  const rows = await AppendFile.create(temporary);
+  let total = 0;
+  try {
+    await rows.append(header);
+    for (const part of parts) {
+      const file = path.join(part.dir, name);
+      let line = 0;
+      for await (const text of readLines(file)) {
+        line += 1;
+        if ((line & 0xffff) === 0) signal?.throwIfAborted();
+        if (line === 1) {
+          if (`${text}\n` !== header) throw refused(`expected the header ${JSON.stringify(header)}`, file, 'run that part again with --force', undefined, 1);
+          continue;
+        }
+        await rows.append(`${text}\n`);
+      }
+      const written = Math.max(0, line - 1);
+      if (written !== part.rowsWritten[name]) {
+        throw refused(`holds ${written} rows but its run summary says ${part.rowsWritten[name]}`, file, 'run that part again with --force');
+      }
+      total += written;
+    }
+    await rows.sync();
+  } finally {
+    await rows.close();
+  }
+  try {
+    await rename(temporary, out);
+    await syncDirectory(path.dirname(out));
+  } catch (error) {
+    throw outputError(out, error);
+  }
+  return total;
+}
+
+function mergeSummary(parts: readonly PartRun[], sort: ConsensusSortResult, tables: Readonly<Record<string, number>>, options: MergeOptions): MergeSummary {
   const first = parts[0]!;
   const sum = (count: (counts: PartCounts) => number): number => parts.reduce((total, part) => total + count(part.counts), 0);
   const framesKept = sum((counts) => counts.framesKept);
@@ -356,7 +415,7 @@ function mergeSummary(parts: readonly PartRun[], sort: ConsensusSortResult, opti
       chunksWithKeptFrames: sum((counts) => counts.chunksWithKeptFrames),
       framesKept,
       calls: parts.reduce((total, part) => addCalls(total, part.counts.calls), NO_CALLS),
-      rowsWritten: { [PREDICTION_RESULTS_FILE]: framesKept, [HIGHEST_SCORE_FILE]: sort.rows },
+      rowsWritten: { [PREDICTION_RESULTS_FILE]: framesKept, [HIGHEST_SCORE_FILE]: sort.rows, ...tables },
       duplicateChunkIdsMerged: sort.mergedDuplicates,
     },
     warnings: [...new Set(parts.flatMap((part) => part.warnings))],

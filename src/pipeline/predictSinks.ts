@@ -6,6 +6,7 @@ import type { ModelBundle } from '../model/bundle.js';
 import type { ConsensusSortResult } from '../output/consensusSort.js';
 import { finishOutput, writeOutput, type OutputStream } from '../output/outputStream.js';
 import { HIGHEST_SCORE_FILE, PREDICTION_RESULTS_FILE, PredictionDirectory, type OutputMode, type RunCounters } from '../output/predictionDirectory.js';
+import { CHUNK_SCORES_FILE, RECORD_SCORES_FILE, chunkScoreRows, recordScoreRow } from '../output/scoreTables.js';
 import { chunkRows, frameRows, streamHeader, type StreamFormat } from '../output/predictionRows.js';
 import type { PredictionBatch } from './predict.js';
 import type { PredictStats } from './predictStats.js';
@@ -21,6 +22,8 @@ import { VIRNUCPRO_VERSION } from './version.js';
 export interface ResultOptions {
   readonly chunkLength: number;
   readonly forcedChunkLength: number | null;
+  /** -o also writes the score tables (absent when not, so runs without them keep their identity). */
+  readonly scoreTables?: true;
 }
 
 /** What a resume compares: the input, the bundle and the result-changing options (a type: JSON data). */
@@ -102,9 +105,11 @@ export async function directorySink(
   stats: PredictStats,
   options: { readonly commitIntervalMs?: number | undefined; readonly beforeCommit?: () => void; readonly onResume?: (records: number) => void },
 ): Promise<PredictSink | 'complete'> {
+  const scoreTables = identity.options.scoreTables === true;
   const directory = await PredictionDirectory.open(dir, mode, identity, {
     ...(options.commitIntervalMs !== undefined ? { commitIntervalMs: options.commitIntervalMs } : {}),
     ...(options.beforeCommit ? { beforeCommit: options.beforeCommit } : {}),
+    scoreTables,
   });
   const resumed = directory.resumed;
   if (resumed?.complete) return 'complete';
@@ -137,9 +142,11 @@ export async function directorySink(
   // being appended or committed; abandon() waits for it so that it never cuts a file under a write.
   let writing: Promise<unknown> = Promise.resolve();
   const write = async (batch: PredictionBatch): Promise<number> => {
-    await directory.append(batch);
+    // The records this batch completes are counted, and with the score tables listed, as it is written.
+    let recordScores = '';
+    calls.add(batch, batch.checkpoint !== undefined, scoreTables ? (call) => (recordScores += recordScoreRow(call)) : undefined);
+    await directory.append(batch, scoreTables ? { chunkScores: chunkScoreRows(batch), recordScores } : undefined);
     chunksWritten += batch.chunks.recordIndex.length;
-    calls.add(batch, batch.checkpoint !== undefined);
     if (batch.checkpoint) {
       last = batch.checkpoint;
       await directory.checkpoint(batch.checkpoint, committedCounters(batch.checkpoint));
@@ -163,9 +170,18 @@ export async function directorySink(
     },
     rows: () => directory.rows,
     calls: () => calls.counts,
-    outputs: (sort) => ({ [PREDICTION_RESULTS_FILE]: directory.rows.frames, [HIGHEST_SCORE_FILE]: sort?.rows ?? 0 }),
+    outputs: (sort) => ({
+      [PREDICTION_RESULTS_FILE]: directory.rows.frames,
+      [HIGHEST_SCORE_FILE]: sort?.rows ?? 0,
+      ...(scoreTables ? { [CHUNK_SCORES_FILE]: directory.rows.chunks, [RECORD_SCORES_FILE]: readCalls(calls.counts) } : {}),
+    }),
     interruptedAt: () => `${dir} holds the results of the first ${directory.committed.records.toLocaleString('en-US')} records`,
   };
+}
+
+/** Reads counted (every record read): the rows of record_scores.tsv. */
+function readCalls(calls: CallCounts): number {
+  return calls.reads.viral + calls.reads.notViral + calls.reads.uncallable;
 }
 
 /** The call counts as commit counters (flat numbers: src/output/predictionDirectory.ts RunCounters). */

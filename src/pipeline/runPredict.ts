@@ -40,6 +40,8 @@ export type PredictOutput =
       readonly mode?: OutputMode;
       /** Least ms between two durable commits. Default: the writer's (2 000). */
       readonly commitIntervalMs?: number;
+      /** Also write chunk_scores.tsv and record_scores.tsv (docs/predict.md, "Score tables"). Default false. */
+      readonly scoreTables?: boolean;
     }
   | {
       /** Rows to a stream (openStdout(), or openOutputFile()), streamed as chunks complete. */
@@ -158,7 +160,11 @@ async function runPredictOwned(input: string, options: PredictRunOptions, lock: 
   if (chunkLength !== bundle.chunkLength) {
     warn(`--force: chunk length ${chunkLength} with a classifier trained on ${bundle.chunkLength}-bp chunks: predictions are unreliable`);
   }
-  const resultOptions: ResultOptions = { chunkLength, forcedChunkLength: chunkLength !== bundle.chunkLength ? chunkLength : null };
+  const resultOptions: ResultOptions = {
+    chunkLength,
+    forcedChunkLength: chunkLength !== bundle.chunkLength ? chunkLength : null,
+    ...('dir' in options.output && options.output.scoreTables === true ? { scoreTables: true as const } : {}),
+  };
   const identity: PredictRunIdentity = { input: await inputIdentity(input, options.shard), bundle: await bundleIdentity(bundle), options: resultOptions };
   const { output } = options;
   if ('dir' in output) {
@@ -269,7 +275,7 @@ async function alreadyComplete(dir: string, log: RunLog): Promise<PredictRunResu
 /** The run's options as run_summary.json records them when no invocation is given: the plain values (`backends` describes a startBackend). */
 function invocationOptions(options: PredictRunOptions): Record<string, unknown> {
   const { output, log: _log, signal: _signal, onStart: _onStart, invocation: _invocation, startBackend: _startBackend, ...rest } = options;
-  const where = 'dir' in output ? { dir: output.dir, mode: output.mode ?? 'new' } : { format: output.format ?? 'tsv', perFrame: output.perFrame ?? false };
+  const where = 'dir' in output ? { dir: output.dir, mode: output.mode ?? 'new', ...(output.scoreTables === true ? { scoreTables: true } : {}) } : { format: output.format ?? 'tsv', perFrame: output.perFrame ?? false };
   return Object.fromEntries(Object.entries({ ...rest, output: where }).filter(([, value]) => value !== undefined));
 }
 

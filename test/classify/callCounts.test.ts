@@ -1,48 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { CallTally, addCalls, NO_CALLS, type CallCounts } from '../../src/classify/callCounts.js';
-import { chunkConsensusTable, type ConsensusRows } from '../../src/classify/consensus.js';
+import type { ConsensusRows } from '../../src/classify/consensus.js';
 import type { RecordCall } from '../../src/classify/recordCalls.js';
 import type { ChunkNames } from '../../src/sequence/chunkBatch.js';
-
-/** A chunk's kept frames as [P(others), P(virus)] pairs; none: the chunk has no call. */
-type Chunk = readonly (readonly [number, number])[];
-/** A record: its id and its chunks in order. */
-type Read = readonly [string, readonly Chunk[]];
-
-/**
- * The result batches a writer sees for `reads`, one input batch (one naming array), cut into parts after
- * the chunk counts in `cuts` (a record may be split between parts, never a chunk), every chunk named,
- * those without frames too, as the pipeline names them.
- */
-function parts(reads: readonly Read[], cuts: readonly number[] = []): (ConsensusRows & { chunks: ChunkNames })[] {
-  const ids = reads.map(([id]) => id);
-  const all = reads.flatMap(([, chunks], record) => chunks.map((frames, k) => ({ record, number: k + 1, frames })));
-  const bounds = [0, ...cuts, all.length];
-  return bounds.slice(1).map((to, p) => {
-    const mine = all.slice(bounds[p], to);
-    const frames = mine.flatMap((chunk, c) => chunk.frames.map((scores) => ({ chunk: c, scores })));
-    const chunks: ChunkNames = {
-      ids,
-      recordIndex: Uint32Array.from(mine, (chunk) => chunk.record),
-      chunkNumber: Uint32Array.from(mine, (chunk) => chunk.number),
-      chunkLength: 500,
-      source: 'test.fa',
-    };
-    const classified = {
-      count: frames.length,
-      chunk: Uint32Array.from(frames, (frame) => frame.chunk),
-      frame: new Uint8Array(frames.length),
-      nucleotides: new Uint8Array(0),
-      nucleotideStarts: new Uint32Array(frames.length + 1),
-      proteins: new Uint8Array(0),
-      proteinStarts: new Uint32Array(frames.length + 1),
-      chunks,
-      score1: Float32Array.from(frames, (frame) => frame.scores[0]),
-      score2: Float32Array.from(frames, (frame) => frame.scores[1]),
-    };
-    return { chunks, consensus: chunkConsensusTable(classified) };
-  });
-}
+import { readBatches as parts, type Chunk, type Read } from '../output/support/resultBatches.js';
 
 const viral: Chunk = [[0.9, 0.1], [0.3, 0.7]]; // max1 0.9, max2 0.7: not viral by the chunk rule
 const tie: Chunk = [[0.5, 0.5]];

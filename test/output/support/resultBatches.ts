@@ -1,5 +1,6 @@
 import type { ClassifiedFrames } from '../../../src/classify/classification.js';
 import { chunkConsensusTable, type ConsensusRows } from '../../../src/classify/consensus.js';
+import type { ChunkNames } from '../../../src/sequence/chunkBatch.js';
 import { FRAME_SUFFIXES, type FrameSuffix } from '../../../src/sequence/sixFrames.js';
 
 /** A per-frame result as the original's prediction_results.txt lists it. */
@@ -69,4 +70,44 @@ export function resultBatches(frames: readonly FrameResult[], size: number): (Cl
     from = to;
   }
   return batches;
+}
+
+/** A chunk's kept frames as [P(others), P(virus)] pairs; none: the chunk has no call. */
+export type Chunk = readonly (readonly [number, number])[];
+/** A record: its id and its chunks in order. */
+export type Read = readonly [string, readonly Chunk[]];
+
+/**
+ * The result batches a writer sees for `reads`, one input batch (one naming array), cut into parts after
+ * the chunk counts in `cuts` (a record may be split between parts, never a chunk), every chunk named,
+ * those without frames too, as the pipeline names them.
+ */
+export function readBatches(reads: readonly Read[], cuts: readonly number[] = []): (ClassifiedFrames & ConsensusRows)[] {
+  const ids = reads.map(([id]) => id);
+  const all = reads.flatMap(([, chunks], record) => chunks.map((frames, k) => ({ record, number: k + 1, frames })));
+  const bounds = [0, ...cuts, all.length];
+  return bounds.slice(1).map((to, p) => {
+    const mine = all.slice(bounds[p], to);
+    const frames = mine.flatMap((chunk, c) => chunk.frames.map((scores) => ({ chunk: c, scores })));
+    const chunks: ChunkNames = {
+      ids,
+      recordIndex: Uint32Array.from(mine, (chunk) => chunk.record),
+      chunkNumber: Uint32Array.from(mine, (chunk) => chunk.number),
+      chunkLength: 500,
+      source: 'test.fa',
+    };
+    const classified: ClassifiedFrames = {
+      count: frames.length,
+      chunk: Uint32Array.from(frames, (frame) => frame.chunk),
+      frame: new Uint8Array(frames.length),
+      nucleotides: new Uint8Array(0),
+      nucleotideStarts: new Uint32Array(frames.length + 1),
+      proteins: new Uint8Array(0),
+      proteinStarts: new Uint32Array(frames.length + 1),
+      chunks,
+      score1: Float32Array.from(frames, (frame) => frame.scores[0]),
+      score2: Float32Array.from(frames, (frame) => frame.scores[1]),
+    };
+    return { ...classified, consensus: chunkConsensusTable(classified) };
+  });
 }
