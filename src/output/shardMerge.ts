@@ -27,7 +27,7 @@ import { CHUNK_SCORES_FILE, CHUNK_SCORES_HEADER, RECORD_SCORES_FILE, RECORD_SCOR
  * Checks before writing anything: every part finished (its state says complete), all used the same bundle
  * (manifest sha256), chunk length and packing options (token budget, window, device: they change the scores'
  * float32 noise); shards of one file are all there, once each, of one file unchanged
- * between them (path, size, mtime), and are taken in shard order whatever the order given; parts without a
+ * between them (name, size, mtime; its directory may differ), and are taken in shard order whatever the order given; parts without a
  * shard are taken in the order given and must be different inputs. Each part's frame rows must number what
  * its summary says.
  */
@@ -203,9 +203,9 @@ export function orderParts(parts: readonly PartRun[]): PartRun[] {
     if (part.shard!.count !== count) {
       throw refused(`${first.dir} is shard ${formatShard(first.shard!)} but ${part.dir} is shard ${formatShard(part.shard!)}`, undefined, 'merge shards of one split (one N)');
     }
-    const input = JSON.stringify(part.input);
-    if (input !== JSON.stringify(first.input)) {
-      throw refused(`${first.dir} and ${part.dir} are shards of different inputs (or the file changed between them): ${JSON.stringify(first.input)} vs ${input}`,
+    const input = JSON.stringify(sameFile(part.input));
+    if (input !== JSON.stringify(sameFile(first.input))) {
+      throw refused(`${first.dir} and ${part.dir} are shards of different inputs (or the file changed between them): ${JSON.stringify(sameFile(first.input))} vs ${input}`,
         undefined, 'run every shard on the same, unchanged file');
     }
     const other = bySlot.get(part.shard!.index);
@@ -218,6 +218,14 @@ export function orderParts(parts: readonly PartRun[]): PartRun[] {
       'run them (virnucpro predict --shard K/N) and name every shard');
   }
   return Array.from({ length: count }, (_, k) => bySlot.get(k + 1)!);
+}
+
+/**
+ * What shards of one file must agree on: its name, size and modification time. Not its directory: workflow
+ * engines (CWL runners, Nextflow) stage each job's input in a directory of its own.
+ */
+function sameFile(input: PartRun['input']): { readonly name: string; readonly size: number | undefined; readonly mtime: string | undefined } {
+  return { name: path.basename(input.path), size: input.size, mtime: input.mtime };
 }
 
 /** Same bundle and chunk length (forced or not) in every part. */

@@ -108,6 +108,18 @@ describe('virnucpro predict --shard K/N, then virnucpro merge', () => {
     summary['input']['mtime'] = '2000-01-01T00:00:00.000Z';
     await writeFile(path.join(touched, SUMMARY), JSON.stringify(summary));
     refusals.push([[three(1), touched, three(3)], /are shards of different inputs \(or the file changed between them\)/]);
+    // The same file staged elsewhere (a workflow engine's job directory): same name, size and mtime, merges.
+    const staged = at('staged');
+    await cp(three(2), staged, { recursive: true });
+    const stagedSummary = JSON.parse(await readFile(path.join(staged, SUMMARY), 'utf8')) as Record<string, any>;
+    stagedSummary['input']['path'] = path.join(dir, 'stg1234', 'reads.fa');
+    await writeFile(path.join(staged, SUMMARY), JSON.stringify(stagedSummary));
+    const merged = await runCli(['merge', at('merged-staged'), three(1), staged, three(3)]);
+    expect(merged.code, merged.stderr).toBe(0);
+    expect(await read('merged-staged', RESULTS)).toBe(await read('whole', RESULTS));
+    stagedSummary['input']['path'] = path.join(dir, 'stg1234', 'other.fa');
+    await writeFile(path.join(staged, SUMMARY), JSON.stringify(stagedSummary));
+    refusals.push([[three(1), staged, three(3)], /are shards of different inputs/]);
     for (const [k, [dirs, message]] of refusals.entries()) {
       const out = at(`refused${k}`);
       const result = await runCli(['merge', out, ...dirs]);
