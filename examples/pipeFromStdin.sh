@@ -11,7 +11,6 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 reads=${1:-$here/examples/data/demo.fa}
 models=${2:-$here/models/demo}
 
-# The first line (#) names the model and chunk length, the second is the header; keep the header and the
-# first five chunks called viral.
-cat "$reads" | node "$here/dist/src/cli/main.js" predict -q --models "$models" - | grep -v '^#' | awk -F'\t' 'NR == 1 || $2 == "True"' | head -n 6
+# The first line is the column header; keep it and the first five chunks called viral.
+cat "$reads" | node "$here/dist/src/cli/main.js" predict -q --models "$models" - | awk -F'\t' 'NR == 1 || $2 == "True"' | head -n 6
 echo "virnucpro exit status: ${PIPESTATUS[1]}" >&2

@@ -51,10 +51,11 @@ async function input(name: string, reads: number, length: number, lineWidth: num
   return file;
 }
 
-function digest(command: string, args: string[]): { hash: string; lines: number } {
+/** sha256 and line count of a command's stdout, after its header line when `header` (ours has one, the peer none). */
+function digest(command: string, args: string[], header = false): { hash: string; lines: number } {
   const result = spawnSync(command, args, { maxBuffer: 1 << 30 });
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr.toString()}`);
-  const text = result.stdout;
+  const text = header ? result.stdout.subarray(result.stdout.indexOf(10) + 1) : result.stdout;
   let lines = 0;
   for (const byte of text) if (byte === 10) lines += 1;
   return { hash: createHash('sha256').update(text).digest('hex'), lines };
@@ -69,7 +70,7 @@ for (const workload of TRANSLATE_WORKLOADS) {
   const megabytes = statSync(file).size / 1e6;
 
   // Same answers first: the peer's subset through both implementations.
-  const ours = digest(process.execPath, [CLI, 'translate', '--quiet', '--format', 'tsv', peerFile]);
+  const ours = digest(process.execPath, [CLI, 'translate', '--quiet', '--format', 'tsv', peerFile], true);
   const theirs = digest(python, [PEER, peerFile, '500']);
   if (ours.hash !== theirs.hash) throw new Error(`outputs differ on ${peerFile}: ${ours.lines} vs ${theirs.lines} lines`);
 

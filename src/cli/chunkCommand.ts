@@ -16,7 +16,7 @@ const spec: CommandSpec = {
   usage: '[options] [<input>|-]',
   options: { 'chunk-length': CHUNK_LENGTH_OPTION, 'progress-interval': PROGRESS_INTERVAL_OPTION },
   details: `Output: FASTA, one record per chunk, id <read id>_chunk_<k>, sequence in 60-column lines (as the
-original's chunk file), case as read.
+original's chunk file), case as read. No header line: in FASTA a '>' line is a record.
 
 ${NAMING_HELP}
 

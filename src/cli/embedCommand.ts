@@ -17,7 +17,7 @@ import { PackingStats } from '../packing/packingStats.js';
 import { DEFAULT_PACKING_WINDOW, DEFAULT_TOKEN_BUDGET, MAX_PACKING_WINDOW } from '../packing/tokenPacker.js';
 import { inputArgument, intOption, stringOption, usageError, type CommandSpec, type OptionSpec, type ParsedValues } from './args.js';
 import { EXIT_CODES_HELP, type Command } from './command.js';
-import { finishOutput, openStdout, writeOutput } from '../output/outputStream.js';
+import { openStdout, withHeader } from '../output/outputStream.js';
 import { INPUT_HELP, MODELS_OPTION, THREADS_OPTION } from './sharedOptions.js';
 
 /**
@@ -86,6 +86,9 @@ export function modelRunSettings(values: ParsedValues): { tokenBudget: number; w
 }
 
 const KINDS = ['dna', 'protein'] as const;
+
+/** Two columns: the id, and the embedding's H floats separated by spaces (one column for a csv reader). */
+const EMBEDDING_TSV_HEADER = 'id\tembedding\n';
 type Kind = (typeof KINDS)[number];
 
 const spec: CommandSpec = {
@@ -97,11 +100,12 @@ const spec: CommandSpec = {
     kind: { type: 'string', short: 'k', value: '<dna|protein>', description: 'which of the bundle\'s encoders to run (required)', choices: KINDS },
     ...MODEL_RUN_OPTIONS,
   },
-  details: `Output: one line per input record, in input order, no header:
+  details: `Output: a header line 'id <TAB> embedding', then one line per input record, in input order:
   id <TAB> v1 v2 … vH
-id is the record id (header text up to the first whitespace); v1..vH are the H floats of its embedding
-(H = the model's hidden size: 768 for DNABERT-S, 2560 for ESM-2 3B), space-separated, each the shortest
-decimal that reads back to the same float32 (numpy.float32(text) or Math.fround(Number(text))). Empty
+id is the record id (header text up to the first whitespace); v1..vH, the embedding column, are the H
+floats of its embedding (H = the model's hidden size: 768 for DNABERT-S, 2560 for ESM-2 3B),
+space-separated, each the shortest decimal that reads back to the same float32 (numpy.float32(text) or
+Math.fround(Number(text))). Empty
 records are skipped with a warning, so they have no line. Records are packed into model batches within
 their input batch (1 MiB of sequence), so the same input, options and bundle give the same bytes every run.
 
@@ -163,10 +167,10 @@ export const embedCommand: Command = {
         // Packed per input batch, like predict: the same input gives the same bytes on every run.
         .pipe(eachBatchAlone((stop) => embedSequences({ tokenizer, pool, tokenBudget: settings.tokenBudget, window: settings.window, stats: packing, signal: stop }),
           { inFlight: EMBED_BATCHES_IN_FLIGHT, signal }));
-      const out = openStdout();
+      const out = withHeader(openStdout(), EMBEDDING_TSV_HEADER);
       // Latin-1: ids go out as the bytes of the input header (the floats are ASCII).
-      await consumeBatches(embedded, (batch) => writeOutput(out, Buffer.from(formatEmbeddingLines(batch.ids, batch.embeddings, batch.hidden), 'latin1')), { signal });
-      await finishOutput(out);
+      await consumeBatches(embedded, (batch) => out.write(Buffer.from(formatEmbeddingLines(batch.ids, batch.embeddings, batch.hidden), 'latin1')), { signal });
+      await out.finish();
     } finally {
       await pool.close();
     }

@@ -42,7 +42,7 @@ const spec: CommandSpec = {
     overwrite: { type: 'boolean', description: "with -o: replace virnucpro's results in a non-empty directory (other files are left alone)" },
     'accept-chunk-length': { type: 'boolean', description: 'run a --chunk-length the classifier was not trained for (predictions are unreliable; outputs say so)' },
     'per-frame': { type: 'boolean', description: 'stdout: one row per kept frame instead of one per chunk' },
-    format: { type: 'string', short: 'f', value: '<tsv|jsonl>', description: 'stdout format', choices: STREAM_FORMATS, default: 'tsv' },
+    format: { type: 'string', short: 'f', value: '<tsv|jsonl>', description: 'stdout format (not with -o, which writes the original\'s tab-separated files)', choices: STREAM_FORMATS, default: 'tsv' },
     'progress-interval': PROGRESS_INTERVAL_OPTION,
     'skipped-out': { type: 'string', value: '<file>', description: 'write every input record that was skipped (TSV: record_id, header_line, reason) to this file' },
     ...MODEL_RUN_OPTIONS,
@@ -58,17 +58,16 @@ const spec: CommandSpec = {
     },
   },
   details: `Output without -o: stdout, one row per chunk that kept at least one frame, streamed in input order as
-chunks complete (so '| head' ends the run early, exit 0). --format tsv starts with a '#' line naming the
-model and chunk length, then a header:
+chunks complete (so '| head' ends the run early, exit 0). --format tsv starts with its header line:
   chunk_id  is_virus  max_score1  max_score2
 is_virus is True when max_score2 >= max_score1 over the chunk's kept frames (a tie is True), as in the
 original. With --per-frame, one row per kept frame instead:
   frame_id  prediction  score1  score2
 prediction is virus when score2 > score1 (a tie is others). score1 = P(others), score2 = P(virus), written
-like the original (numpy float32 str(): 0.72815406, 1e-06). --format jsonl: a first line
-{"virnucpro": …, "bundle": …, "chunk_length": …, "meaningless": …}, then one object per row with the
-keys above (is_virus a boolean, scores numbers). Rows on stdout are not sorted and reads with duplicate
-ids give separate rows.
+like the original (numpy float32 str(): 0.72815406, 1e-06). --format jsonl: one object per row, nothing
+else, with the keys above (is_virus a boolean, scores numbers). The model and chunk length used go to
+stderr (and run_summary.json with -o), not among the rows. Rows on stdout are not sorted and reads with
+duplicate ids give separate rows.
 
 With -o DIR: the original's two files (byte-compatible: tab-separated, same headers and number format,
 the consensus sorted lexicographically like pandas groupby, a_chunk_10 before a_chunk_9, and rows of
@@ -198,7 +197,7 @@ function readSettings(values: ParsedValues): Settings {
   const scoreTables = values['score-tables'] === true;
   if (scoreTables && outputDir === undefined) throw usageError(spec, '--score-tables needs -o/--output-dir <dir>: the tables are files in it (stdout has the per-chunk scores)');
   if (outputDir !== undefined && (perFrame || values['format'] !== 'tsv')) {
-    throw usageError(spec, "--per-frame and --format apply to stdout; with -o/--output-dir the original's files are written");
+    throw usageError(spec, "--per-frame and --format jsonl apply to stdout; with -o/--output-dir the original's tab-separated files are written (drop -o to stream JSON lines)");
   }
   const shardText = stringOption(values, 'shard');
   const shard = shardText === undefined ? undefined : parseShard(shardText);

@@ -7,7 +7,7 @@ import { consumeBatches } from '../flow/sink.js';
 import type { FrameTextFormat } from '../sequence/formatFrames.js';
 import { inputArgument, intOption, stringOption, usageError, type CommandSpec } from './args.js';
 import { EXIT_CODES_HELP, type Command } from './command.js';
-import { finishOutput, openOutputFile, openStdout, writeOutput, type OutputStream } from '../output/outputStream.js';
+import { openOutputFile, openStdout, withHeader, type OutputStream } from '../output/outputStream.js';
 import { PROGRESS_INTERVAL_OPTION, progressInterval, RunReport } from './runReport.js';
 import { CHUNK_LENGTH_OPTION, INPUT_HELP, NAMING_HELP, THREADS_OPTION } from './sharedOptions.js';
 
@@ -27,15 +27,15 @@ const spec: CommandSpec = {
     threads: THREADS_OPTION,
     'progress-interval': PROGRESS_INTERVAL_OPTION,
   },
-  details: `Output (--format tsv, the default): one line per kept frame, in the original's order (reads in input
-order, chunks by k, frames F1 F2 F3 R1 R2 R3), no header:
+  details: `Output (--format tsv, the default): a header line, then one line per kept frame, in the original's
+order (reads in input order, chunks by k, frames F1 F2 F3 R1 R2 R3):
   frame_id <TAB> nucleotide <TAB> protein
 nucleotide is the slice the original sends to DNABERT-S (3P+1 bases from the frame offset, clipped at the
 chunk end), upper case; protein is what goes to ESM-2. Codons with letters other than A/C/G/T are
 dropped from the protein (no X), as in the original.
 
 --format fasta writes the original's two files instead: --nucleotide-out (stdout when not given) and
---protein-out (only when given), one-line sequences.
+--protein-out (only when given), one-line sequences; FASTA has no header line (a '>' line is a record).
 
 ${NAMING_HELP}
 
@@ -54,6 +54,9 @@ interface FrameSink {
   readonly out: OutputStream;
   readonly format: FrameTextFormat;
 }
+
+/** The TSV's column header (FASTA has none: its files are the original's, header lines are records there). */
+export const FRAME_TSV_HEADER = 'frame_id\tnucleotide\tprotein\n';
 
 async function frameSinks(values: Record<string, string | boolean | undefined>): Promise<FrameSink[]> {
   const nucleotideOut = stringOption(values, 'nucleotide-out');
@@ -78,6 +81,7 @@ export const translateCommand: Command = {
     const chunkLength = intOption(values, 'chunk-length') as ChunkLength;
     const threads = intOption(values, 'threads');
     const sinks = await frameSinks(values);
+    const outputs = sinks.map((sink) => withHeader(sink.out, sink.format === 'tsv' ? FRAME_TSV_HEADER : undefined));
     const stats = new FastaStats();
     const counts = { chunks: 0, frames: 0 };
     const report = new RunReport(log, input, stats, counts, { intervalSeconds });
@@ -91,9 +95,9 @@ export const translateCommand: Command = {
       await consumeBatches(frames, async (batch) => {
         counts.chunks += batch.chunks.recordIndex.length;
         counts.frames += batch.count;
-        await Promise.all(sinks.map((sink) => writeOutput(sink.out, batch.text[sink.format])));
+        await Promise.all(sinks.map((sink, k) => outputs[k]!.write(batch.text[sink.format])));
       });
-      await Promise.all(sinks.map((sink) => finishOutput(sink.out)));
+      await Promise.all(outputs.map((output) => output.finish()));
     } finally {
       for (const sink of sinks) sink.out.stream.destroy();
     }

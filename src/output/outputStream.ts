@@ -55,6 +55,39 @@ export function finishOutput(out: OutputStream): Promise<void> {
   });
 }
 
+/** An output whose first bytes are its column header (if it has one): written with the first rows, or alone at the end. */
+export interface HeadedOutput {
+  /** Writes `bytes` (the header first, the first time); resolves as {@link writeOutput} does. */
+  write(bytes: Uint8Array): Promise<void>;
+  /** Writes the header if no rows were written (an empty input still gets its header), then ends the output. */
+  finish(): Promise<void>;
+}
+
+/**
+ * `out` with `header` (a line, Latin-1; undefined for formats that have none, FASTA, JSON lines) before its
+ * rows. Written lazily, so that a run refused at its first input byte leaves stdout empty rather than holding
+ * a header alone.
+ */
+export function withHeader(out: OutputStream, header: string | undefined): HeadedOutput {
+  let pending = header === undefined ? undefined : Buffer.from(header, 'latin1');
+  const writeHeader = async (): Promise<void> => {
+    if (pending === undefined) return;
+    const bytes = pending;
+    pending = undefined;
+    await writeOutput(out, bytes);
+  };
+  return {
+    async write(bytes) {
+      await writeHeader();
+      await writeOutput(out, bytes);
+    },
+    async finish() {
+      await writeHeader();
+      await finishOutput(out);
+    },
+  };
+}
+
 /**
  * Write errors (EPIPE when the reader left, ENOSPC, …) reach the sinks through write callbacks, which
  * turn them into the command's result; the stream's 'error' event would otherwise crash the process.

@@ -2,16 +2,14 @@ import { VirnucproError } from '../errors.js';
 import { CallTally, type CallCounts } from '../classify/callCounts.js';
 import type { BundleIdentity, InputIdentity } from './runIdentity.js';
 import type { InputCheckpoint } from '../fasta/inputCheckpoint.js';
-import type { ModelBundle } from '../model/bundle.js';
 import type { ConsensusSortResult } from '../output/consensusSort.js';
-import { finishOutput, writeOutput, type OutputStream } from '../output/outputStream.js';
+import { withHeader, type OutputStream } from '../output/outputStream.js';
 import { HIGHEST_SCORE_FILE, PREDICTION_RESULTS_FILE, PredictionDirectory, type OutputMode, type RunCounters } from '../output/predictionDirectory.js';
 import { CHUNK_SCORES_FILE, RECORD_SCORES_FILE, chunkScoreRows, recordScoreRow } from '../output/scoreTables.js';
 import { chunkRows, frameRows, streamHeader, type StreamFormat } from '../output/predictionRows.js';
 import type { PredictionBatch } from './predict.js';
 import type { PredictStats } from './predictStats.js';
 import type { RunSummary } from './runSummary.js';
-import { VIRNUCPRO_VERSION } from './version.js';
 
 /**
  * Where a predict run's results go: a stream (stdout) in the row formats, or an output directory (the
@@ -52,38 +50,29 @@ export interface PredictSink {
   interruptedAt(): string | undefined;
 }
 
-/** Rows to a stream: one per chunk (or per frame), after a header naming the model and chunk length. */
-export function streamSink(
-  out: OutputStream,
-  format: { readonly format: StreamFormat; readonly perFrame: boolean },
-  bundle: ModelBundle,
-  identity: BundleIdentity,
-  chunkLength: number,
-): PredictSink {
+/**
+ * Rows to a stream: one per chunk (or per frame). TSV starts with its column header, so that csv readers
+ * take it as one; JSONL is rows only. What the run used (bundle, chunk length) goes to the log and the
+ * returned summary, not into the data.
+ */
+export function streamSink(out: OutputStream, format: { readonly format: StreamFormat; readonly perFrame: boolean }): PredictSink {
   const { perFrame } = format;
   const rows = { frames: 0, chunks: 0 };
   const calls = new CallTally();
-  let header = format.format === 'tsv'
-    ? `# virnucpro ${VIRNUCPRO_VERSION} predict: bundle '${bundle.name}' (manifest sha256 ${identity.manifestSha256.slice(0, 12)}), chunk length ${chunkLength}` +
-      `${bundle.meaningless ? '; MEANINGLESS demo/test weights' : ''}\n${streamHeader(perFrame)}`
-    : `${JSON.stringify({ virnucpro: VIRNUCPRO_VERSION, bundle: bundle.name, manifest_sha256: identity.manifestSha256, chunk_length: chunkLength, meaningless: bundle.meaningless })}\n`;
-  // Latin-1: ids go out as the bytes of the input header.
-  const write = (text: string): Promise<void> => writeOutput(out, Buffer.from(text, 'latin1'));
+  const output = withHeader(out, format.format === 'tsv' ? streamHeader(perFrame) : undefined);
   return {
     resumeFrom: undefined,
     resumed: undefined,
     async write(batch) {
-      const text = header + (perFrame ? frameRows(batch, format.format) : chunkRows(batch, format.format));
-      header = '';
-      await write(text);
+      // Latin-1: ids go out as the bytes of the input header.
+      await output.write(Buffer.from(perFrame ? frameRows(batch, format.format) : chunkRows(batch, format.format), 'latin1'));
       rows.frames += batch.count;
       rows.chunks += batch.consensus.count;
       calls.add(batch, batch.checkpoint !== undefined);
       return perFrame ? batch.count : batch.consensus.count;
     },
     async finish() {
-      await write(header); // an input without any kept frame still gets its header
-      await finishOutput(out);
+      await output.finish();
       return undefined;
     },
     abandon: () => Promise.resolve(),

@@ -154,6 +154,10 @@ async function runPredictOwned(input: string, options: PredictRunOptions, lock: 
     warnings.push(message);
     log.warn(message);
   };
+  // What a stream's rows were made with: logged, not written among them (a csv reader takes a first line as
+  // the header). An -o directory records it in run_summary.json.
+  const bundleId = await bundleIdentity(bundle);
+  if ('stream' in options.output) log.info(`virnucpro ${VIRNUCPRO_VERSION} predict: bundle '${bundle.name}' (manifest sha256 ${bundleId.manifestSha256.slice(0, 12)}), chunk length ${chunkLength}`);
   if (bundle.meaningless) warn(`bundle '${bundle.name}' is marked meaningless (demo or test weights): so are these predictions`);
   const unchecked = missingChecksumWarning(bundle);
   if (unchecked) warn(unchecked);
@@ -165,7 +169,7 @@ async function runPredictOwned(input: string, options: PredictRunOptions, lock: 
     forcedChunkLength: chunkLength !== bundle.chunkLength ? chunkLength : null,
     ...('dir' in options.output && options.output.scoreTables === true ? { scoreTables: true as const } : {}),
   };
-  const identity: PredictRunIdentity = { input: await inputIdentity(input, options.shard), bundle: await bundleIdentity(bundle), options: resultOptions };
+  const identity: PredictRunIdentity = { input: await inputIdentity(input, options.shard), bundle: bundleId, options: resultOptions };
   const { output } = options;
   if ('dir' in output) {
     // What can be refused is refused before anything is created or removed in -o DIR: the input's own
@@ -202,7 +206,7 @@ async function runPredictOwned(input: string, options: PredictRunOptions, lock: 
         ...(lock ? { beforeCommit: () => lock.check() } : {}),
         onResume: (records) => log.info(`${output.dir}: resuming after ${records.toLocaleString('en-US')} records already done (the input is re-read and checked up to there)`),
       })
-      : streamSink(output.stream, { format: output.format ?? 'tsv', perFrame: output.perFrame ?? false }, bundle, identity.bundle, chunkLength);
+      : streamSink(output.stream, { format: output.format ?? 'tsv', perFrame: output.perFrame ?? false });
     if (sink === 'complete') return alreadyComplete((output as { dir: string }).dir, log);
     const before = { frames: stats.frames, records: stats.records };
     const written = { chunks: 0, frames: 0, bases: 0 };

@@ -40,9 +40,10 @@ function referenceFasta(reference: Reference, prefix: string, lower = false): st
   }).join('');
 }
 
-/** Parses `id<TAB>v1 v2 …` lines; checks input order and compares every row with the reference. */
+/** Parses the header and the `id<TAB>v1 v2 …` lines; checks input order and compares every row with the reference. */
 function checkOutput(stdout: Buffer, reference: Reference, prefix: string): number {
   const lines = stdout.toString('latin1').split('\n');
+  expect(lines.shift()).toBe('id\tembedding');
   expect(lines.pop()).toBe('');
   expect(lines.map((line) => line.split('\t')[0])).toEqual(reference.rows.map((_, k) => `${prefix}${k}`));
   let worst = 0;
@@ -152,7 +153,7 @@ describe('virnucpro embed: reproducible output', () => {
     await writeFile(input, syntheticReads(3500, 11)); // ~3 MB: three 1 MiB input batches
     const runs = await Promise.all([0, 1].map(() => runCli(['embed', '-q', '--models', tiny, '--kind', 'dna', input])));
     for (const run of runs) expect(run.code, run.stderr).toBe(0);
-    expect(runs[0]!.stdout.toString('latin1').split('\n')).toHaveLength(3501);
+    expect(runs[0]!.stdout.toString('latin1').split('\n')).toHaveLength(3502); // header, 3 500 rows, ''
     expect(runs[1]!.stdout.equals(runs[0]!.stdout)).toBe(true);
   });
 });

@@ -139,7 +139,7 @@ describe('progress on stderr', () => {
       expect(line).toMatch(/^progress: [\d.]+ % of ~?[\d.]+ Mbp done/);
       expect(line.length).toBeLessThanOrEqual(89);
     }
-    expect(run.stdout).toMatch(/^\[WARN\] bundle 'demo/);
+    expect(run.stdout).toMatch(/^\[INFO\] virnucpro \S+ predict: bundle 'demo[^\n]*\r?\n\[WARN\] bundle 'demo/);
     expect(run.stdout).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/);
   }, 120_000);
 

@@ -31,7 +31,7 @@ describeShared('chunk and translate against the original tool', () => {
     expect(readFileSync(`${out}/aa.faa`, 'utf8')).toBe(readFileSync(ref(dir, `${name}_identified_protein.faa`), 'utf8'));
   });
 
-  it('translate tsv pairs each frame id with the nucleotide and protein of the original files, from stdin', async () => {
+  it('translate tsv: a header, then each frame id with the nucleotide and protein of the original files, from stdin', async () => {
     const input = readFileSync(ref('generated_from_original', 'edge_cases.fa'));
     const result = await runCli(['translate', '-q', '-'], { stdin: input });
     expect(result.code).toBe(0);
@@ -43,7 +43,7 @@ describeShared('chunk and translate against the original tool', () => {
     };
     const nt = fasta('edge_cases_identified_nucleotide.fa');
     const aa = fasta('edge_cases_identified_protein.faa');
-    const expected = nt.map(([id, seq], i) => `${id}\t${seq}\t${aa[i]![1]}\n`).join('');
+    const expected = 'frame_id\tnucleotide\tprotein\n' + nt.map(([id, seq], i) => `${id}\t${seq}\t${aa[i]![1]}\n`).join('');
     expect(result.stdout.toString()).toBe(expected);
   });
 });
@@ -56,6 +56,16 @@ describe('command-line behaviour', () => {
     expect(help).toContain('frame_id <TAB> nucleotide <TAB> protein');
     expect(help).toContain('F1 F2 F3');
     expect(help).toMatch(/Exit codes:[\s\S]*3 +input error/);
+  });
+
+  it('translate tsv starts with its header (alone for an empty input); FASTA output has none', async () => {
+    const tsv = await runCli(['translate', '-q', '-'], { stdin: `>r1\n${'ATG'.repeat(120)}\n` });
+    const lines = tsv.stdout.toString().trimEnd().split('\n');
+    expect(lines[0]).toBe('frame_id\tnucleotide\tprotein');
+    expect(lines.slice(1).map((line) => line.split('\t')[0])).toContain('r1_chunk_1F1');
+    expect((await runCli(['translate', '-q', '-'], { stdin: '' })).stdout.toString()).toBe('frame_id\tnucleotide\tprotein\n');
+    const fasta = await runCli(['translate', '-q', '-f', 'fasta', '-'], { stdin: `>r1\n${'ATG'.repeat(120)}\n` });
+    expect(fasta.stdout.toString()).toMatch(/^>r1_chunk_1F1\n/);
   });
 
   it('names both spellings and the allowed values of a bad option (exit 2)', async () => {

@@ -41,7 +41,7 @@ const viralPerRead = (): Map<string, string[]> => {
 beforeAll(async () => {
   const result = await runCli(['predict', '-q', '--models', DEMO, DEMO_READS]);
   expect(result.code).toBe(0);
-  calls = result.stdout.toString('latin1').trimEnd().split('\n').slice(2).map((line) => line.split('\t').slice(0, 2) as [string, string]);
+  calls = result.stdout.toString('latin1').trimEnd().split('\n').slice(1).map((line) => line.split('\t').slice(0, 2) as [string, string]);
 });
 
 describe('examples/', () => {
