@@ -18,7 +18,7 @@ Usage: virnucpro <command> [options] [<input>|-]
 Commands:
 ${list}
 
-Input is FASTA, plain or gzip (detected from content), a path or - for stdin (the default).
+Input is FASTA or FASTQ, plain or gzip (detected from content), a path or - for stdin (the default).
 Results go to stdout; progress, warnings and summaries to stderr. ${availableParallelism()} cores seen.
 Run 'virnucpro <command> --help' for a command's options, output columns and exit codes.
 `;

@@ -86,8 +86,9 @@ Shards (--shard K/N, one job each): shard K holds the records from the first syn
 starts at or after byte (K-1)*S/N of the file (S its size) up to the first one at or after byte K*S/N;
 sync records (about one per MiB) are where every run starts an input batch, so the shard's scores are
 those of the whole run. 'virnucpro merge OUT DIR...' gathers the -o directories of all N into the files of
-one run, byte for byte (docs/predict.md, "Shards and merge"). A plain file only: gzip and stdin are refused
-(seqkit split2 -s splits them in order). Line numbers in a shard's messages count from its first byte.
+one run, byte for byte (docs/predict.md, "Shards and merge"). A plain FASTA file only: gzip, stdin and
+FASTQ (whose quality lines may start with '@') are refused (seqkit split2 -s splits them in order).
+Line numbers in a shard's messages count from its first byte.
 
 Threads (-j, default all cores): on the CPU the two encoders share them, 1/8 to DNABERT-S and the rest to
 ESM-2 (at least one each, divided among --workers); translation gets one thread per 16 (1 to 4) and the

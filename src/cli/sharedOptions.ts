@@ -32,10 +32,12 @@ export const THREADS_OPTION: OptionSpec = {
 };
 
 /** Shown in every command's help: how input is read. */
-export const INPUT_HELP = `Input: one FASTA file, plain or gzip (detected from its first bytes, not its name), or - / nothing for
-stdin. Record id = header text up to the first whitespace; sequence lines are joined, spaces and CR
-dropped. Empty records are skipped with a warning; letters outside the IUPAC codes are warned about and
-treated like N; binary data, protein FASTA and data before the first header stop the run (exit 3).`;
+export const INPUT_HELP = `Input: one FASTA or FASTQ file, plain or gzip (detected from its first bytes, not its name: FASTQ when
+the first character is '@'), or - / nothing for stdin. Record id = header text up to the first
+whitespace; FASTA sequence lines are joined, spaces and CR dropped; FASTQ is four lines per record, its
+qualities checked for length and otherwise ignored (the same calls as the same reads in FASTA). Empty
+records are skipped with a warning; letters outside the IUPAC codes are warned about and treated like N;
+binary data, protein FASTA, data before the first header and damaged FASTQ stop the run (exit 3).`;
 
 /** Shown in help: the chunk and frame naming every output uses. */
 export const NAMING_HELP = `Naming: a read is cut into overlapping windows <id>_chunk_<k> (k from 1; the original VirNucPro's

@@ -1,6 +1,6 @@
 import { VirnucproError, type ErrorPosition } from '../errors.js';
 
-/** The errors the FASTA reader raises, one factory each so every message says what was expected and found. */
+/** The errors the FASTA and FASTQ readers raise, one factory each so every message says what was expected and found. */
 
 const BINARY_HINT = 'is this a compressed or binary file? gzip is read directly; decompress other formats first ' +
   '(xz -dc, bzip2 -dc, zstd -dc) and pipe the result into virnucpro … -';
@@ -18,12 +18,33 @@ export function binaryByteError(byte: number, where: string, position: ErrorPosi
 }
 
 export function noHeaderError(byte: number, position: ErrorPosition): VirnucproError {
-  const hint = byte === 0x40 // '@'
-    ? 'this looks like FASTQ: convert it to FASTA first (e.g. seqkit fq2fa reads.fq)'
-    : "a FASTA file starts with a header line such as '>read1'; is this a plain sequence or another format?";
+  // An input whose first text byte is '@' is read as FASTQ: this is FASTA, or neither.
   return new VirnucproError('FASTA_NO_HEADER', `expected '>' at the start of a record but found ${describeByte(byte)}`, {
     position,
-    hint,
+    hint: "a FASTA file starts with a header line such as '>read1' (FASTQ with '@read1'); is this a plain sequence or another format?",
+  });
+}
+
+const FASTQ_LAYOUT_HINT = "a FASTQ record is four lines: '@id', the sequence, '+', the qualities (one line each: wrapped FASTQ " +
+  "is not read; seqkit seq -w 0 unwraps it)";
+
+/** A FASTQ line that should start with '@' (a record) or '+' (after the sequence) starts otherwise. */
+export function fastqLayoutError(expected: '@' | '+', byte: number, where: string, position: ErrorPosition): VirnucproError {
+  const found = byte === 0x0a ? 'an empty line' : describeByte(byte);
+  return new VirnucproError('FASTQ_FORMAT', `expected '${expected}' ${where} (FASTQ) but found ${found}`, { position, hint: FASTQ_LAYOUT_HINT });
+}
+
+export function fastqQualityLengthError(bases: number, qualities: number, position: ErrorPosition): VirnucproError {
+  return new VirnucproError('FASTQ_FORMAT', `expected ${bases} quality characters, one per base, but the quality line holds ${qualities}`, {
+    position,
+    hint: 'the file is damaged (or the record wrapped over several lines): regenerate it, or check it with seqkit seq -v',
+  });
+}
+
+export function fastqTruncatedError(inside: string, position: ErrorPosition): VirnucproError {
+  return new VirnucproError('FASTQ_FORMAT', `the input ends inside a FASTQ record, in ${inside}: the record is truncated`, {
+    position,
+    hint: 'the file is incomplete (an interrupted download or copy?): fetch or write it again',
   });
 }
 

@@ -1,12 +1,14 @@
 import { isAscii } from 'node:buffer';
-import { NucleotideSample, firstBinaryByte, firstControlByte } from './alphabet.js';
-import { binaryByteError, byteOrderMarkError, lineEndingsError, noHeaderError, proteinError } from './fastaErrors.js';
-import { FastaStats, STATS_EXAMPLES, fastaWarnings, type FastaRecordRef, type FastaWarning } from './fastaStats.js';
+import { firstBinaryByte, firstControlByte } from './alphabet.js';
+import { binaryByteError, byteOrderMarkError, lineEndingsError, noHeaderError } from './fastaErrors.js';
+import { FastaStats, fastaWarnings, type FastaRecordRef, type FastaWarning } from './fastaStats.js';
+import { FastqParser } from './fastqParser.js';
 import type { RecordBatch } from './recordBatch.js';
-import { RecordBatchBuilder, STAGE_BYTES } from './recordBatchBuilder.js';
-import { checkBatchSequences } from './sequenceCheck.js';
+import { STAGE_BYTES, type RecordBatchBuilder } from './recordBatchBuilder.js';
+import { RecordCollector, headerLineEnd } from './recordCollector.js';
+import { recordFormat } from './recordFormat.js';
 import { SEQUENCE_ALPHABETS, type SequenceAlphabet } from './sequenceAlphabet.js';
-import { HEADER_HASH_SEED, hashHeaderLine, isSyncRecord, resolveSyncBytes } from './syncPoint.js';
+import { resolveSyncBytes } from './syncPoint.js';
 
 /**
  * Sequence bytes per batch. 1 MiB is ~6 900 150-bp reads: large enough that per-batch costs (a worker
@@ -116,6 +118,9 @@ export function resolveFastaParseOptions(options: FastaParseOptions): ResolvedFa
  * input and lone-'\r' line endings are errors; a tab inside a sequence line is removed (Biopython keeps it).
  * An empty id ('>' alone) is kept as '' like Biopython, with a warning.
  *
+ * FASTQ is read too, when the first byte that is not whitespace is '@' (src/fasta/fastqParser.ts): the same
+ * batches as the same reads in FASTA, qualities checked for length and otherwise ignored.
+ *
  * Batches are cut by size (`batchBases`, `batchRecords`) and before every sync record (src/fasta/syncPoint.ts),
  * so that a shard of the input is cut into the same batches as the whole.
  *
@@ -129,15 +134,36 @@ export function parseFasta(chunks: AsyncIterable<Uint8Array>, options: FastaPars
 
 async function* parseChunks(chunks: AsyncIterable<Uint8Array>, options: ResolvedFastaParseOptions): AsyncGenerator<RecordBatch, void, undefined> {
   options.signal?.throwIfAborted();
-  const parser = new FastaParser(options);
+  // The format is decided by the first byte that is not whitespace (recordFormat): chunks before it are held.
+  let parser: RecordParser | undefined;
+  const ahead: Uint8Array[] = [];
   for await (const chunk of chunks) {
     options.signal?.throwIfAborted();
-    parser.push(chunk);
+    if (parser === undefined) {
+      ahead.push(chunk);
+      const format = recordFormat(chunk);
+      if (format === undefined) continue;
+      parser = format === 'fastq' ? new FastqParser(options) : new FastaParser(options);
+      for (const held of ahead.splice(0)) parser.push(held);
+    } else {
+      parser.push(chunk);
+    }
     for (const batch of parser.takeReady()) yield batch;
+  }
+  if (parser === undefined) {
+    parser = new FastaParser(options);
+    for (const held of ahead) parser.push(held);
   }
   parser.end();
   for (const batch of parser.takeReady()) yield batch;
   if (options.onWarning) for (const warning of fastaWarnings(options.stats, options.source)) options.onWarning(warning);
+}
+
+/** What both parsers do: take chunks of any size, end, give the batches cut so far. */
+export interface RecordParser {
+  push(chunk: Uint8Array): void;
+  end(): void;
+  takeReady(): RecordBatch[];
 }
 
 const LF = 0x0a;
@@ -145,21 +171,6 @@ const CR = 0x0d;
 const SPACE = 0x20;
 const TAB = 0x09;
 const GT = 0x3e;
-
-/** Whether a header byte ends the id: space, tab or '\r' (the other whitespace bytes are control bytes, refused in headers). */
-function isHeaderSpace(byte: number): boolean {
-  return byte === SPACE || byte === TAB || byte === CR;
-}
-
-/**
- * The '\n' ending the header line that starts at `start`, or -1. A header is usually an id alone: stepping
- * over its first word in JS finds the '\n' without the native search's call (~40 ns a record).
- */
-function headerLineEnd(src: Buffer, start: number, n: number): number {
-  let i = start;
-  while (i < n && src[i]! > SPACE) i += 1;
-  return i < n && src[i] === LF ? i : src.indexOf(LF, i);
-}
 
 // Where the parser is between two bytes; kept across chunks.
 const LINE_START = 0;
@@ -174,31 +185,18 @@ type ParserState = typeof LINE_START | typeof HEADER_ID | typeof HEADER_REST | t
  * batch; ids are the only strings it makes. Whole chunks are screened for binary bytes with native scans, and
  * whole batches for odd letters with one table pass (docs/adr/0001-fasta-parser.md).
  */
-class FastaParser {
+class FastaParser implements RecordParser {
   readonly #file: string;
   readonly #stats: FastaStats;
+  readonly #records: RecordCollector;
   readonly #builder: RecordBatchBuilder;
-  readonly #alphabet: SequenceAlphabet;
-  readonly #onSkippedRecord: ((record: FastaRecordRef) => void) | undefined;
-  readonly #syncBytes: number;
-  readonly #sample = new NucleotideSample();
-  /** The protein rule applies to nucleotide input only. */
-  #sampleDecided: boolean;
-  /** Batches cut before the protein rule has decided; released (or refused) together. */
-  #held: RecordBatch[] = [];
-  #ready: RecordBatch[] = [];
   #state: ParserState = LINE_START;
   /** 1-based number of the line being read. */
   #line = 1;
   #inRecord = false;
-  #recordLine = 0;
   /** Input offset of the slice being parsed, and of the current record's '>'. */
   #offset = 0;
   #recordStart = 0;
-  /** Hash of the current record's header line so far (src/fasta/syncPoint.ts). */
-  #headerHash = HEADER_HASH_SEED;
-  /** Whether the id's first byte has been seen (whitespace after '>' is skipped). */
-  #idStarted = false;
   /** Until the first '\n', watch for lone-'\r' line endings. */
   #firstLineEnded = false;
   #endsWithCR = false;
@@ -206,11 +204,8 @@ class FastaParser {
   constructor(options: ResolvedFastaParseOptions) {
     this.#file = options.source;
     this.#stats = options.stats;
-    this.#builder = new RecordBatchBuilder(options.source, options.batchBases, options.batchRecords);
-    this.#alphabet = options.alphabet;
-    this.#onSkippedRecord = options.onSkippedRecord;
-    this.#syncBytes = options.syncBytes;
-    this.#sampleDecided = options.alphabet === 'protein';
+    this.#records = new RecordCollector(options);
+    this.#builder = this.#records.builder;
   }
 
   push(chunk: Uint8Array): void {
@@ -221,7 +216,7 @@ class FastaParser {
     for (let at = 0; at < chunk.length; at += STAGE_BYTES) {
       this.#pushStaged(chunk.subarray(at, Math.min(chunk.length, at + STAGE_BYTES)));
     }
-    this.#acceptCut();
+    this.#records.acceptCut();
   }
 
   /** Parses `slice` (at most STAGE_BYTES), staged in the builder so lines are appended by offset. */
@@ -263,16 +258,16 @@ class FastaParser {
         if (header) {
           const control = firstControlByte(src, p, end);
           if (control >= 0) throw this.#binaryError(src[control]!, state, line);
-          this.#headerHash = hashHeaderLine(this.#headerHash, src, p, end);
+          this.#records.hashHeader(src, p, end);
         }
         if (end > clean) {
           if (!header) throw this.#binaryError(src[clean]!, state, line);
           const next = firstBinaryByte(src.subarray(end), false);
           clean = next < 0 ? n : end + next;
         }
-        if (state === SEQUENCE) this.#appendSequence(src, p, end);
+        if (state === SEQUENCE) this.#records.appendSequence(src, p, end);
         else if (state === HEADER_ID) {
-          if (this.#readId(src, p, end, newline >= 0)) state = HEADER_REST;
+          if (this.#records.readId(src, p, end, newline >= 0)) state = HEADER_REST;
         } else if (state === PREAMBLE) this.#checkPreamble(src, p, end, line);
         if (newline < 0) break;
         line += 1;
@@ -292,73 +287,22 @@ class FastaParser {
     if (this.#state !== LINE_START) this.#stats.lines = this.#line;
     this.#state = LINE_START;
     this.#endRecord(this.#offset);
-    this.#builder.flush();
-    this.#acceptCut();
-    if (!this.#sampleDecided) this.#decide();
+    this.#records.end();
   }
 
   takeReady(): RecordBatch[] {
-    const ready = this.#ready;
-    this.#ready = [];
-    return ready;
+    return this.#records.takeReady();
   }
 
   #beginRecord(line: number, offset: number): void {
     this.#inRecord = true;
-    this.#recordLine = line;
     this.#recordStart = offset;
-    this.#headerHash = HEADER_HASH_SEED;
-    this.#idStarted = false;
+    this.#records.beginRecord(line);
   }
 
   /** Closes the current record, which ends before input offset `end` (the next '>' or the end of input). */
   #endRecord(end: number): void {
-    if (!this.#inRecord) return;
-    const stats = this.#stats;
-    const builder = this.#builder;
-    if (isSyncRecord(this.#headerHash, end - this.#recordStart, this.#syncBytes)) builder.cutBeforeCurrent();
-    const emptyId = builder.idLength === 0;
-    if (builder.recordLength === 0) {
-      const skipped = { id: builder.id, line: this.#recordLine };
-      if (stats.emptyExamples.length < STATS_EXAMPLES) stats.emptyExamples.push(skipped);
-      this.#onSkippedRecord?.(skipped);
-    }
-    if (builder.endRecord(this.#recordLine)) {
-      if (emptyId) {
-        stats.emptyIds += 1;
-        stats.firstEmptyId ??= { id: '', line: this.#recordLine };
-      }
-    } else {
-      stats.emptySkipped += 1;
-    }
-  }
-
-  /**
-   * Reads id bytes from `src[start, end)` into the batch; true once the id is complete. Like Python's
-   * `title.split()[0]`, whitespace after '>' is skipped and the id ends at the next whitespace or the end of
-   * the line (a header straddling chunks gives its id in pieces).
-   */
-  #readId(src: Buffer, start: number, end: number, lineComplete: boolean): boolean {
-    let i = start;
-    if (!this.#idStarted) {
-      while (i < end && isHeaderSpace(src[i]!)) i += 1;
-      if (i === end) return lineComplete;
-      this.#idStarted = true;
-    }
-    const from = i;
-    while (i < end && !isHeaderSpace(src[i]!)) i += 1;
-    this.#builder.appendId(src, from, i);
-    return i < end || lineComplete;
-  }
-
-  /** Copies a sequence line (or the part of it in this chunk) without its trailing whitespace. */
-  #appendSequence(src: Buffer, start: number, end: number): void {
-    while (end > start) {
-      const b = src[end - 1]!;
-      if (b !== CR && b !== SPACE && b !== TAB) break;
-      end -= 1;
-    }
-    if (end > start) this.#builder.append(start, end);
+    if (this.#inRecord) this.#records.endRecord(end - this.#recordStart);
   }
 
   /** Before the first header only blank lines are allowed. */
@@ -397,34 +341,5 @@ class FastaParser {
     // In a header the id may or may not be complete depending on the chunking: name it only in sequences.
     const recordId = state === SEQUENCE ? this.#builder.id : undefined;
     return binaryByteError(byte, where, { file: this.#file, line, ...(recordId !== undefined ? { recordId } : {}) });
-  }
-
-  /** Checks the batches the builder has cut and queues them (held back while the protein rule is open). */
-  #acceptCut(): void {
-    for (const cut of this.#builder.takeReady()) {
-      const batch = checkBatchSequences(cut, this.#stats, this.#alphabet);
-      this.#stats.records += batch.count;
-      this.#stats.bases += batch.bases.length;
-      this.#stats.batches += 1;
-      if (this.#sampleDecided) {
-        this.#ready.push(batch);
-        continue;
-      }
-      this.#held.push(batch);
-      this.#sample.add(batch.bases);
-      if (this.#sample.full) this.#decide();
-    }
-  }
-
-  #decide(): void {
-    this.#sampleDecided = true;
-    const sample = this.#sample;
-    if (sample.looksLikeProtein()) {
-      const first = this.#held[0]!;
-      throw proteinError(Math.round(100 * sample.nucleotideFraction), sample.letters, sample.proteinOnly,
-        { file: this.#file, line: first.headerLines[0]!, recordId: first.ids[0]! });
-    }
-    this.#ready.push(...this.#held);
-    this.#held = [];
   }
 }

@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { addAbortSignal } from 'node:stream';
 import { VirnucproError } from '../errors.js';
 import { MAGIC_BYTES, decompress, sniffFormat } from './decompress.js';
+import { recordFormat } from './recordFormat.js';
 import { resolveSyncBytes } from './syncPoint.js';
 import { ShardCutter, formatShard, shardByteRange, shardReadOffset, shardSourceName, type ByteRange, type Shard } from './shard.js';
 
@@ -59,7 +60,7 @@ export interface OpenShard {
 
 /**
  * Opens shard `shard` of the plain FASTA file `path` (src/fasta/shard.ts): reads from the range start to its
- * first header, to name the shard, and no byte before it. Errors: stdin (USAGE) and compressed files
+ * first header, to name the shard, and no byte before it. Errors: stdin and FASTQ (USAGE) and compressed files
  * (INPUT_COMPRESSION) cannot be sharded, both with the command that splits them instead; otherwise those of
  * {@link openInput}.
  */
@@ -94,6 +95,13 @@ export async function openShard(path: string, shard: Shard, options: Omit<OpenIn
     const format = sniffFormat(magic.subarray(0, bytesRead));
     if (format !== 'plain') {
       throw new VirnucproError('INPUT_COMPRESSION', `cannot read shard ${formatShard(shard)} of ${format}-compressed data: a shard is a byte range of a plain file`, {
+        position: { file: path },
+        hint: splitHint(path),
+      });
+    }
+    // A FASTQ quality line may start with '@' (or '>'): no record start can be found from an arbitrary byte.
+    if (recordFormat(magic.subarray(0, bytesRead)) === 'fastq') {
+      throw new VirnucproError('USAGE', `cannot read shard ${formatShard(shard)} of FASTQ: a FASTQ record cannot be found from an arbitrary byte (a quality line may start with '@')`, {
         position: { file: path },
         hint: splitHint(path),
       });
