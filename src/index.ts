@@ -17,6 +17,8 @@ export {
   type PredictionBatch,
   type PredictModels,
   type PredictPools,
+  type PredictWarning,
+  type BundleWarning,
 } from './pipeline/predict.js';
 /** Counts and per-stage telemetry a predict run fills (progress, summaries, exactly-once checks). */
 export { PredictStats, StageTelemetry, PREDICT_STAGES, type PredictStage } from './pipeline/predictStats.js';

@@ -14,6 +14,8 @@ export interface OptionSpec {
   readonly integer?: { readonly min: number; readonly max?: number };
   /** Environment variable that supplies the default (seqkit style, e.g. VIRNUCPRO_THREADS). */
   readonly env?: string;
+  /** Another one-letter spelling (-t for -j, as geNomad and many tools spell threads). */
+  readonly alias?: string;
 }
 
 export interface CommandSpec {
@@ -36,6 +38,7 @@ export interface ParsedCommand {
 /** Options every command accepts. */
 export const COMMON_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   help: { type: 'boolean', short: 'h', description: 'show this help and exit' },
+  version: { type: 'boolean', short: 'V', description: 'print the version and exit' },
   quiet: { type: 'boolean', short: 'q', description: 'no progress, warnings or summary on stderr (errors still print)' },
 };
 
@@ -43,7 +46,11 @@ export const COMMON_OPTIONS: Readonly<Record<string, OptionSpec>> = {
 export function parseCommand(spec: CommandSpec, argv: readonly string[]): ParsedCommand {
   const all = { ...spec.options, ...COMMON_OPTIONS };
   const config = Object.fromEntries(
-    Object.entries(all).map(([name, o]) => [name, o.short ? { type: o.type, short: o.short } : { type: o.type }]),
+    Object.entries(all).flatMap(([name, o]) => [
+      [name, o.short ? { type: o.type, short: o.short } : { type: o.type }],
+      // parseArgs takes one short letter per option: an alias is parsed as an option of its own, then folded in.
+      ...(o.alias ? [[aliasKey(name), { type: o.type, short: o.alias }]] : []),
+    ]),
   );
   let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
@@ -54,7 +61,7 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed
   }
   const values: ParsedValues = {};
   for (const [name, option] of Object.entries(all)) {
-    const given = parsed.values[name] as string | boolean | undefined;
+    const given = givenValue(spec, name, option, parsed.values);
     const fromEnv = option.env !== undefined ? process.env[option.env] : undefined;
     const value = given ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : option.default);
     if (typeof value === 'string') checkValue(spec, name, option, value, given === undefined ? option.env : undefined);
@@ -63,8 +70,21 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed
   return { values, positionals: parsed.positionals };
 }
 
+/** Internal parseArgs name of an option's alias; never a real option name (those are plain words). */
+const aliasKey = (name: string): string => `${name} alias`;
+
+/** The value given for `name` under its own spelling or its alias; both at once with different values is refused. */
+function givenValue(spec: CommandSpec, name: string, option: OptionSpec, parsed: Record<string, unknown>): string | boolean | undefined {
+  const own = parsed[name] as string | boolean | undefined;
+  const alias = option.alias ? (parsed[aliasKey(name)] as string | boolean | undefined) : undefined;
+  if (own !== undefined && alias !== undefined && own !== alias) {
+    throw usageError(spec, `-${option.short}/-${option.alias}/--${name} given twice with different values (${String(own)} and ${String(alias)})`);
+  }
+  return own ?? alias;
+}
+
 function checkValue(spec: CommandSpec, name: string, option: OptionSpec, value: string, fromEnv: string | undefined): void {
-  const label = `${option.short ? `-${option.short}/` : ''}--${name}`;
+  const label = `${option.short ? `-${option.short}/` : ''}${option.alias ? `-${option.alias}/` : ''}--${name}`;
   const source = fromEnv ? ` (from ${fromEnv})` : '';
   if (option.choices && !option.choices.includes(value)) {
     throw usageError(spec, `invalid ${label} ${value}${source}: available ${option.choices.join(', ')}`);
@@ -106,7 +126,8 @@ export function inputArgument(spec: CommandSpec, positionals: readonly string[])
 /** Help text: usage, summary, options with defaults, then the command's details. */
 export function formatHelp(spec: CommandSpec): string {
   const rows = Object.entries({ ...spec.options, ...COMMON_OPTIONS }).map(([name, o]) => {
-    const flag = `${o.short ? `-${o.short}, ` : '    '}--${name}${o.type === 'string' ? ` ${o.value ?? '<value>'}` : ''}`;
+    const shorts = [o.short, o.alias].filter((letter) => letter !== undefined).map((letter) => `-${letter}, `).join('');
+    const flag = `${shorts || '    '}--${name}${o.type === 'string' ? ` ${o.value ?? '<value>'}` : ''}`;
     const extras = [
       o.choices ? `one of ${o.choices.join(', ')}` : '',
       o.default !== undefined && o.default !== false ? `default ${String(o.default)}` : '',

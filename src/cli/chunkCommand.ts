@@ -18,6 +18,8 @@ const spec: CommandSpec = {
   details: `Output: FASTA, one record per chunk, id <read id>_chunk_<k>, sequence in 60-column lines (as the
 original's chunk file), case as read. No header line: in FASTA a '>' line is a record.
 
+Threads: none to use (no -j/-t): reading and cutting run on one thread at the speed of the input.
+
 ${NAMING_HELP}
 
 ${INPUT_HELP}

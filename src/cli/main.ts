@@ -20,13 +20,19 @@ ${list}
 
 Input is FASTA or FASTQ, plain or gzip (detected from content), a path or - for stdin (the default).
 Results go to stdout; progress, warnings and summaries to stderr. ${availableParallelism()} cores seen.
-Run 'virnucpro <command> --help' for a command's options, output columns and exit codes.
+Run 'virnucpro <command> --help' for a command's options, output columns and exit codes;
+'virnucpro --version' (or -V, also after a command) prints the version.
 `;
 }
 
 async function main(argv: readonly string[]): Promise<ExitCode> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+  if (name === undefined) {
+    // No command is a usage error (a script that lost its arguments must not pass): usage on stderr, exit 2.
+    process.stderr.write(globalHelp());
+    return EXIT.usage;
+  }
+  if (name === '-h' || name === '--help' || name === 'help') {
     const target = name === 'help' ? COMMANDS.find((c) => c.spec.name === rest[0]) : undefined;
     process.stdout.write(target ? formatHelp(target.spec) : globalHelp());
     return EXIT.ok;
@@ -64,6 +70,10 @@ async function main(argv: readonly string[]): Promise<ExitCode> {
     const args = parseCommand(command.spec, rest);
     if (args.values['help']) {
       process.stdout.write(formatHelp(command.spec));
+      return EXIT.ok;
+    }
+    if (args.values['version']) {
+      process.stdout.write(`${VERSION}\n`);
       return EXIT.ok;
     }
     return await command.run(args, { log, signal: stop.signal });

@@ -90,7 +90,7 @@ one run, byte for byte (docs/predict.md, "Shards and merge"). A plain FASTA file
 FASTQ (whose quality lines may start with '@') are refused (seqkit split2 -s splits them in order).
 Line numbers in a shard's messages count from its first byte.
 
-Threads (-j, default all cores): on the CPU the two encoders share them, 1/8 to DNABERT-S and the rest to
+Threads (-j or -t, default all cores): on the CPU the two encoders share them, 1/8 to DNABERT-S and the rest to
 ESM-2 (at least one each, divided among --workers); translation gets one thread per 16 (1 to 4) and the
 classifier one; those mostly sleep. With --device cuda or webgpu each encoder worker gets one CPU thread.
 onnxruntime's threads sleep as soon as they run out of work: spinning (--allow-spinning) takes cores from

@@ -24,6 +24,7 @@ export const MODELS_OPTION: OptionSpec = {
 export const THREADS_OPTION: OptionSpec = {
   type: 'string',
   short: 'j',
+  alias: 't',
   value: '<n>',
   description: 'worker threads for the CPU stages',
   integer: { min: 1, max: 256 },

@@ -51,3 +51,79 @@ export function latin1(bytes: Uint8Array, start: number, end: number): string {
   const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return (buffer as Buffer & { latin1Slice(start: number, end: number): string }).latin1Slice(start, end);
 }
+
+/** Most slots of a {@link RepeatedIds} table: 2^23 (64 MiB), which holds 6.3 million ids at 3/4 load. */
+const MAX_ID_SLOTS = 1 << 23;
+const FIRST_ID_SLOTS = 1 << 12;
+
+/**
+ * Whether record ids repeat, in bounded memory: a set of 64-bit hashes of the ids (open addressing, two
+ * Uint32Arrays, 8 bytes a slot, grown by doubling), not of the strings, which would keep every batch's id text
+ * alive. Two different ids share a hash with odds of ~n²/2^65 (3e-4 for 10^8 ids). Once the table is full
+ * (6.3 million distinct ids) it stops checking: {@link checked} says how many ids were.
+ */
+export class RepeatedIds {
+  #low = new Uint32Array(FIRST_ID_SLOTS);
+  #high = new Uint32Array(FIRST_ID_SLOTS);
+  #used = 0;
+  #full = false;
+  /** Ids checked so far (repeats included). */
+  checked = 0;
+
+  /** Adds `id`; true when it was added before. */
+  add(id: string): boolean {
+    if (this.#full) return false;
+    this.checked += 1;
+    let a = 0x811c9dc5;
+    let b = 0x9747b28c ^ id.length;
+    for (let i = 0; i < id.length; i++) {
+      const c = id.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul(b ^ c, 0x5bd1e995);
+      b ^= b >>> 15;
+    }
+    // 0 marks an empty slot: the low word is never 0.
+    return this.#insert(fmix(a) || 1, fmix(b));
+  }
+
+  #insert(low: number, high: number): boolean {
+    const mask = this.#low.length - 1;
+    let slot = low & mask;
+    for (let there = this.#low[slot]!; there !== 0; there = this.#low[slot]!) {
+      if (there === low && this.#high[slot] === high) return true;
+      slot = (slot + 1) & mask;
+    }
+    this.#low[slot] = low;
+    this.#high[slot] = high;
+    this.#used += 1;
+    if (this.#used * 4 > this.#low.length * 3) this.#grow();
+    return false;
+  }
+
+  #place(low: number, high: number): void {
+    const mask = this.#low.length - 1;
+    let slot = low & mask;
+    while (this.#low[slot] !== 0) slot = (slot + 1) & mask;
+    this.#low[slot] = low;
+    this.#high[slot] = high;
+  }
+
+  #grow(): void {
+    if (this.#low.length >= MAX_ID_SLOTS) {
+      this.#full = true;
+      return;
+    }
+    const [low, high] = [this.#low, this.#high];
+    this.#low = new Uint32Array(low.length * 2);
+    this.#high = new Uint32Array(low.length * 2);
+    for (let i = 0; i < low.length; i++) if (low[i] !== 0) this.#place(low[i]!, high[i]!);
+  }
+}
+
+/** murmur3's finaliser: spreads a 32-bit hash's bits (as an unsigned number). */
+function fmix(hash: number): number {
+  let h = hash;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}

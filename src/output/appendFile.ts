@@ -200,12 +200,15 @@ const WRITE_FAILURES: Readonly<Record<string, { readonly what: string; readonly 
   EDQUOT: { what: 'disk quota exceeded (EDQUOT)', hint: 'free space within your quota (with -o, then add --resume to continue)' },
 };
 
-/** A write error (ENOSPC, EROFS, EACCES…) as OUTPUT_WRITE, naming the file and, where known, the cause in words. */
-export function outputError(path: string, error: unknown, action = 'cannot write'): VirnucproError {
+/**
+ * A write error (ENOSPC, EROFS, EACCES…) as OUTPUT_WRITE, naming the file and, where known, the cause in words.
+ * `hint` replaces the cause's advice, which speaks of output files and directories (stdout has its own).
+ */
+export function outputError(path: string, error: unknown, action = 'cannot write', hint?: string): VirnucproError {
   const known = WRITE_FAILURES[(error as NodeJS.ErrnoException).code ?? ''];
   return new VirnucproError('OUTPUT_WRITE', `${action}: ${known ? `${known.what}: ` : ''}${(error as Error).message}`, {
     position: { file: path },
-    hint: known?.hint ?? 'check free space and permissions of the output directory',
+    hint: hint ?? known?.hint ?? 'check free space and permissions of the output directory',
     cause: error,
   });
 }

@@ -7,6 +7,12 @@ import { outputError } from './appendFile.js';
 export interface OutputStream {
   readonly stream: Writable;
   readonly name: string;
+  /**
+   * The process's stdout: flushed at the end, never ended. When it is a socket (a job runner's log
+   * collector, spawn's stdio 'pipe' on some setups) it may be shared with the parent and the commands after
+   * us, and ending it would shut the socket down for them all.
+   */
+  readonly shared?: boolean;
 }
 
 /**
@@ -20,7 +26,7 @@ export interface OutputStream {
  * mode, and fs writes then fail with EAGAIN behind a slow reader.)
  */
 export function openStdout(): OutputStream {
-  return { stream: quietOnError(process.stdout), name: 'stdout' };
+  return { stream: quietOnError(process.stdout), name: 'stdout', shared: true };
 }
 
 /**
@@ -39,21 +45,28 @@ export async function openOutputFile(path: string): Promise<OutputStream> {
 /**
  * Writes `bytes`, resolving once the stream has taken them (the caller releases the batch's credit then).
  * A write error rejects as OUTPUT_WRITE naming the output, except EPIPE ({@link isBrokenPipe}), kept as it is.
+ * Nothing is written when `bytes` is empty, unless `evenEmpty` (a flush: its callback follows every earlier write's).
  */
-export function writeOutput(out: OutputStream, bytes: Uint8Array): Promise<void> {
+export function writeOutput(out: OutputStream, bytes: Uint8Array, evenEmpty = false): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (bytes.length === 0) return resolve();
+    if (bytes.length === 0 && !evenEmpty) return resolve();
     out.stream.write(bytes, (error) => (error ? reject(writeFailure(out, error)) : resolve()));
   });
 }
 
-/** Ends an output and waits until everything written has been flushed (errors as in {@link writeOutput}). */
+/**
+ * Ends an output and waits until everything written has been flushed (errors as in {@link writeOutput}).
+ * stdout is only flushed: an empty write's callback comes after every earlier write's.
+ */
 export function finishOutput(out: OutputStream): Promise<void> {
+  if (out.shared) return writeOutput(out, EMPTY, true);
   return new Promise((resolve, reject) => {
     out.stream.once('error', (error) => reject(writeFailure(out, error)));
     out.stream.end(() => resolve());
   });
 }
+
+const EMPTY = new Uint8Array(0);
 
 /** An output whose first bytes are its column header (if it has one): written with the first rows, or alone at the end. */
 export interface HeadedOutput {
@@ -98,8 +111,11 @@ function quietOnError<S extends Writable>(out: S): S {
 }
 
 function writeFailure(out: OutputStream, error: unknown): unknown {
-  return isBrokenPipe(error) || error instanceof VirnucproError ? error : outputError(out.name, error);
+  if (isBrokenPipe(error) || error instanceof VirnucproError) return error;
+  return out.shared ? outputError(out.name, error, 'cannot write', STDOUT_HINT) : outputError(out.name, error);
 }
+
+const STDOUT_HINT = 'stdout is redirected to a file or device that cannot take more: check its filesystem (free space, read-only?) or redirect it elsewhere';
 
 /** The reader of our output went away (`virnucpro … | head`): a normal way for a pipe to end. */
 export function isBrokenPipe(error: unknown): boolean {

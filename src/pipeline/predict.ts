@@ -12,7 +12,7 @@ import type { FastaRecordRef, FastaWarning } from '../fasta/fastaStats.js';
 import type { RecordBatch } from '../fasta/recordBatch.js';
 import type { Shard } from '../fasta/shard.js';
 import { Credit, type Leased } from '../flow/credit.js';
-import { loadBundle, type ModelBundle } from '../model/bundle.js';
+import { loadBundle, missingChecksumWarning, type ModelBundle } from '../model/bundle.js';
 import type { FeatureBatch, TokenBatch } from '../model/batches.js';
 import type { InferenceBackend, StartInferenceBackend } from '../model/inferenceBackend.js';
 import { startInferencePool, type InferencePoolOptions } from '../model/inferencePool.js';
@@ -117,8 +117,11 @@ export interface PredictOptions {
   readonly startBackend?: StartInferenceBackend;
   /** Continue an interrupted run: skip the input's first `records` records, checking their fingerprint. */
   readonly resumeFrom?: InputCheckpoint;
-  /** Reader warnings (empty records, empty ids, odd letters), once each at the end of input. */
-  readonly onWarning?: (warning: FastaWarning) => void;
+  /**
+   * Warnings, each once: the bundle's when the models start (marked meaningless, files without checksums),
+   * the reader's at the end of input (empty records, empty ids, odd letters). What `virnucpro predict` prints.
+   */
+  readonly onWarning?: (warning: PredictWarning) => void;
   /**
    * Every empty record the reader skips, as it does (`--skipped-out`). A resumed run re-reads the input from
    * the start, so it reports the records skipped before the resume point again: the list is always complete.
@@ -129,6 +132,26 @@ export interface PredictOptions {
   /** Read only this shard of a plain file (src/fasta/shard.ts): `input` must be a path. Default: all of it. */
   readonly shard?: Shard;
   readonly signal?: AbortSignal;
+}
+
+/** A warning about the bundle, as a reader warning is about the input: its file (the manifest) and a log line. */
+export interface BundleWarning extends Omit<FastaWarning, 'kind'> {
+  readonly kind: 'meaningless-bundle' | 'unverified-files';
+}
+
+/** What a predict run warns about: the input (FastaWarning) or the bundle. */
+export type PredictWarning = FastaWarning | BundleWarning;
+
+/** The bundle's warnings: every prediction of a meaningless bundle must be flagged, as must unverified files. */
+function bundleWarnings(bundle: ModelBundle): BundleWarning[] {
+  const position = { file: bundle.manifestFile };
+  const warnings: BundleWarning[] = [];
+  if (bundle.meaningless) {
+    warnings.push({ kind: 'meaningless-bundle', count: 1, position, message: `bundle '${bundle.name}' is marked meaningless (demo or test weights): so are these predictions` });
+  }
+  const unverified = missingChecksumWarning(bundle);
+  if (unverified) warnings.push({ kind: 'unverified-files', count: bundle.missingChecksums.length, position, message: unverified });
+  return warnings;
 }
 
 /**
@@ -293,6 +316,7 @@ async function startModels(options: ResolvedPredictOptions, signal: AbortSignal)
       hint: `use chunk length ${bundle.chunkLength}, the ${chunkLength} bundle, or force to accept wrong predictions`,
     });
   }
+  for (const warning of bundleWarnings(bundle)) options.onWarning?.(warning);
   const [dnaTokenizer, proteinTokenizer] = await Promise.all([loadEncoderTokenizer(bundle.dna), loadEncoderTokenizer(bundle.protein)]);
   const { plan } = options;
   const on = (threads: EncoderThreads, device: ExecutionProvider): InferencePoolOptions => ({

@@ -2,12 +2,14 @@ import { VirnucproError } from '../errors.js';
 import { CallTally, type CallCounts } from '../classify/callCounts.js';
 import type { BundleIdentity, InputIdentity } from './runIdentity.js';
 import type { InputCheckpoint } from '../fasta/inputCheckpoint.js';
+import { RepeatedIds } from '../fasta/recordIds.js';
 import type { ConsensusSortResult } from '../output/consensusSort.js';
 import { withHeader, type OutputStream } from '../output/outputStream.js';
 import { HIGHEST_SCORE_FILE, PREDICTION_RESULTS_FILE, PredictionDirectory, type OutputMode, type RunCounters } from '../output/predictionDirectory.js';
 import { CHUNK_SCORES_FILE, RECORD_SCORES_FILE, chunkScoreRows, recordScoreRow } from '../output/scoreTables.js';
 import { chunkRows, frameRows, streamHeader, type StreamFormat } from '../output/predictionRows.js';
 import type { PredictionBatch } from './predict.js';
+import type { ChunkNames } from '../sequence/chunkBatch.js';
 import type { PredictStats } from './predictStats.js';
 import type { RunSummary } from './runSummary.js';
 
@@ -55,15 +57,17 @@ export interface PredictSink {
  * take it as one; JSONL is rows only. What the run used (bundle, chunk length) goes to the log and the
  * returned summary, not into the data.
  */
-export function streamSink(out: OutputStream, format: { readonly format: StreamFormat; readonly perFrame: boolean }): PredictSink {
+export function streamSink(out: OutputStream, format: { readonly format: StreamFormat; readonly perFrame: boolean }, warn: (message: string) => void): PredictSink {
   const { perFrame } = format;
   const rows = { frames: 0, chunks: 0 };
   const calls = new CallTally();
   const output = withHeader(out, format.format === 'tsv' ? streamHeader(perFrame) : undefined);
+  const repeats = new RepeatedIdsWarning();
   return {
     resumeFrom: undefined,
     resumed: undefined,
     async write(batch) {
+      repeats.add(batch.chunks);
       // Latin-1: ids go out as the bytes of the input header.
       await output.write(Buffer.from(perFrame ? frameRows(batch, format.format) : chunkRows(batch, format.format), 'latin1'));
       rows.frames += batch.count;
@@ -73,6 +77,8 @@ export function streamSink(out: OutputStream, format: { readonly format: StreamF
     },
     async finish() {
       await output.finish();
+      const warning = repeats.message(out.name);
+      if (warning) warn(warning);
       return undefined;
     },
     abandon: () => Promise.resolve(),
@@ -81,6 +87,33 @@ export function streamSink(out: OutputStream, format: { readonly format: StreamF
     outputs: () => ({ [out.name]: perFrame ? rows.frames : rows.chunks }),
     interruptedAt: () => undefined,
   };
+}
+
+/**
+ * Reads whose ids repeat, seen through the chunks written (each read's first chunk). Rows on a stream are not
+ * merged: a csv reader or a join by chunk id meets the id twice, which the user must hear about (with -o the
+ * consensus file merges them as the original does, and the summary counts them).
+ */
+class RepeatedIdsWarning {
+  readonly #ids = new RepeatedIds();
+  #repeats = 0;
+  #first: string | undefined;
+
+  add(chunks: ChunkNames): void {
+    for (let k = 0; k < chunks.chunkNumber.length; k++) {
+      if (chunks.chunkNumber[k] !== 1) continue;
+      const id = chunks.ids[chunks.recordIndex[k]!]!;
+      if (!this.#ids.add(id)) continue;
+      this.#repeats += 1;
+      this.#first ??= id;
+    }
+  }
+
+  message(output: string): string | undefined {
+    if (this.#first === undefined) return undefined;
+    return `${this.#repeats} read(s) repeat an earlier read's id, first '${this.#first}': their rows on ${output} share chunk ids ` +
+      '(kept apart, not merged; predict -o merges them as the original VirNucPro does)';
+  }
 }
 
 /**

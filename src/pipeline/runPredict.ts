@@ -4,7 +4,7 @@ import type { FastaRecordRef } from '../fasta/fastaStats.js';
 import { openInput } from '../fasta/openInput.js';
 import type { Shard } from '../fasta/shard.js';
 import { consumeBatches } from '../flow/sink.js';
-import { loadBundle, missingChecksumWarning, type ModelBundle } from '../model/bundle.js';
+import { loadBundle, type ModelBundle } from '../model/bundle.js';
 import type { ChunkLength } from '../model/manifest.js';
 import type { StartInferenceBackend } from '../model/inferenceBackend.js';
 import type { ExecutionProvider } from '../model/sessionSettings.js';
@@ -158,9 +158,6 @@ async function runPredictOwned(input: string, options: PredictRunOptions, lock: 
   // the header). An -o directory records it in run_summary.json.
   const bundleId = await bundleIdentity(bundle);
   if ('stream' in options.output) log.info(`virnucpro ${VIRNUCPRO_VERSION} predict: bundle '${bundle.name}' (manifest sha256 ${bundleId.manifestSha256.slice(0, 12)}), chunk length ${chunkLength}`);
-  if (bundle.meaningless) warn(`bundle '${bundle.name}' is marked meaningless (demo or test weights): so are these predictions`);
-  const unchecked = missingChecksumWarning(bundle);
-  if (unchecked) warn(unchecked);
   if (chunkLength !== bundle.chunkLength) {
     warn(`--force: chunk length ${chunkLength} with a classifier trained on ${bundle.chunkLength}-bp chunks: predictions are unreliable`);
   }
@@ -206,7 +203,7 @@ async function runPredictOwned(input: string, options: PredictRunOptions, lock: 
         ...(lock ? { beforeCommit: () => lock.check() } : {}),
         onResume: (records) => log.info(`${output.dir}: resuming after ${records.toLocaleString('en-US')} records already done (the input is re-read and checked up to there)`),
       })
-      : streamSink(output.stream, { format: output.format ?? 'tsv', perFrame: output.perFrame ?? false });
+      : streamSink(output.stream, { format: output.format ?? 'tsv', perFrame: output.perFrame ?? false }, warn);
     if (sink === 'complete') return alreadyComplete((output as { dir: string }).dir, log);
     const before = { frames: stats.frames, records: stats.records };
     const written = { chunks: 0, frames: 0, bases: 0 };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeIds, idBytes } from '../../src/fasta/recordIds.js';
+import { RepeatedIds, decodeIds, idBytes } from '../../src/fasta/recordIds.js';
+import { prng } from '../../bench/support/syntheticFasta.js';
 import { parseAll } from './fastaTestKit.js';
 
 const latin1 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('latin1');
@@ -36,5 +37,22 @@ describe('record ids decoded once per batch', () => {
       expect(ids).toEqual(['r\xc3\xa9ad|\xce\xbb1', 'sp|x2', '', `long_${'x'.repeat(100)}`]);
       for (const batch of batches) expect(idsOf(idBytes(batch.ids, 0, batch.count))).toEqual(batch.ids);
     }
+  });
+});
+
+describe('RepeatedIds', () => {
+  it('finds exactly the ids seen before, as a Set of the strings does, across its growth', () => {
+    const random = prng(3);
+    const repeated = new RepeatedIds();
+    const seen = new Set<string>();
+    for (let i = 0; i < 200_000; i++) {
+      // Short ids from a small space repeat often; long ones with a shared prefix never do.
+      const id = random() < 0.5 ? `r${Math.floor(random() * 50_000)}` : `sample_A_lane_1_read_${i}/1`;
+      expect(repeated.add(id)).toBe(seen.has(id));
+      seen.add(id);
+    }
+    expect(repeated.checked).toBe(200_000);
+    expect(repeated.add('')).toBe(false);
+    expect(repeated.add('')).toBe(true);
   });
 });
