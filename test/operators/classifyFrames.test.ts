@@ -121,7 +121,8 @@ describe('classifyFrames', () => {
     const before = osThreads()!;
     const classified = fixtureEmbedded(500).pipe(classifyFrames({ model: fixtureClassifier(500), poolOptions: { workers: 1, intraOpNumThreads: 1 } }));
     await delay(30);
-    expect(osThreads()).toBe(before);
+    // No thread started before subscribe; threads of earlier tests' pools may still be exiting (seen: 14 -> 12).
+    expect(osThreads()).toBeLessThanOrEqual(before);
     const got = await collect(classified);
     expect(got.ids.length).toBe(referenceFrames(500).length);
     await eventually(() => osThreads()! <= before);
