@@ -10,7 +10,15 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chunkId, consumeBatches, isViralChunk, loadBundle, loadEncoderTokenizer } from 'virnucpro';
-import { chunkConsensus, chunkReads, classifyFrames, embedNucleotides, embedProteins, readFasta, translateSixFrames } from 'virnucpro/operators';
+import {
+  chunkConsensus,
+  chunkReads,
+  classifyFrames,
+  embedNucleotides,
+  embedProteins,
+  readFasta,
+  translateSixFrames,
+} from 'virnucpro/operators';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const input = process.argv[2] ?? path.join(root, 'examples/data/demo.fa');

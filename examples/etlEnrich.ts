@@ -31,7 +31,10 @@ let pending: { ids: readonly string[]; reads: ReadSummary[] } | undefined;
 function add(batch: PredictionBatch): void {
   const { chunks, consensus } = batch;
   if (pending?.ids !== chunks.ids) {
-    pending = { ids: chunks.ids, reads: chunks.ids.map(() => ({ chunks: 0, chunksWithKeptFrames: 0, viralChunks: 0, maxVirusScore: null })) };
+    pending = {
+      ids: chunks.ids,
+      reads: chunks.ids.map(() => ({ chunks: 0, chunksWithKeptFrames: 0, viralChunks: 0, maxVirusScore: null })),
+    };
   }
   for (const record of chunks.recordIndex) pending.reads[record]!.chunks += 1;
   for (let k = 0; k < consensus.count; k++) {
@@ -49,5 +52,7 @@ await consumeBatches(predict(input, { bundle }), (batch) => {
   const lines = pending!.ids.map((id, r) => JSON.stringify({ id, ...pending!.reads[r]!, viral: pending!.reads[r]!.viralChunks > 0 }));
   pending = undefined;
   // Returning the write's promise keeps the batch's credit until stdout has taken the lines.
-  return new Promise<void>((resolve, reject) => process.stdout.write(`${lines.join('\n')}\n`, (error) => (error ? reject(error) : resolve())));
+  return new Promise<void>((resolve, reject) =>
+    process.stdout.write(`${lines.join('\n')}\n`, (error) => (error ? reject(error) : resolve())),
+  );
 });

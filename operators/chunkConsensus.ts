@@ -26,7 +26,9 @@ export interface ChunkConsensusOptions {
  * pandas groupby (src/output/consensusSort.ts).
  * @see ../src/classify/consensus.ts, classifyFrames, spec section 7
  */
-export function chunkConsensus<B extends ClassifiedFrames & Leased>(options: ChunkConsensusOptions = {}): OperatorFunction<B, B & ConsensusRows> {
+export function chunkConsensus<B extends ClassifiedFrames & Leased>(
+  options: ChunkConsensusOptions = {},
+): OperatorFunction<B, B & ConsensusRows> {
   const { signal } = options;
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError('options.signal must be an AbortSignal');
   return function chunkConsensusOperator(source) {

@@ -73,9 +73,11 @@ export function classifyFrames<B extends EmbeddedFrames & Leased>(options: Class
     throw new TypeError('options.poolOptions cannot be combined with options.pool (the pool is already started)');
   }
   const spec = sharedPool?.model ?? model!;
-  if (spec?.kind !== 'classifier') throw new TypeError(`options.${sharedPool ? 'pool' : 'model'} must be a classifier model, not ${String(spec?.kind)}`);
+  if (spec?.kind !== 'classifier')
+    throw new TypeError(`options.${sharedPool ? 'pool' : 'model'} must be a classifier model, not ${String(spec?.kind)}`);
   const batchRows = options.batchRows ?? DEFAULT_CLASSIFY_FRAMES.batchRows;
-  if (!Number.isSafeInteger(batchRows) || batchRows < 1) throw new TypeError(`options.batchRows must be an integer >= 1 (got ${String(batchRows)})`);
+  if (!Number.isSafeInteger(batchRows) || batchRows < 1)
+    throw new TypeError(`options.batchRows must be an integer >= 1 (got ${String(batchRows)})`);
   const concurrency = sharedPool?.concurrency ?? resolveInferencePoolOptions(options.poolOptions ?? {}).workers;
   const maxInFlight = options.maxInFlight ?? concurrency * CLASSIFY_IN_FLIGHT_PER_WORKER;
   if (!Number.isSafeInteger(maxInFlight) || maxInFlight < 1) {
@@ -86,9 +88,10 @@ export function classifyFrames<B extends EmbeddedFrames & Leased>(options: Class
   return function classifyFramesOperator(source) {
     return new Observable<Classified<B>>((subscriber) => {
       const teardown = new AbortController();
-      const pool: Promise<InferenceBackend<FeatureBatch>> = model && !sharedPool
-        ? startInferencePool(model, { ...options.poolOptions, signal: teardown.signal })
-        : Promise.resolve(sharedPool!);
+      const pool: Promise<InferenceBackend<FeatureBatch>> =
+        model && !sharedPool
+          ? startInferencePool(model, { ...options.poolOptions, signal: teardown.signal })
+          : Promise.resolve(sharedPool!);
       // A model that fails to load errors the stream even when no batch ever arrives.
       pool.catch((error: unknown) => {
         if (!teardown.signal.aborted && !subscriber.closed) subscriber.error(error);
@@ -109,14 +112,16 @@ export function classifyFrames<B extends EmbeddedFrames & Leased>(options: Class
           const to = Math.min(batch.count, from + batchRows);
           const slot = await slots.acquire(1, abort).catch((error: unknown) => void (firstError ??= error));
           if (!slot) break;
-          requests.push(pool
-            .then((started) => started.run(featureRows(batch, from, to, width), abort))
-            .then((logits) => softmaxInto(logits, score1, score2, from))
-            .catch((error: unknown) => {
-              firstError ??= error;
-              local.abort(error);
-            })
-            .finally(() => slot.release()));
+          requests.push(
+            pool
+              .then((started) => started.run(featureRows(batch, from, to, width), abort))
+              .then((logits) => softmaxInto(logits, score1, score2, from))
+              .catch((error: unknown) => {
+                firstError ??= error;
+                local.abort(error);
+              })
+              .finally(() => slot.release()),
+          );
         }
         await Promise.all(requests);
         if (firstError !== undefined) throw firstError;
@@ -133,7 +138,11 @@ export function classifyFrames<B extends EmbeddedFrames & Leased>(options: Class
         subscription.unsubscribe();
         signal?.removeEventListener('abort', onAbort);
         teardown.abort(new Error('unsubscribed'));
-        if (!sharedPool) pool.then((started) => started.close(), () => undefined);
+        if (!sharedPool)
+          pool.then(
+            (started) => started.close(),
+            () => undefined,
+          );
       };
     });
   };

@@ -39,7 +39,11 @@ export type EmbedFramesOptions = EmbedOptions | ResolvedEmbedOptions;
  * @see ./embedRows.ts, embedProteins, docs/adr/0004-embedding-stage.md
  */
 export function embedNucleotides<B extends FrameBatch & Leased>(options: EmbedFramesOptions): OperatorFunction<B, DnaEmbedded<B>> {
-  return embedRows<B, DnaEmbedded<B>>(FRAME_NUCLEOTIDES, (batch, dnaEmbeddings, dnaHidden) => ({ ...batch, dnaEmbeddings, dnaHidden }), options);
+  return embedRows<B, DnaEmbedded<B>>(
+    FRAME_NUCLEOTIDES,
+    (batch, dnaEmbeddings, dnaHidden) => ({ ...batch, dnaEmbeddings, dnaHidden }),
+    options,
+  );
 }
 
 /**
@@ -59,5 +63,9 @@ export function embedNucleotides<B extends FrameBatch & Leased>(options: EmbedFr
  * @see ./embedRows.ts, embedNucleotides, docs/adr/0004-embedding-stage.md
  */
 export function embedProteins<B extends FrameBatch & Leased>(options: EmbedFramesOptions): OperatorFunction<B, ProteinEmbedded<B>> {
-  return embedRows<B, ProteinEmbedded<B>>(FRAME_PROTEINS, (batch, proteinEmbeddings, proteinHidden) => ({ ...batch, proteinEmbeddings, proteinHidden }), options);
+  return embedRows<B, ProteinEmbedded<B>>(
+    FRAME_PROTEINS,
+    (batch, proteinEmbeddings, proteinHidden) => ({ ...batch, proteinEmbeddings, proteinHidden }),
+    options,
+  );
 }

@@ -56,26 +56,37 @@ export function embedRows<B extends Leased, O>(
     return new Observable<O>((subscriber) => {
       const teardown = new AbortController();
       const own = 'model' in resolved.pool ? resolved.pool : undefined;
-      const pool: Promise<InferenceBackend<TokenBatch>> = 'started' in resolved.pool
-        ? Promise.resolve(resolved.pool.started)
-        : startInferencePool(resolved.pool.model, { ...resolved.pool.options, signal: resolved.pool.options.signal ? AbortSignal.any([resolved.pool.options.signal, teardown.signal]) : teardown.signal });
-      const engine = new EmbeddingEngine<B>({
-        rows,
-        tokenizer: resolved.tokenizer,
-        padId: resolved.padId,
-        hiddenSize,
-        maxTokens: resolved.maxTokens,
-        packing: resolved.packing,
-        maxInFlight: resolved.maxInFlight,
-        lingerMs: resolved.lingerMs,
-        stats: resolved.stats,
-        run: (batch, stop) => pool.then((started) => started.run(batch, stop)),
-      }, {
-        next: (batch, embeddings) => subscriber.next(attach(batch, embeddings, hiddenSize)),
-        error: (error) => subscriber.error(error),
-        // Completes once its pool has started: a model that fails to load errors even an empty input.
-        complete: () => void pool.then(() => subscriber.complete(), () => undefined),
-      });
+      const pool: Promise<InferenceBackend<TokenBatch>> =
+        'started' in resolved.pool
+          ? Promise.resolve(resolved.pool.started)
+          : startInferencePool(resolved.pool.model, {
+              ...resolved.pool.options,
+              signal: resolved.pool.options.signal ? AbortSignal.any([resolved.pool.options.signal, teardown.signal]) : teardown.signal,
+            });
+      const engine = new EmbeddingEngine<B>(
+        {
+          rows,
+          tokenizer: resolved.tokenizer,
+          padId: resolved.padId,
+          hiddenSize,
+          maxTokens: resolved.maxTokens,
+          packing: resolved.packing,
+          maxInFlight: resolved.maxInFlight,
+          lingerMs: resolved.lingerMs,
+          stats: resolved.stats,
+          run: (batch, stop) => pool.then((started) => started.run(batch, stop)),
+        },
+        {
+          next: (batch, embeddings) => subscriber.next(attach(batch, embeddings, hiddenSize)),
+          error: (error) => subscriber.error(error),
+          // Completes once its pool has started: a model that fails to load errors even an empty input.
+          complete: () =>
+            void pool.then(
+              () => subscriber.complete(),
+              () => undefined,
+            ),
+        },
+      );
       const fail = (error: unknown): void => {
         engine.close();
         subscriber.error(error);
@@ -97,7 +108,11 @@ export function embedRows<B extends Leased, O>(
         signal?.removeEventListener('abort', onAbort);
         engine.close();
         teardown.abort(new Error('unsubscribed'));
-        if (own) pool.then((started) => started.close(), () => undefined);
+        if (own)
+          pool.then(
+            (started) => started.close(),
+            () => undefined,
+          );
       };
     });
   };

@@ -1,6 +1,12 @@
 import type { Observable } from 'rxjs';
 import { decompress } from '../src/fasta/decompress.js';
-import { resolveFastaParseOptions, parseFasta, type FastaParseOptions, DEFAULT_BATCH_BASES, DEFAULT_BATCH_RECORDS } from '../src/fasta/fastaParser.js';
+import {
+  resolveFastaParseOptions,
+  parseFasta,
+  type FastaParseOptions,
+  DEFAULT_BATCH_BASES,
+  DEFAULT_BATCH_RECORDS,
+} from '../src/fasta/fastaParser.js';
 import type { SequenceAlphabet } from '../src/fasta/sequenceAlphabet.js';
 import type { FastaRecordRef, FastaStats, FastaWarning } from '../src/fasta/fastaStats.js';
 import { openInput, openShard } from '../src/fasta/openInput.js';
@@ -121,7 +127,10 @@ export function readFasta(input: string | AsyncIterable<Uint8Array>, options: Re
 
 /** The records of a shard, named as {@link openShard} names it (the byte its line numbers count from). */
 async function* parseShard(path: string, shard: Shard, parse: FastaParseOptions): AsyncGenerator<RecordBatch> {
-  const opened = await openShard(path, shard, { ...(parse.signal ? { signal: parse.signal } : {}), ...(parse.syncBytes !== undefined ? { syncBytes: parse.syncBytes } : {}) });
+  const opened = await openShard(path, shard, {
+    ...(parse.signal ? { signal: parse.signal } : {}),
+    ...(parse.syncBytes !== undefined ? { syncBytes: parse.syncBytes } : {}),
+  });
   try {
     yield* parseFasta(opened.bytes, { ...parse, source: opened.name });
   } finally {

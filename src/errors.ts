@@ -122,6 +122,11 @@ export function fromErrorData(data: ErrorData): VirnucproError {
 
 /** True when `value` looks like {@link ErrorData} (a worker's reply that carries an error). */
 export function isErrorData(value: unknown): value is ErrorData {
-  return typeof value === 'object' && value !== null && typeof (value as ErrorData).code === 'string' &&
-    (value as ErrorData).code in ERROR_EXIT && typeof (value as ErrorData).message === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as ErrorData).code === 'string' &&
+    (value as ErrorData).code in ERROR_EXIT &&
+    typeof (value as ErrorData).message === 'string'
+  );
 }

@@ -3,7 +3,14 @@
 // operators are in `virnucpro/operators`.
 
 /** A whole `virnucpro predict` run (stdout-like stream or resumable -o DIR, exactly-once, summary) as one call. */
-export { runPredict, type PredictRunOptions, type PredictOutput, type PredictRunResult, type RunLog, type RunProgress } from './pipeline/runPredict.js';
+export {
+  runPredict,
+  type PredictRunOptions,
+  type PredictOutput,
+  type PredictRunResult,
+  type RunLog,
+  type RunProgress,
+} from './pipeline/runPredict.js';
 export { summaryLines, type RunSummary, type StageSummary } from './pipeline/runSummary.js';
 export { openStdout, openOutputFile, type OutputStream } from './output/outputStream.js';
 export { VIRNUCPRO_VERSION } from './pipeline/version.js';
@@ -27,7 +34,14 @@ export { planThreads, DNA_THREAD_SHARE, type ThreadPlan, type ThreadPlanOptions,
 /** Where a run stands in its input (records and their fingerprint): what resuming uses. */
 export { EMPTY_FINGERPRINT, type InputCheckpoint } from './fasta/inputCheckpoint.js';
 /** The classifier's outputs and the original's two decision rules (per frame: >, per chunk: ≥). */
-export { framePrediction, type ClassifiedFrames, type Classified, type EmbeddedFrames, type FrameScores, type FramePrediction } from './classify/classification.js';
+export {
+  framePrediction,
+  type ClassifiedFrames,
+  type Classified,
+  type EmbeddedFrames,
+  type FrameScores,
+  type FramePrediction,
+} from './classify/classification.js';
 export { isViralChunk, type ChunkConsensusTable, type ConsensusRows } from './classify/consensus.js';
 /** Chunks and reads by call (viral, not viral, uncallable), as run_summary.json counts them. */
 export { CallTally, type CallCounts, type CallSplit } from './classify/callCounts.js';
@@ -49,10 +63,22 @@ export { FastaStats, type FastaWarning, type FastaWarningKind, type FastaRecordR
 export { TranslatePool, type TranslatePoolOptions } from './sequence/translatePool.js';
 
 /** Model bundles (manifest + ONNX files) and the inference pools the model stages run on. */
-export { loadBundle, MANIFEST_FILE, type ModelBundle, type BundleEncoder, type BundleClassifier, type LoadBundleOptions } from './model/bundle.js';
+export {
+  loadBundle,
+  MANIFEST_FILE,
+  type ModelBundle,
+  type BundleEncoder,
+  type BundleClassifier,
+  type LoadBundleOptions,
+} from './model/bundle.js';
 export { startInferencePool, InferencePool, type InferencePoolOptions } from './model/inferencePool.js';
 /** What the model stages run on: the worker pool above, or a backend of your own (a remote server…) via `startBackend`. */
-export { isInferenceBackend, type InferenceBackend, type InferenceBackendDescription, type StartInferenceBackend } from './model/inferenceBackend.js';
+export {
+  isInferenceBackend,
+  type InferenceBackend,
+  type InferenceBackendDescription,
+  type StartInferenceBackend,
+} from './model/inferenceBackend.js';
 export { EXECUTION_PROVIDERS, type ExecutionProvider } from './model/sessionSettings.js';
 export type { EmbeddingModel, ClassifierModel } from './model/modelSpec.js';
 /** The tokenizers the embedding operators need: a bundle encoder's own, or ESM-2's alphabet. */
@@ -76,7 +102,14 @@ export {
 /** Scores as the original prints them (numpy float32 str()). */
 export { formatFloat32 } from './output/float32Text.js';
 /** The resumable `-o DIR` writer and the bounded-memory consensus sort, for tools that write the original's files. */
-export { PredictionDirectory, PREDICTION_RESULTS_FILE, HIGHEST_SCORE_FILE, RUN_SUMMARY_FILE, type OutputMode, type RunIdentity } from './output/predictionDirectory.js';
+export {
+  PredictionDirectory,
+  PREDICTION_RESULTS_FILE,
+  HIGHEST_SCORE_FILE,
+  RUN_SUMMARY_FILE,
+  type OutputMode,
+  type RunIdentity,
+} from './output/predictionDirectory.js';
 export { sortConsensus, type ConsensusSortOptions, type ConsensusSortResult } from './output/consensusSort.js';
 
 /** Every deliberate error: a stable code, a position, a hint; and the CLI's exit codes. */

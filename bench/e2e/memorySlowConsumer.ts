@@ -53,7 +53,9 @@ async function run(gigabytes: number, slow: boolean): Promise<Outcome> {
   let consumed = 'n/a (/dev/null)';
   const consumerDone = slow
     ? (async () => {
-        const consumer = spawn(process.execPath, [CONSUMER, '--mb-per-s', values['mb-per-s']!], { stdio: [tool.stdout!, 'ignore', 'pipe'] });
+        const consumer = spawn(process.execPath, [CONSUMER, '--mb-per-s', values['mb-per-s']!], {
+          stdio: [tool.stdout!, 'ignore', 'pipe'],
+        });
         let report = '';
         consumer.stderr!.on('data', (chunk: Buffer) => (report += chunk.toString()));
         await once(consumer, 'exit');

@@ -47,7 +47,13 @@ async function main(): Promise<void> {
     const rows = [...totals.entries()]
       .sort(([, a], [, b]) => b.micros - a.micros)
       .slice(0, Number(values.top))
-      .map(([op, total]) => [op, (total.micros / 1000).toFixed(1), ((100 * total.micros) / all).toFixed(1), total.calls, [...total.providers].join(',')]);
+      .map(([op, total]) => [
+        op,
+        (total.micros / 1000).toFixed(1),
+        ((100 * total.micros) / all).toFixed(1),
+        total.calls,
+        [...total.providers].join(','),
+      ]);
     console.log(`${file}: ${(all / 1000).toFixed(1)} ms of kernel time`);
     printTable(['op', 'ms', '%', 'calls', 'provider'], rows);
   }

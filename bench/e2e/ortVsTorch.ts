@@ -113,7 +113,10 @@ interface Outcome {
 
 async function runOrt(spec: EmbeddingModel, c: ModelCase, workload: Workload, device: Device, rounds: number): Promise<Outcome> {
   const pool = await startInferencePool(spec, {
-    workers: 1, intraOpNumThreads: device.threads, executionProvider: device.provider, deviceId: device.deviceId,
+    workers: 1,
+    intraOpNumThreads: device.threads,
+    executionProvider: device.provider,
+    deviceId: device.deviceId,
   });
   const seconds: number[] = [];
   const checkRows: Float32Array[] = [];
@@ -163,8 +166,17 @@ interface BenchOptions {
 async function ensureBundle(interpreter: string, dir: string, options: BenchOptions): Promise<string | undefined> {
   if (existsSync(path.join(dir, 'manifest.json'))) return undefined;
   const tokenizer = path.join(SHARED, 'models', 'dnabert-s', 'tokenizer.json');
-  const args = ['bench-models', '--out', dir, '--esm-shape', options.esmShape, '--device', options.device.provider === 'cuda' ? 'cuda' : 'cpu',
-    ...(options.fp16 ? ['--fp16'] : []), ...(existsSync(tokenizer) ? ['--dnabert-tokenizer', tokenizer] : [])];
+  const args = [
+    'bench-models',
+    '--out',
+    dir,
+    '--esm-shape',
+    options.esmShape,
+    '--device',
+    options.device.provider === 'cuda' ? 'cuda' : 'cpu',
+    ...(options.fp16 ? ['--fp16'] : []),
+    ...(existsSync(tokenizer) ? ['--dnabert-tokenizer', tokenizer] : []),
+  ];
   console.error(`[INFO] building the bench bundle: python3 tools/make_fixtures.py ${args.join(' ')}`);
   const result = await python(interpreter, MAKE_FIXTURES, args, 'inherit');
   if (result.code === 0) return undefined;
@@ -183,7 +195,8 @@ interface Agreement {
 }
 
 function describe(agreement: Agreement | undefined): string {
-  return agreement === undefined ? 'not compared'
+  return agreement === undefined
+    ? 'not compared'
     : `vs float32 PyTorch: max |pooled diff| ${agreement.maxAbsDiff.toExponential(1)}, min cosine ${agreement.minCosine.toFixed(6)} (${agreement.rows} rows)`;
 }
 
@@ -219,32 +232,75 @@ async function main(): Promise<void> {
   const device: Device = { provider: values.device, deviceId: Number(values['device-id']), threads: Number(values.threads) };
   const options: BenchOptions = { esmShape: values['esm-shape']!, fp16: values.fp16!, device };
   const rounds = Number(values.rounds);
-  const lengthMultiple = values['length-multiple'] !== undefined ? Number(values['length-multiple']) : paddedLengthMultiple(device.provider);
+  const lengthMultiple =
+    values['length-multiple'] !== undefined ? Number(values['length-multiple']) : paddedLengthMultiple(device.provider);
   const interpreter = pickPython(values.python);
   const bundleDir = values.models ?? path.join(values.out!, `bundle-${options.esmShape}-${options.fp16 ? 'fp16' : 'fp32'}`);
   await mkdir(values.out!, { recursive: true });
-  const why = values.models !== undefined ? undefined
-    : interpreter === undefined ? `no python with torch, onnx and numpy (${values.python ?? 'python3, /usr/bin/python3'})`
-      : await ensureBundle(interpreter, bundleDir, options);
+  const why =
+    values.models !== undefined
+      ? undefined
+      : interpreter === undefined
+        ? `no python with torch, onnx and numpy (${values.python ?? 'python3, /usr/bin/python3'})`
+        : await ensureBundle(interpreter, bundleDir, options);
   const table: (string | number)[][] = [];
-  const header = ['model', 'side', 'rows', 'real tokens', 'median s', 'real tokens/s', 'padded tokens/s', 'speed vs PyTorch', 'peak RSS MiB', 'note'];
+  const header = [
+    'model',
+    'side',
+    'rows',
+    'real tokens',
+    'median s',
+    'real tokens/s',
+    'padded tokens/s',
+    'speed vs PyTorch',
+    'peak RSS MiB',
+    'note',
+  ];
   if (why !== undefined) {
     console.log(`skipped: ${why}`);
     return;
   }
-  const manifest = JSON.parse(await readFile(path.join(bundleDir, 'manifest.json'), 'utf8')) as Record<'dna' | 'protein', { onnx: string; hiddenSize: number; tokenizer: string }>;
+  const manifest = JSON.parse(await readFile(path.join(bundleDir, 'manifest.json'), 'utf8')) as Record<
+    'dna' | 'protein',
+    { onnx: string; hiddenSize: number; tokenizer: string }
+  >;
   const bpe = await loadBpeTokenizer(path.join(bundleDir, manifest.dna.tokenizer));
   const cases: ModelCase[] = [
-    { model: 'dnabert', label: 'DNABERT-S shape (12 × 768)', manifestKey: 'dna', pooling: 'mean', padId: DNABERT_PAD_ID, rows: Number(values['dna-rows']), tokenizer: bpe, column: 'nucleotides' },
-    { model: 'esm', label: `ESM-2 ${options.esmShape} shape`, manifestKey: 'protein', pooling: 'mean-residues', padId: ESM2_PAD_ID, rows: Number(values['protein-rows']), tokenizer: new Esm2Tokenizer(), column: 'proteins' },
+    {
+      model: 'dnabert',
+      label: 'DNABERT-S shape (12 × 768)',
+      manifestKey: 'dna',
+      pooling: 'mean',
+      padId: DNABERT_PAD_ID,
+      rows: Number(values['dna-rows']),
+      tokenizer: bpe,
+      column: 'nucleotides',
+    },
+    {
+      model: 'esm',
+      label: `ESM-2 ${options.esmShape} shape`,
+      manifestKey: 'protein',
+      pooling: 'mean-residues',
+      padId: ESM2_PAD_ID,
+      rows: Number(values['protein-rows']),
+      tokenizer: new Esm2Tokenizer(),
+      column: 'proteins',
+    },
   ];
   const frames = workloadFrames(TRANSLATE_BENCH_WORKLOADS[0]!);
 
   for (const c of cases) {
     const entry = manifest[c.manifestKey];
     const spec: EmbeddingModel = {
-      kind: 'embedding', label: c.label, file: path.join(bundleDir, entry.onnx), inputIds: 'input_ids', attentionMask: 'attention_mask',
-      output: 'last_hidden_state', pooledOutput: 'pooled', pooling: c.pooling, hiddenSize: entry.hiddenSize,
+      kind: 'embedding',
+      label: c.label,
+      file: path.join(bundleDir, entry.onnx),
+      inputIds: 'input_ids',
+      attentionMask: 'attention_mask',
+      output: 'last_hidden_state',
+      pooledOutput: 'pooled',
+      pooling: c.pooling,
+      hiddenSize: entry.hiddenSize,
     };
     const workload = buildWorkload(frames, c, Number(values['token-budget']), lengthMultiple);
     const rows = workload.batches.reduce((sum, batch) => sum + batch.rows.length, 0);
@@ -254,33 +310,87 @@ async function main(): Promise<void> {
     const ort = await runOrt(spec, c, workload, device, rounds);
     const ortPooled = path.join(values.out!, `${c.model}-ort-pooled.bin`);
     await writeFile(ortPooled, concat(ort.checkRows));
-    const result = interpreter === undefined ? undefined
-      : await python(interpreter, PEER, ['run', '--model', c.model, '--esm-shape', options.esmShape, '--batches', batchesFile,
-        '--rounds', String(rounds), '--threads', String(device.threads), '--device', device.provider === 'cuda' ? 'cuda' : 'cpu',
-        ...(options.fp16 ? ['--fp16'] : []), '--ort-pooled', ortPooled]);
+    const result =
+      interpreter === undefined
+        ? undefined
+        : await python(interpreter, PEER, [
+            'run',
+            '--model',
+            c.model,
+            '--esm-shape',
+            options.esmShape,
+            '--batches',
+            batchesFile,
+            '--rounds',
+            String(rounds),
+            '--threads',
+            String(device.threads),
+            '--device',
+            device.provider === 'cuda' ? 'cuda' : 'cpu',
+            ...(options.fp16 ? ['--fp16'] : []),
+            '--ort-pooled',
+            ortPooled,
+          ]);
     if (result !== undefined && result.code !== 0 && result.code !== MISSING_LIBRARY) {
       throw new Error(`${c.label}: torch_embed_peer.py run failed (${result.code}): ${result.stderr}`);
     }
-    const torch = result?.code === 0
-      ? JSON.parse(result.stdout.trim().split('\n').pop()!) as { seconds: number[]; torch: string; blas: string; device: string; precision: string; agreement: { torch: Agreement; ort?: Agreement } }
-      : undefined;
+    const torch =
+      result?.code === 0
+        ? (JSON.parse(result.stdout.trim().split('\n').pop()!) as {
+            seconds: number[];
+            torch: string;
+            blas: string;
+            device: string;
+            precision: string;
+            agreement: { torch: Agreement; ort?: Agreement };
+          })
+        : undefined;
     const torchMedian = torch === undefined ? NaN : median(torch.seconds);
     const ortSide = `ONNX Runtime (ours, ${device.provider}${options.fp16 ? ' fp16' : ''})`;
     const rowOf = (side: string, seconds: number[], rss: number, note: string): (string | number)[] => {
       const s = median(seconds);
-      return [c.label, side, rows, workload.realTokens, s, workload.realTokens / s, workload.paddedTokens / s,
-        Number.isNaN(torchMedian) ? '-' : `${(torchMedian / s).toFixed(2)}x`, Math.round(rss), note];
+      return [
+        c.label,
+        side,
+        rows,
+        workload.realTokens,
+        s,
+        workload.realTokens / s,
+        workload.paddedTokens / s,
+        Number.isNaN(torchMedian) ? '-' : `${(torchMedian / s).toFixed(2)}x`,
+        Math.round(rss),
+        note,
+      ];
     };
     table.push(rowOf(ortSide, ort.seconds, ort.peakRssMiB, `1 worker; ${describe(torch?.agreement.ort)}`));
     if (torch === undefined) {
-      table.push([c.label, 'PyTorch', '-', '-', '-', '-', '-', '-', '-', `skipped: ${result?.stderr.trim().split('\n').pop() ?? 'no python'}`]);
+      table.push([
+        c.label,
+        'PyTorch',
+        '-',
+        '-',
+        '-',
+        '-',
+        '-',
+        '-',
+        '-',
+        `skipped: ${result?.stderr.trim().split('\n').pop() ?? 'no python'}`,
+      ]);
     } else {
-      table.push(rowOf(`PyTorch ${torch.torch} ${torch.precision} (${device.provider === 'cuda' ? torch.device : `BLAS ${torch.blas}`})`, torch.seconds,
-        result!.peakRssMiB, describe(torch.agreement.torch)));
+      table.push(
+        rowOf(
+          `PyTorch ${torch.torch} ${torch.precision} (${device.provider === 'cuda' ? torch.device : `BLAS ${torch.blas}`})`,
+          torch.seconds,
+          result!.peakRssMiB,
+          describe(torch.agreement.torch),
+        ),
+      );
     }
   }
-  console.log(`ONNX Runtime vs PyTorch, same weights and padded batches; device ${device.provider}${device.provider === 'cuda' ? ` ${device.deviceId}` : ''}, ` +
-    `${device.threads} threads, token budget ${values['token-budget']}, padded to multiples of ${lengthMultiple}, median of ${rounds} rounds (after one warm-up); bundle ${bundleDir}; python: ${interpreter ?? 'none'}`);
+  console.log(
+    `ONNX Runtime vs PyTorch, same weights and padded batches; device ${device.provider}${device.provider === 'cuda' ? ` ${device.deviceId}` : ''}, ` +
+      `${device.threads} threads, token budget ${values['token-budget']}, padded to multiples of ${lengthMultiple}, median of ${rounds} rounds (after one warm-up); bundle ${bundleDir}; python: ${interpreter ?? 'none'}`,
+  );
   printTable(header, table);
 }
 

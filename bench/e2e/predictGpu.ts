@@ -35,8 +35,11 @@ interface GpuSample {
 /** Samples nvidia-smi once a second until stopped; resolves to no samples where it cannot run. */
 function sampleGpu(deviceId: string): { stop: () => Promise<GpuSample[]> } {
   const samples: GpuSample[] = [];
-  const child = spawn('nvidia-smi', ['-i', deviceId, '--query-gpu=utilization.gpu,memory.used', '--format=csv,noheader,nounits', '-l', '1'],
-    { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(
+    'nvidia-smi',
+    ['-i', deviceId, '--query-gpu=utilization.gpu,memory.used', '--format=csv,noheader,nounits', '-l', '1'],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
   child.on('error', () => undefined);
   let pending = '';
   child.stdout.on('data', (chunk: Buffer) => {
@@ -88,17 +91,37 @@ async function main(): Promise<void> {
       out: { type: 'string', default: path.join(tmpdir(), `virnucpro-predict-gpu-${process.pid}`) },
     },
   });
-  if (values.models === undefined) throw new Error('--models BUNDLE is required (e.g. tools/make_fixtures.py bench-models --esm-shape esm-3B --fp16 --device cuda)');
+  if (values.models === undefined)
+    throw new Error('--models BUNDLE is required (e.g. tools/make_fixtures.py bench-models --esm-shape esm-3B --fp16 --device cuda)');
   const reads = Number(values.reads);
   mkdirSync(values.out!, { recursive: true });
   const input = path.join(values.out!, 'reads.fa');
-  await writeSyntheticFastaFile(input, { reads, length: Number(values.length), seed: Number(values.seed), codingFraction: Number(values.coding) });
+  await writeSyntheticFastaFile(input, {
+    reads,
+    length: Number(values.length),
+    seed: Number(values.seed),
+    codingFraction: Number(values.coding),
+  });
   const rows: (string | number)[][] = [];
   for (let round = 0; round < Number(values.rounds); round++) {
     const out = path.join(values.out!, 'predictions');
     rmSync(out, { recursive: true, force: true });
     const gpu = sampleGpu(values['device-id']!);
-    const args = [CLI, 'predict', '-q', '--models', values.models, '--device', values.device!, '--device-id', values['device-id']!, ...positionals, '-o', out, input];
+    const args = [
+      CLI,
+      'predict',
+      '-q',
+      '--models',
+      values.models,
+      '--device',
+      values.device!,
+      '--device-id',
+      values['device-id']!,
+      ...positionals,
+      '-o',
+      out,
+      input,
+    ];
     const run = await runMeasured(process.execPath, args, ['ignore', 'ignore', 'pipe']);
     const samples = await gpu.stop();
     if (run.exitCode !== 0) throw new Error(`virnucpro predict failed (${run.exitCode}): ${run.stderr}`);
@@ -106,21 +129,49 @@ async function main(): Promise<void> {
     const wall = run.wallMs / 1000;
     const frames = summary.counts.framesKept;
     const firstBusy = samples.findIndex((s) => s.utilization > 0);
-    const stages = summary.timing.stages.filter((s) => s.name.startsWith('embed') || s.name === 'classify')
-      .map((s) => `${s.name} ${s.busySeconds.toFixed(1)} s`).join(', ');
-    rows.push([String(round + 1), summary.counts.recordsRead, frames, wall, frames / wall,
+    const stages = summary.timing.stages
+      .filter((s) => s.name.startsWith('embed') || s.name === 'classify')
+      .map((s) => `${s.name} ${s.busySeconds.toFixed(1)} s`)
+      .join(', ');
+    rows.push([
+      String(round + 1),
+      summary.counts.recordsRead,
+      frames,
+      wall,
+      frames / wall,
       percent(mean(samples.map((s) => s.utilization))),
       percent(firstBusy < 0 ? NaN : mean(samples.slice(firstBusy).map((s) => s.utilization))),
       samples.length === 0 ? 'n/a' : Math.max(...samples.map((s) => s.memoryMiB)),
-      (SEED_FRAMES / (frames / wall) / 60).toFixed(1), stages, Math.round(run.peakRssMiB)]);
+      (SEED_FRAMES / (frames / wall) / 60).toFixed(1),
+      stages,
+      Math.round(run.peakRssMiB),
+    ]);
   }
   const framesPerSecond = median(rows.map((row) => row[4] as number));
-  console.log(`virnucpro predict --device ${values.device} -o DIR on ${reads} generated ${values.length}-bp reads (coding fraction ${values.coding}); ` +
-    `bundle ${values.models}${positionals.length > 0 ? `; ${positionals.join(' ')}` : ''}; wall time includes start-up and the final sort`);
-  printTable(['run', 'reads', 'frames', 'wall s', 'frames/s', 'GPU busy (run)', 'GPU busy (after first kernel)', 'GPU MiB peak',
-    'seed 1M reads, min', 'stage busy', 'peak RSS MiB'], rows);
-  console.log(`median ${Math.round(framesPerSecond)} frames/s: the seed's ${SEED_FRAMES} frames in ${(SEED_FRAMES / framesPerSecond / 60).toFixed(1)} min ` +
-    `(VirNucPro v2.0 on one RTX 4090: ${SEED_MINUTES_4090} min)`);
+  console.log(
+    `virnucpro predict --device ${values.device} -o DIR on ${reads} generated ${values.length}-bp reads (coding fraction ${values.coding}); ` +
+      `bundle ${values.models}${positionals.length > 0 ? `; ${positionals.join(' ')}` : ''}; wall time includes start-up and the final sort`,
+  );
+  printTable(
+    [
+      'run',
+      'reads',
+      'frames',
+      'wall s',
+      'frames/s',
+      'GPU busy (run)',
+      'GPU busy (after first kernel)',
+      'GPU MiB peak',
+      'seed 1M reads, min',
+      'stage busy',
+      'peak RSS MiB',
+    ],
+    rows,
+  );
+  console.log(
+    `median ${Math.round(framesPerSecond)} frames/s: the seed's ${SEED_FRAMES} frames in ${(SEED_FRAMES / framesPerSecond / 60).toFixed(1)} min ` +
+      `(VirNucPro v2.0 on one RTX 4090: ${SEED_MINUTES_4090} min)`,
+  );
   rmSync(values.out!, { recursive: true, force: true });
 }
 

@@ -61,7 +61,10 @@ async function main(): Promise<void> {
     ...(values.threads !== undefined ? ['--threads', values.threads] : []),
   ];
   const variants = values.spinning
-    ? [{ label: ' (spinning off)', args: common }, { label: ' (--allow-spinning)', args: [...common, '--allow-spinning'] }]
+    ? [
+        { label: ' (spinning off)', args: common },
+        { label: ' (--allow-spinning)', args: [...common, '--allow-spinning'] },
+      ]
     : [{ label: '', args: common }];
   const work = path.join(tmpdir(), `virnucpro-predict-bench-${process.pid}`);
   mkdirSync(work, { recursive: true });
@@ -72,7 +75,12 @@ async function main(): Promise<void> {
       const reads = Math.max(1, Math.round(workload.reads * scale));
       const input = path.join(work, `${workload.bundle}.fa`);
       writeFileSync(input, syntheticReads(reads, workload.seed));
-      const measured = variants.map(() => ({ wall: [] as number[], cpu: [] as number[], stageSeconds: new Map<string, number[]>(), peakRss: 0 }));
+      const measured = variants.map(() => ({
+        wall: [] as number[],
+        cpu: [] as number[],
+        stageSeconds: new Map<string, number[]>(),
+        peakRss: 0,
+      }));
       let frames: number | undefined;
       for (let round = 0; round < rounds; round++) {
         for (const [v, variant] of variants.entries()) {
@@ -84,9 +92,11 @@ async function main(): Promise<void> {
           if (run.exitCode !== 0) throw new Error(`virnucpro predict failed: ${run.stderr}`);
           const summary = JSON.parse(readFileSync(path.join(out, 'run_summary.json'), 'utf8')) as Summary;
           if (summary.counts.recordsRead !== reads) throw new Error(`read ${summary.counts.recordsRead} records, expected ${reads}`);
-          if (frames !== undefined && summary.counts.framesKept !== frames) throw new Error(`round ${round} kept ${summary.counts.framesKept} frames, round 0 ${frames}`);
+          if (frames !== undefined && summary.counts.framesKept !== frames)
+            throw new Error(`round ${round} kept ${summary.counts.framesKept} frames, round 0 ${frames}`);
           frames = summary.counts.framesKept;
-          for (const stage of summary.timing.stages) m.stageSeconds.set(stage.name, [...(m.stageSeconds.get(stage.name) ?? []), stage.busySeconds]);
+          for (const stage of summary.timing.stages)
+            m.stageSeconds.set(stage.name, [...(m.stageSeconds.get(stage.name) ?? []), stage.busySeconds]);
           m.wall.push(run.wallMs / 1000);
           m.cpu.push(run.cpuSeconds);
           m.peakRss = Math.max(m.peakRss, run.peakRssMiB);
@@ -94,18 +104,34 @@ async function main(): Promise<void> {
       }
       for (const [v, variant] of variants.entries()) {
         const m = measured[v]!;
-        const [busiest, busy] = [...m.stageSeconds].map(([name, seconds]) => [name, median(seconds)] as const).sort((a, b) => b[1] - a[1])[0]!;
-        rows.push([`${workload.bundle}${variant.label}`, reads, frames!, median(m.wall), frames! / median(m.wall), median(m.cpu), `${busiest} ${busy.toFixed(2)} s`, m.peakRss]);
+        const [busiest, busy] = [...m.stageSeconds]
+          .map(([name, seconds]) => [name, median(seconds)] as const)
+          .sort((a, b) => b[1] - a[1])[0]!;
+        rows.push([
+          `${workload.bundle}${variant.label}`,
+          reads,
+          frames!,
+          median(m.wall),
+          frames! / median(m.wall),
+          median(m.cpu),
+          `${busiest} ${busy.toFixed(2)} s`,
+          m.peakRss,
+        ]);
       }
     }
     // Each row against the near-zero bundle's row of the same variant.
     rows.forEach((row, i) => {
       const ceiling = rows[variants.length + (i % variants.length)]![4] as number;
-      row.push(`${((row[4] as number) / ceiling * 100).toFixed(1)} %`);
+      row.push(`${(((row[4] as number) / ceiling) * 100).toFixed(1)} %`);
     });
     const options = variants[0]!.args.length > 0 ? ` (${variants[0]!.args.join(' ')})` : '';
-    console.log(`virnucpro predict -o DIR${options} on synthetic 100-1500 bp reads; median of ${rounds} runs each (wall time includes start-up and the final sort)`);
-    printTable(['bundle', 'reads', 'frames', 'wall s', 'frames/s', 'CPU s', 'busiest stage (median busy)', 'peak RSS MiB', 'of near-zero'], rows);
+    console.log(
+      `virnucpro predict -o DIR${options} on synthetic 100-1500 bp reads; median of ${rounds} runs each (wall time includes start-up and the final sort)`,
+    );
+    printTable(
+      ['bundle', 'reads', 'frames', 'wall s', 'frames/s', 'CPU s', 'busiest stage (median busy)', 'peak RSS MiB', 'of near-zero'],
+      rows,
+    );
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

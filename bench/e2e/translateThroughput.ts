@@ -104,5 +104,7 @@ for (const workload of TRANSLATE_WORKLOADS) {
   ]);
 }
 
-console.log(`translate --format tsv → /dev/null; median of ${rounds} runs (ours) and ${peerRounds} runs (Python peer on ${PEER_FRACTION * 100}% of the reads); outputs checked identical on the peer subset`);
+console.log(
+  `translate --format tsv → /dev/null; median of ${rounds} runs (ours) and ${peerRounds} runs (Python peer on ${PEER_FRACTION * 100}% of the reads); outputs checked identical on the peer subset`,
+);
 printTable(['workload', 'reads', 'ours s', 'ours reads/s', 'ours MB/s', 'ours peak RSS MiB', 'Python reads/s', 'ratio'], rows);

@@ -46,8 +46,15 @@ import { TRANSLATE_BENCH_WORKLOADS, workloadFrames } from '../support/frameWorkl
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const MODEL: EmbeddingModel = {
-  kind: 'embedding', label: 'near-free', file: `${REPO}test/fixtures/onnx/encoder_pooled.onnx`, inputIds: 'input_ids',
-  attentionMask: 'attention_mask', output: 'last_hidden_state', pooledOutput: 'pooled_mean', pooling: 'mean', hiddenSize: 6,
+  kind: 'embedding',
+  label: 'near-free',
+  file: `${REPO}test/fixtures/onnx/encoder_pooled.onnx`,
+  inputIds: 'input_ids',
+  attentionMask: 'attention_mask',
+  output: 'last_hidden_state',
+  pooledOutput: 'pooled_mean',
+  pooling: 'mean',
+  hiddenSize: 6,
 };
 /** The fixture model's vocabulary: ids are folded into it. */
 const MODEL_VOCAB = 64;
@@ -57,7 +64,9 @@ const MODEL_VOCAB = 64;
  * which measures start-up, not the steady state where one window's tokenizing overlaps the last one's packs.
  */
 const STAGE_WINDOWS = 3;
-const DNABERT_TOKENIZER = process.env['VIRNUCPRO_SHARED'] ? `${process.env['VIRNUCPRO_SHARED']}/models/dnabert-s/tokenizer.json` : `${REPO}../shared/models/dnabert-s/tokenizer.json`;
+const DNABERT_TOKENIZER = process.env['VIRNUCPRO_SHARED']
+  ? `${process.env['VIRNUCPRO_SHARED']}/models/dnabert-s/tokenizer.json`
+  : `${REPO}../shared/models/dnabert-s/tokenizer.json`;
 const DEMO_TOKENIZER = `${REPO}models/demo/tokenizer.json`;
 
 /** A tokenizer whose ids are folded into the fixture model's vocabulary (one pass over the ids). */
@@ -82,7 +91,6 @@ class FoldedTokenizer implements Tokenizer {
   }
 }
 
-
 function countFrames(batches: readonly FrameBatch[]): number {
   return batches.reduce((sum, batch) => sum + batch.count, 0);
 }
@@ -97,7 +105,13 @@ export function stagePasses(frames: number): number {
 }
 
 /** Streams the frames `passes` times through an embedding operator on `pool`, as a pipeline does; returns the frames emitted. */
-async function runStage(batches: readonly FrameBatch[], passes: number, kind: 'dna' | 'protein', tokenizer: Tokenizer, pool: InferencePool<TokenBatch>): Promise<number> {
+async function runStage(
+  batches: readonly FrameBatch[],
+  passes: number,
+  kind: 'dna' | 'protein',
+  tokenizer: Tokenizer,
+  pool: InferencePool<TokenBatch>,
+): Promise<number> {
   const credit = new Credit(64 * 1024 * 1024);
   async function* open(): AsyncGenerator<FrameBatch> {
     for (let pass = 0; pass < passes; pass++) yield* batches;
@@ -111,12 +125,16 @@ async function runStage(batches: readonly FrameBatch[], passes: number, kind: 'd
   const options = { tokenizer, pool, padId: kind === 'dna' ? 3 : 1 };
   let frames = 0;
   const count = (batch: { count: number }): void => void (frames += batch.count);
-  await (kind === 'dna' ? consumeBatches(source.pipe(embedNucleotides(options)), count) : consumeBatches(source.pipe(embedProteins(options)), count));
+  await (kind === 'dna'
+    ? consumeBatches(source.pipe(embedNucleotides(options)), count)
+    : consumeBatches(source.pipe(embedProteins(options)), count));
   return frames;
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { time: { type: 'string', default: '3000' }, workload: { type: 'string' }, kind: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { time: { type: 'string', default: '3000' }, workload: { type: 'string' }, kind: { type: 'string' } },
+  });
   const time = Number(values.time);
   const realBpe = existsSync(DNABERT_TOKENIZER);
   const bpe = new FoldedTokenizer(await loadBpeTokenizer(realBpe ? DNABERT_TOKENIZER : DEMO_TOKENIZER));
@@ -132,7 +150,10 @@ async function main(): Promise<void> {
       const frames = countFrames(batches);
       expectFrames(`${workload.name} workload`, workload.frames, frames);
       const passes = stagePasses(frames);
-      for (const [kind, tokenizer, selector] of [['dna', bpe, FRAME_NUCLEOTIDES], ['protein', esm, FRAME_PROTEINS]] as const) {
+      for (const [kind, tokenizer, selector] of [
+        ['dna', bpe, FRAME_NUCLEOTIDES],
+        ['protein', esm, FRAME_PROTEINS],
+      ] as const) {
         if (values.kind !== undefined && values.kind !== kind) continue;
         const rowTokenizer = new RowTokenizer(tokenizer, selector as RowSelector<FrameBatch>, Infinity);
         const bench = new Bench({ time, iterations: 5, warmupTime: 500, warmupIterations: 1 });
@@ -142,8 +163,12 @@ async function main(): Promise<void> {
             for (const batch of batches) tokenized += rowTokenizer.tokenize(batch).starts.length - 1;
             expectFrames('tokenize only', frames, tokenized);
           })
-          .add('stage, 1 worker', async () => expectFrames('stage, 1 worker', passes * frames, await runStage(batches, passes, kind, tokenizer, pools.one)))
-          .add('stage, 2 workers', async () => expectFrames('stage, 2 workers', passes * frames, await runStage(batches, passes, kind, tokenizer, pools.two)));
+          .add('stage, 1 worker', async () =>
+            expectFrames('stage, 1 worker', passes * frames, await runStage(batches, passes, kind, tokenizer, pools.one)),
+          )
+          .add('stage, 2 workers', async () =>
+            expectFrames('stage, 2 workers', passes * frames, await runStage(batches, passes, kind, tokenizer, pools.two)),
+          );
         await bench.run();
         const floor = medianMs(bench.tasks[0]!);
         bench.tasks.forEach((task, t) => {
@@ -155,14 +180,17 @@ async function main(): Promise<void> {
   } finally {
     await Promise.all([pools.one.close(), pools.two.close()]);
   }
-  console.log(`embedding stage without the model (encoder_pooled.onnx), DNA BPE: ${realBpe ? 'DNABERT-S' : 'demo (../shared absent)'}; ` +
-    'median of tinybench samples, one pass over the workload each');
+  console.log(
+    `embedding stage without the model (encoder_pooled.onnx), DNA BPE: ${realBpe ? 'DNABERT-S' : 'demo (../shared absent)'}; ` +
+      'median of tinybench samples, one pass over the workload each',
+  );
   printTable(['workload', 'kind', 'variant', 'median ms per pass', 'frames/s', 'time vs tokenize only'], rows);
 }
 
 function medianMs(task: Bench['tasks'][number]): number {
   const result = task.result;
-  if (result.state !== 'completed') throw new Error(`${task.name}: ${result.state}`, { cause: 'error' in result ? result.error : undefined });
+  if (result.state !== 'completed')
+    throw new Error(`${task.name}: ${result.state}`, { cause: 'error' in result ? result.error : undefined });
   return result.latency.p50;
 }
 

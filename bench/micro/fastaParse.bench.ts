@@ -107,23 +107,41 @@ async function main(): Promise<void> {
     const chunks = chunksOf(bytes);
     inputs.set(workload.name, { workload, chunks });
     bench
-      .add(`${workload.name} | virnucpro`, withCpuTime(`${workload.name} | virnucpro`, async () => expectRecords('virnucpro', workload, await countOurs(chunks))))
-      .add(`${workload.name} | bionode-fasta`, withCpuTime(`${workload.name} | bionode-fasta`, async () => expectRecords('bionode-fasta', workload, await countBionode(chunks))));
+      .add(
+        `${workload.name} | virnucpro`,
+        withCpuTime(`${workload.name} | virnucpro`, async () => expectRecords('virnucpro', workload, await countOurs(chunks))),
+      )
+      .add(
+        `${workload.name} | bionode-fasta`,
+        withCpuTime(`${workload.name} | bionode-fasta`, async () => expectRecords('bionode-fasta', workload, await countBionode(chunks))),
+      );
   }
   await bench.run();
   const rows: (string | number)[][] = [];
   for (const { workload } of inputs.values()) {
     const ours = medianMs(bench.getTask(`${workload.name} | virnucpro`)!);
     const theirs = medianMs(bench.getTask(`${workload.name} | bionode-fasta`)!);
-    for (const [parser, ms] of [['virnucpro', ours], ['bionode-fasta', theirs]] as const) {
+    for (const [parser, ms] of [
+      ['virnucpro', ours],
+      ['bionode-fasta', theirs],
+    ] as const) {
       const seconds = ms / 1000;
       const cpuSeconds = median(cpuMs.get(`${workload.name} | ${parser}`)!) / 1000;
-      rows.push([workload.name, parser, ms, workload.bytes / 1e6 / seconds, workload.bytes / 1e6 / cpuSeconds,
-        workload.reads / seconds, `${(theirs / ms).toFixed(1)}x`]);
+      rows.push([
+        workload.name,
+        parser,
+        ms,
+        workload.bytes / 1e6 / seconds,
+        workload.bytes / 1e6 / cpuSeconds,
+        workload.reads / seconds,
+        `${(theirs / ms).toFixed(1)}x`,
+      ]);
     }
   }
-  console.log(`FASTA parsing, one thread, ${READ_CHUNK_BYTES / 1024} KiB chunks from memory; median of tinybench samples ` +
-    '(one pass each). MB/cpu-s divides by the process CPU time of a pass: steadier than wall time on a shared machine.');
+  console.log(
+    `FASTA parsing, one thread, ${READ_CHUNK_BYTES / 1024} KiB chunks from memory; median of tinybench samples ` +
+      '(one pass each). MB/cpu-s divides by the process CPU time of a pass: steadier than wall time on a shared machine.',
+  );
   printTable(['workload', 'parser', 'median ms', 'MB/s', 'MB/cpu-s', 'records/s', 'speed vs bionode'], rows);
 }
 

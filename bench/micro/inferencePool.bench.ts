@@ -29,11 +29,21 @@ import { printTable } from '../support/measure.js';
 /** The committed fixtures, from dist/bench/micro. */
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/onnx', import.meta.url));
 const BROADCAST: EmbeddingModel = {
-  kind: 'embedding', label: 'broadcast', file: `${FIXTURES}/broadcast_h768.onnx`, inputIds: 'input_ids',
-  attentionMask: 'attention_mask', output: 'last_hidden_state', pooling: 'mean', hiddenSize: 768,
+  kind: 'embedding',
+  label: 'broadcast',
+  file: `${FIXTURES}/broadcast_h768.onnx`,
+  inputIds: 'input_ids',
+  attentionMask: 'attention_mask',
+  output: 'last_hidden_state',
+  pooling: 'mean',
+  hiddenSize: 768,
 };
 const TRANSPORT: EmbeddingModel = {
-  ...BROADCAST, label: 'transport', file: `${FIXTURES}/encoder_pooled.onnx`, pooledOutput: 'pooled_mean', hiddenSize: 6,
+  ...BROADCAST,
+  label: 'transport',
+  file: `${FIXTURES}/encoder_pooled.onnx`,
+  pooledOutput: 'pooled_mean',
+  hiddenSize: 6,
 };
 
 /** Batch shapes: ~150-bp reads (ESM-2 rows of ~52 tokens) at a 16 384-token budget, and 500-bp chunks. */
@@ -79,7 +89,12 @@ async function main(): Promise<void> {
       const inProcess = async (): Promise<void> => {
         const batch = padTokenRows(ids, 0);
         const hidden = await runModel(batch);
-        const pooled = poolHiddenStates(hidden, { rows, length: tokens, width: 768 }, realLengths(batch.attentionMask, rows, tokens), 'mean');
+        const pooled = poolHiddenStates(
+          hidden,
+          { rows, length: tokens, width: 768 },
+          realLengths(batch.attentionMask, rows, tokens),
+          'mean',
+        );
         expectShape({ rows, columns: 768, data: pooled }, rows, 768);
       };
       const parallel = (pool: typeof two, width: number) => async (): Promise<void> => {
@@ -87,11 +102,19 @@ async function main(): Promise<void> {
         for (const result of results) expectShape(result, rows, width);
       };
       const variants = [
-        { name: 'onnxruntime run alone (hidden states out, not pooled)', requests: 1, run: async () => void (await runModel(padTokenRows(ids, 0))) },
+        {
+          name: 'onnxruntime run alone (hidden states out, not pooled)',
+          requests: 1,
+          run: async () => void (await runModel(padTokenRows(ids, 0))),
+        },
         { name: 'in-process run + pooling (no worker)', requests: 1, run: inProcess },
         { name: 'pool, 1 worker, 1 in flight', requests: 1, run: async () => expectShape(await one.run(padTokenRows(ids, 0)), rows, 768) },
         { name: `pool, 2 workers, ${IN_FLIGHT} in flight`, requests: IN_FLIGHT, run: parallel(two, 768) },
-        { name: `transport only (pooled in-graph, hidden 6), 2 workers, ${IN_FLIGHT} in flight`, requests: IN_FLIGHT, run: parallel(transport, 6) },
+        {
+          name: `transport only (pooled in-graph, hidden 6), 2 workers, ${IN_FLIGHT} in flight`,
+          requests: IN_FLIGHT,
+          run: parallel(transport, 6),
+        },
       ];
       const bench = new Bench({ time, warmupTime: 300 });
       for (const variant of variants) bench.add(variant.name, variant.run);
@@ -99,16 +122,24 @@ async function main(): Promise<void> {
       const baseline = medianMs(bench.tasks[1]!);
       variants.forEach((variant, i) => {
         const perRequest = medianMs(bench.tasks[i]!) / variant.requests;
-        summary.push([`${rows} × ${tokens}`, variant.name, perRequest, 1000 / perRequest, (1000 * rows) / perRequest,
-          `${(perRequest / baseline).toFixed(2)}x`]);
+        summary.push([
+          `${rows} × ${tokens}`,
+          variant.name,
+          perRequest,
+          1000 / perRequest,
+          (1000 * rows) / perRequest,
+          `${(perRequest / baseline).toFixed(2)}x`,
+        ]);
       });
     }
   } finally {
     await Promise.all([one.close(), two.close(), transport.close(), session.release()]);
   }
   const [load] = loadavg();
-  console.log(`\nInference pool overhead (broadcast_h768.onnx: near-zero model cost, hidden 768; medians of tinybench samples; ` +
-    `${availableParallelism()} cores, 1-minute load average ${load!.toFixed(1)} at the end)`);
+  console.log(
+    `\nInference pool overhead (broadcast_h768.onnx: near-zero model cost, hidden 768; medians of tinybench samples; ` +
+      `${availableParallelism()} cores, 1-minute load average ${load!.toFixed(1)} at the end)`,
+  );
   printTable(['batch', 'variant', 'ms / request', 'requests/s', 'rows/s', 'time / request vs in-process'], summary);
 }
 

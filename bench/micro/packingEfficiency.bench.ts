@@ -292,7 +292,10 @@ async function main(): Promise<void> {
     if (scale === 1 && rows.esm.length !== workload.rows) {
       throw new Error(`${workload.name}: ${rows.esm.length} rows, pinned ${workload.rows}: the generator changed`);
     }
-    mixes.push({ workload, model: 'ESM-2', lengths: rows.esm }, { workload, model: `DNABERT-S (${values.bpe} BPE)`, lengths: rows.dnabert });
+    mixes.push(
+      { workload, model: 'ESM-2', lengths: rows.esm },
+      { workload, model: `DNABERT-S (${values.bpe} BPE)`, lengths: rows.dnabert },
+    );
   }
 
   console.log(`Row lengths (tokens incl. specials), scale ${scale}`);
@@ -301,7 +304,15 @@ async function main(): Promise<void> {
     mixes.map(({ workload, model, lengths }) => {
       const sorted = lengths.slice().sort();
       const mean = sorted.reduce((a, b) => a + b, 0) / sorted.length;
-      return [workload.name, model, sorted.length, String(sorted[0]), String(median(Array.from(sorted))), mean, String(sorted[sorted.length - 1])];
+      return [
+        workload.name,
+        model,
+        sorted.length,
+        String(sorted[0]),
+        String(median(Array.from(sorted))),
+        mean,
+        String(sorted[sorted.length - 1]),
+      ];
     }),
   );
 
@@ -333,8 +344,15 @@ async function main(): Promise<void> {
       const optimal = windowedOptimalCost(lengths, DEFAULT_TOKEN_BUDGET, window);
       if (optimal.batches !== greedy.batches) throw new Error(`optimal split used ${optimal.batches} batches, greedy ${greedy.batches}`);
       const optimalEfficiency = greedy.realTokens / optimal.paddedTokens;
-      comparison.push([workload.name, model, window, percent(greedy.efficiency), percent(optimalEfficiency),
-        (100 * (optimalEfficiency - greedy.efficiency)).toFixed(2), String(greedy.batches)]);
+      comparison.push([
+        workload.name,
+        model,
+        window,
+        percent(greedy.efficiency),
+        percent(optimalEfficiency),
+        (100 * (optimalEfficiency - greedy.efficiency)).toFixed(2),
+        String(greedy.batches),
+      ]);
     }
   }
   printTable(['workload', 'model', 'window', 'greedy', 'optimal', 'gain (points)', 'batches'], comparison);
@@ -349,7 +367,9 @@ async function main(): Promise<void> {
     .add('optimal split (DP)', () => void windowedOptimalCost(timed.lengths, ...options));
   await bench.run();
   const oursMs = medianLatency(bench.tasks[0]!);
-  console.log(`\nPacking cost, ${timed.workload.name} ESM-2 rows (${timed.lengths.length}), budget ${options[0]}, window ${options[1]}; median of tinybench samples`);
+  console.log(
+    `\nPacking cost, ${timed.workload.name} ESM-2 rows (${timed.lengths.length}), budget ${options[0]}, window ${options[1]}; median of tinybench samples`,
+  );
   printTable(
     ['variant', 'median ms / pass', 'rows/s', 'ns/row', 'time vs TokenPacker'],
     bench.tasks.map((task) => {

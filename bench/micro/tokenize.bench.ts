@@ -72,8 +72,10 @@ async function main(): Promise<void> {
   const tokenizerFile = dnabertTokenizerFile();
   if (!existsSync(tokenizerFile)) {
     // A skip, as in the tests, so that `npm run bench` goes on with the other benchmarks.
-    console.error(`[skip] tokenize bench: it needs the real DNABERT-S tokenizer.json, not found at ${tokenizerFile} ` +
-      '(../shared beside the checkout; set VIRNUCPRO_SHARED to the folder that holds models/dnabert-s/)');
+    console.error(
+      `[skip] tokenize bench: it needs the real DNABERT-S tokenizer.json, not found at ${tokenizerFile} ` +
+        '(../shared beside the checkout; set VIRNUCPRO_SHARED to the folder that holds models/dnabert-s/)',
+    );
     return;
   }
   const text = readFileSync(tokenizerFile, 'utf8');
@@ -103,8 +105,14 @@ async function main(): Promise<void> {
     const libraryMs = medianMs(bench.tasks[1]!);
     for (const task of bench.tasks) {
       const seconds = medianMs(task) / 1000;
-      rows.push([workload.name, task.name, seconds * 1000, workload.frames / seconds,
-        (workload.frames * workload.length) / 1e6 / seconds, `${(libraryMs / 1000 / seconds).toFixed(1)}x`]);
+      rows.push([
+        workload.name,
+        task.name,
+        seconds * 1000,
+        workload.frames / seconds,
+        (workload.frames * workload.length) / 1e6 / seconds,
+        `${(libraryMs / 1000 / seconds).toFixed(1)}x`,
+      ]);
     }
   }
   console.log('DNABERT-S tokenization, one thread; median of tinybench samples (one pass over the workload each)');

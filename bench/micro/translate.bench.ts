@@ -41,7 +41,9 @@ async function main(): Promise<void> {
   for (const workload of TRANSLATE_BENCH_WORKLOADS) {
     const records = workloadBatch(workload);
     const chunks: ChunkBatch = chunkRecordBatch(records, CHUNK_LENGTH);
-    const texts = Array.from({ length: chunks.count }, (_, i) => Buffer.from(chunks.bases.subarray(chunks.starts[i], chunks.ends[i])).toString('latin1'));
+    const texts = Array.from({ length: chunks.count }, (_, i) =>
+      Buffer.from(chunks.bases.subarray(chunks.starts[i], chunks.ends[i])).toString('latin1'),
+    );
     const builder = new FrameBuilder(records.bases.length);
     const bench = new Bench({ time: Number(values.time), warmupTime: 300 });
     bench
@@ -57,10 +59,20 @@ async function main(): Promise<void> {
     for (const task of bench.tasks) {
       const ms = medianMs(task);
       const seconds = ms / 1000;
-      rows.push([workload.name, task.name, ms, workload.reads / seconds, workload.frames / seconds, records.bases.length / 1e6 / seconds, `${(naiveMs / ms).toFixed(1)}x`]);
+      rows.push([
+        workload.name,
+        task.name,
+        ms,
+        workload.reads / seconds,
+        workload.frames / seconds,
+        records.bases.length / 1e6 / seconds,
+        `${(naiveMs / ms).toFixed(1)}x`,
+      ]);
     }
   }
-  console.log(`six-frame identification, one thread, chunk length ${CHUNK_LENGTH}; median of tinybench samples (per pass over the workload)`);
+  console.log(
+    `six-frame identification, one thread, chunk length ${CHUNK_LENGTH}; median of tinybench samples (per pass over the workload)`,
+  );
   printTable(['workload', 'variant', 'median ms', 'reads/s', 'kept frames/s', 'MB/s (bases)', 'speed vs naive'], rows);
 }
 

@@ -69,7 +69,13 @@ export function runMeasured(command: string, args: readonly string[], stdio: Std
     child.on('error', reject);
     child.on('exit', (code) => {
       clearInterval(cpuPoll);
-      resolve({ wallMs: performance.now() - started, peakRssMiB: stopWatching(), exitCode: code, stderr, cpuSeconds: cpuTicks / CLOCK_TICKS_PER_SECOND });
+      resolve({
+        wallMs: performance.now() - started,
+        peakRssMiB: stopWatching(),
+        exitCode: code,
+        stderr,
+        cpuSeconds: cpuTicks / CLOCK_TICKS_PER_SECOND,
+      });
     });
   });
 }

@@ -6,10 +6,26 @@
 
 /** The standard code written the other way round from src/sequence/geneticCode.ts: residue → codons. */
 const CODONS_BY_RESIDUE: Record<string, string> = {
-  A: 'GCT GCC GCA GCG', R: 'CGT CGC CGA CGG AGA AGG', N: 'AAT AAC', D: 'GAT GAC', C: 'TGT TGC',
-  Q: 'CAA CAG', E: 'GAA GAG', G: 'GGT GGC GGA GGG', H: 'CAT CAC', I: 'ATT ATC ATA',
-  L: 'TTA TTG CTT CTC CTA CTG', K: 'AAA AAG', M: 'ATG', F: 'TTT TTC', P: 'CCT CCC CCA CCG',
-  S: 'TCT TCC TCA TCG AGT AGC', T: 'ACT ACC ACA ACG', W: 'TGG', Y: 'TAT TAC', V: 'GTT GTC GTA GTG',
+  A: 'GCT GCC GCA GCG',
+  R: 'CGT CGC CGA CGG AGA AGG',
+  N: 'AAT AAC',
+  D: 'GAT GAC',
+  C: 'TGT TGC',
+  Q: 'CAA CAG',
+  E: 'GAA GAG',
+  G: 'GGT GGC GGA GGG',
+  H: 'CAT CAC',
+  I: 'ATT ATC ATA',
+  L: 'TTA TTG CTT CTC CTA CTG',
+  K: 'AAA AAG',
+  M: 'ATG',
+  F: 'TTT TTC',
+  P: 'CCT CCC CCA CCG',
+  S: 'TCT TCC TCA TCG AGT AGC',
+  T: 'ACT ACC ACA ACG',
+  W: 'TGG',
+  Y: 'TAT TAC',
+  V: 'GTT GTC GTA GTG',
   '*': 'TAA TAG TGA',
 };
 export const CODON_TABLE = new Map<string, string>(
@@ -42,7 +58,10 @@ export function naiveTranslate(seq: string): string {
 
 export function naiveReverseComplement(seq: string): string {
   const complement: Record<string, string> = { A: 'T', T: 'A', C: 'G', G: 'C', a: 't', t: 'a', c: 'g', g: 'c' };
-  return [...seq].reverse().map((ch) => complement[ch] ?? ch).join('');
+  return [...seq]
+    .reverse()
+    .map((ch) => complement[ch] ?? ch)
+    .join('');
 }
 
 export interface NaiveFrame {

@@ -32,8 +32,10 @@ export function prng(seed: number): () => number {
 
 const ALPHABET = Buffer.from('ACGT');
 const STOP_CODONS = new Set(['TAA', 'TAG', 'TGA']);
-const SENSE_CODONS = [...'ACGT'].flatMap((a) => [...'ACGT'].flatMap((b) => [...'ACGT'].map((c) => a + b + c)))
-  .filter((codon) => !STOP_CODONS.has(codon)).map((codon) => Buffer.from(codon));
+const SENSE_CODONS = [...'ACGT']
+  .flatMap((a) => [...'ACGT'].flatMap((b) => [...'ACGT'].map((c) => a + b + c)))
+  .filter((codon) => !STOP_CODONS.has(codon))
+  .map((codon) => Buffer.from(codon));
 /** Bytes assembled per write: large writes keep the generator from being the bottleneck. */
 const WRITE_BLOCK = 1 << 20;
 

@@ -25,17 +25,24 @@ export async function writeTinyBundle(dir: string, chunkLength: 300 | 500 = 500)
   await copyFile(path.join(onnx, 'classifier_w12.onnx'), path.join(dir, 'classifier.onnx'));
   await writeFile(path.join(dir, 'tokenizer.json'), await tinyTokenizer());
   const encoder = { onnx: 'encoder.onnx', hiddenSize: 6, pooledOutput: 'pooled_mean' };
-  await writeFile(path.join(dir, 'manifest.json'), JSON.stringify({
-    format: 'virnucpro-bundle',
-    formatVersion: 1,
-    name: 'tiny (near-zero cost, meaningless)',
-    chunkLength,
-    dna: { ...encoder, tokenizer: 'tokenizer.json' },
-    protein: encoder,
-    classifier: { onnx: 'classifier.onnx', inputWidth: 12 },
-    meaningless: true,
-    provenance: { origin: 'bench/support/tinyBundle.ts from test/fixtures/onnx' },
-  }, null, 2));
+  await writeFile(
+    path.join(dir, 'manifest.json'),
+    JSON.stringify(
+      {
+        format: 'virnucpro-bundle',
+        formatVersion: 1,
+        name: 'tiny (near-zero cost, meaningless)',
+        chunkLength,
+        dna: { ...encoder, tokenizer: 'tokenizer.json' },
+        protein: encoder,
+        classifier: { onnx: 'classifier.onnx', inputWidth: 12 },
+        meaningless: true,
+        provenance: { origin: 'bench/support/tinyBundle.ts from test/fixtures/onnx' },
+      },
+      null,
+      2,
+    ),
+  );
   return dir;
 }
 

@@ -27,7 +27,11 @@ export const NO_CALLS: CallCounts = { chunks: { viral: 0, notViral: 0, uncallabl
 
 /** Counts `a` + `b`, field by field (parts of one input, as `virnucpro merge` sums them). */
 export function addCalls(a: CallCounts, b: CallCounts): CallCounts {
-  const add = (x: CallSplit, y: CallSplit): CallSplit => ({ viral: x.viral + y.viral, notViral: x.notViral + y.notViral, uncallable: x.uncallable + y.uncallable });
+  const add = (x: CallSplit, y: CallSplit): CallSplit => ({
+    viral: x.viral + y.viral,
+    notViral: x.notViral + y.notViral,
+    uncallable: x.uncallable + y.uncallable,
+  });
   return { chunks: add(a.chunks, b.chunks), reads: add(a.reads, b.reads) };
 }
 

@@ -43,14 +43,21 @@ export function framePrediction(score1: number, score2: number): FramePrediction
 export function featureRows(batch: EmbeddedFrames, from: number, to: number, width: number): FeatureBatch {
   const { dnaEmbeddings, dnaHidden, proteinEmbeddings, proteinHidden } = batch;
   if (dnaHidden + proteinHidden !== width) {
-    throw new VirnucproError('BUNDLE_MISMATCH', `the classifier takes ${width} features, but the embeddings give ` +
-      `${dnaHidden} (DNA) + ${proteinHidden} (protein) = ${dnaHidden + proteinHidden}`, {
-      hint: 'use the three models of one bundle: they are exported together (tools/export_bundle.py)',
-    });
+    throw new VirnucproError(
+      'BUNDLE_MISMATCH',
+      `the classifier takes ${width} features, but the embeddings give ` +
+        `${dnaHidden} (DNA) + ${proteinHidden} (protein) = ${dnaHidden + proteinHidden}`,
+      {
+        hint: 'use the three models of one bundle: they are exported together (tools/export_bundle.py)',
+      },
+    );
   }
   if (dnaEmbeddings.length !== batch.count * dnaHidden || proteinEmbeddings.length !== batch.count * proteinHidden) {
-    throw new VirnucproError('INTERNAL', `embeddings of ${batch.count} frames have ${dnaEmbeddings.length / dnaHidden} DNA ` +
-      `and ${proteinEmbeddings.length / proteinHidden} protein rows`);
+    throw new VirnucproError(
+      'INTERNAL',
+      `embeddings of ${batch.count} frames have ${dnaEmbeddings.length / dnaHidden} DNA ` +
+        `and ${proteinEmbeddings.length / proteinHidden} protein rows`,
+    );
   }
   const features = allocateFeatureBatch(to - from, width);
   const { values } = features;

@@ -60,7 +60,8 @@ export class RecordCallRollup {
         k += 1;
       }
     }
-    if (k !== consensus.count) throw new VirnucproError('INTERNAL', `consensus rows of ${names.source} name chunks outside their batch, or out of order`);
+    if (k !== consensus.count)
+      throw new VirnucproError('INTERNAL', `consensus rows of ${names.source} name chunks outside their batch, or out of order`);
     if (endsInputBatch) this.flush(done);
   }
 

@@ -78,7 +78,10 @@ function givenValue(spec: CommandSpec, name: string, option: OptionSpec, parsed:
   const own = parsed[name] as string | boolean | undefined;
   const alias = option.alias ? (parsed[aliasKey(name)] as string | boolean | undefined) : undefined;
   if (own !== undefined && alias !== undefined && own !== alias) {
-    throw usageError(spec, `-${option.short}/-${option.alias}/--${name} given twice with different values (${String(own)} and ${String(alias)})`);
+    throw usageError(
+      spec,
+      `-${option.short}/-${option.alias}/--${name} given twice with different values (${String(own)} and ${String(alias)})`,
+    );
   }
   return own ?? alias;
 }
@@ -118,7 +121,10 @@ export function stringOption(values: ParsedValues, name: string): string | undef
 /** The one input argument: none or `-` means stdin (decided from arguments, never from isatty). */
 export function inputArgument(spec: CommandSpec, positionals: readonly string[]): string {
   if (positionals.length > 1) {
-    throw usageError(spec, `expected one input, got ${positionals.length}: ${positionals.join(' ')} (concatenate files with cat … | virnucpro ${spec.name} -)`);
+    throw usageError(
+      spec,
+      `expected one input, got ${positionals.length}: ${positionals.join(' ')} (concatenate files with cat … | virnucpro ${spec.name} -)`,
+    );
   }
   return positionals[0] ?? '-';
 }
@@ -126,7 +132,10 @@ export function inputArgument(spec: CommandSpec, positionals: readonly string[])
 /** Help text: usage, summary, options with defaults, then the command's details. */
 export function formatHelp(spec: CommandSpec): string {
   const rows = Object.entries({ ...spec.options, ...COMMON_OPTIONS }).map(([name, o]) => {
-    const shorts = [o.short, o.alias].filter((letter) => letter !== undefined).map((letter) => `-${letter}, `).join('');
+    const shorts = [o.short, o.alias]
+      .filter((letter) => letter !== undefined)
+      .map((letter) => `-${letter}, `)
+      .join('');
     const flag = `${shorts || '    '}--${name}${o.type === 'string' ? ` ${o.value ?? '<value>'}` : ''}`;
     const extras = [
       o.choices ? `one of ${o.choices.join(', ')}` : '',

@@ -55,7 +55,7 @@ export const MODEL_RUN_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   device: {
     type: 'string',
     value: '<cpu|cuda|webgpu>',
-    description: 'where the model runs (cuda: install onnxruntime\'s CUDA provider, export with --fp16; docs/gpu.md)',
+    description: "where the model runs (cuda: install onnxruntime's CUDA provider, export with --fp16; docs/gpu.md)",
     choices: EXECUTION_PROVIDERS,
     default: 'cpu',
   },
@@ -70,7 +70,12 @@ export const MODEL_RUN_OPTIONS: Readonly<Record<string, OptionSpec>> = {
 };
 
 /** Packing and pool options from {@link MODEL_RUN_OPTIONS} values (already range-checked by the parser). */
-export function modelRunSettings(values: ParsedValues): { tokenBudget: number; window: number; pool: InferencePoolOptions; deviceIds: number[] } {
+export function modelRunSettings(values: ParsedValues): {
+  tokenBudget: number;
+  window: number;
+  pool: InferencePoolOptions;
+  deviceIds: number[];
+} {
   const workers = intOption(values, 'workers')!;
   const threads = intOption(values, 'threads') ?? Math.min(availableParallelism(), 4);
   return {
@@ -93,11 +98,17 @@ type Kind = (typeof KINDS)[number];
 
 const spec: CommandSpec = {
   name: 'embed',
-  summary: 'one embedding per FASTA record with the bundle\'s DNA (DNABERT-S) or protein (ESM-2) model',
+  summary: "one embedding per FASTA record with the bundle's DNA (DNABERT-S) or protein (ESM-2) model",
   usage: '--models <dir> --kind <dna|protein> [options] [<input>|-]',
   options: {
     models: MODELS_OPTION,
-    kind: { type: 'string', short: 'k', value: '<dna|protein>', description: 'which of the bundle\'s encoders to run (required)', choices: KINDS },
+    kind: {
+      type: 'string',
+      short: 'k',
+      value: '<dna|protein>',
+      description: "which of the bundle's encoders to run (required)",
+      choices: KINDS,
+    },
     ...MODEL_RUN_OPTIONS,
   },
   details: `Output: a header line 'id <TAB> embedding', then one line per input record, in input order:
@@ -159,17 +170,33 @@ export const embedCommand: Command = {
     const unchecked = missingChecksumWarning(bundle);
     if (unchecked) log.warn(unchecked);
     const tokenizer = await loadEncoderTokenizer(encoder);
-    const pool = await startOnDevices(settings.deviceIds, (deviceId) => startInferencePool(encoder, { ...settings.pool, deviceId, signal }));
+    const pool = await startOnDevices(settings.deviceIds, (deviceId) =>
+      startInferencePool(encoder, { ...settings.pool, deviceId, signal }),
+    );
     const stats = new FastaStats();
     const packing = new PackingStats();
     try {
-      const embedded = readFasta(input, { stats, signal, alphabet: kind === 'protein' ? 'protein' : 'nucleotide', onWarning: (w) => log.warn(w.message) })
+      const embedded = readFasta(input, {
+        stats,
+        signal,
+        alphabet: kind === 'protein' ? 'protein' : 'nucleotide',
+        onWarning: (w) => log.warn(w.message),
+      })
         // Packed per input batch, like predict: the same input gives the same bytes on every run.
-        .pipe(eachBatchAlone((stop) => embedSequences({ tokenizer, pool, tokenBudget: settings.tokenBudget, window: settings.window, stats: packing, signal: stop }),
-          { inFlight: EMBED_BATCHES_IN_FLIGHT, signal }));
+        .pipe(
+          eachBatchAlone(
+            (stop) =>
+              embedSequences({ tokenizer, pool, tokenBudget: settings.tokenBudget, window: settings.window, stats: packing, signal: stop }),
+            { inFlight: EMBED_BATCHES_IN_FLIGHT, signal },
+          ),
+        );
       const out = withHeader(openStdout(), EMBEDDING_TSV_HEADER);
       // Latin-1: ids go out as the bytes of the input header (the floats are ASCII).
-      await consumeBatches(embedded, (batch) => out.write(Buffer.from(formatEmbeddingLines(batch.ids, batch.embeddings, batch.hidden), 'latin1')), { signal });
+      await consumeBatches(
+        embedded,
+        (batch) => out.write(Buffer.from(formatEmbeddingLines(batch.ids, batch.embeddings, batch.hidden), 'latin1')),
+        { signal },
+      );
       await out.finish();
     } finally {
       await pool.close();
@@ -179,10 +206,21 @@ export const embedCommand: Command = {
   },
 };
 
-function summarize(log: { info(message: string): void }, kind: Kind, hidden: number, stats: FastaStats, packing: PackingStats, seconds: number): void {
+function summarize(
+  log: { info(message: string): void },
+  kind: Kind,
+  hidden: number,
+  stats: FastaStats,
+  packing: PackingStats,
+  seconds: number,
+): void {
   const n = (value: number): string => Math.round(value).toLocaleString('en-US');
   const efficiency = packing.batches === 0 ? 'none' : `${(packing.efficiency * 100).toFixed(1)} % real`;
-  log.info(`embed (${kind}): ${n(stats.records)} records (${n(stats.bases)} letters) → ${n(packing.rows)} rows of ${hidden} floats ` +
-    `in ${seconds.toFixed(2)} s (${n(packing.rows / Math.max(seconds, 1e-9))} rows/s); peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`);
-  log.info(`packing: ${n(packing.batches)} model batches, ${efficiency} (${n(packing.realTokens)} of ${n(packing.paddedTokens)} padded tokens)`);
+  log.info(
+    `embed (${kind}): ${n(stats.records)} records (${n(stats.bases)} letters) → ${n(packing.rows)} rows of ${hidden} floats ` +
+      `in ${seconds.toFixed(2)} s (${n(packing.rows / Math.max(seconds, 1e-9))} rows/s); peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`,
+  );
+  log.info(
+    `packing: ${n(packing.batches)} model batches, ${efficiency} (${n(packing.realTokens)} of ${n(packing.paddedTokens)} padded tokens)`,
+  );
 }

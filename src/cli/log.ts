@@ -19,7 +19,12 @@ export function createLogger(options: { quiet?: boolean; timestamps?: boolean; s
   const timestamps = options.timestamps ?? false;
   const write = (tag: string, message: string): void => {
     const prefix = timestamps ? `${new Date().toISOString()} [${tag}] ` : `[${tag}] `;
-    stream.write(message.split('\n').map((line) => prefix + line).join('\n') + '\n');
+    stream.write(
+      message
+        .split('\n')
+        .map((line) => prefix + line)
+        .join('\n') + '\n',
+    );
   };
   return {
     quiet,

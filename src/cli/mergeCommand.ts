@@ -34,13 +34,21 @@ export const mergeCommand: Command = {
   spec,
   async run({ values, positionals }, { log, signal }) {
     const [out, ...dirs] = positionals;
-    if (out === undefined || dirs.length === 0) throw usageError(spec, 'expected an output directory and at least one -o directory to merge');
-    const summary = await mergeRuns(out, dirs, { force: values['force'] === true, version: VERSION, arguments: process.argv.slice(2), signal });
+    if (out === undefined || dirs.length === 0)
+      throw usageError(spec, 'expected an output directory and at least one -o directory to merge');
+    const summary = await mergeRuns(out, dirs, {
+      force: values['force'] === true,
+      version: VERSION,
+      arguments: process.argv.slice(2),
+      signal,
+    });
     const c = summary.counts;
-    log.info(`merged ${dirs.length} ${summary.input === null ? 'parts' : `shards of ${summary.input.path}`} into ${out}: ` +
-      `${c.recordsRead.toLocaleString('en-US')} records, ${c.rowsWritten[PREDICTION_RESULTS_FILE]!.toLocaleString('en-US')} frame rows, ` +
-      `${c.rowsWritten[HIGHEST_SCORE_FILE]!.toLocaleString('en-US')} consensus rows` +
-      (c.duplicateChunkIdsMerged > 0 ? ` (${c.duplicateChunkIdsMerged.toLocaleString('en-US')} rows of repeated chunk ids merged)` : ''));
+    log.info(
+      `merged ${dirs.length} ${summary.input === null ? 'parts' : `shards of ${summary.input.path}`} into ${out}: ` +
+        `${c.recordsRead.toLocaleString('en-US')} records, ${c.rowsWritten[PREDICTION_RESULTS_FILE]!.toLocaleString('en-US')} frame rows, ` +
+        `${c.rowsWritten[HIGHEST_SCORE_FILE]!.toLocaleString('en-US')} consensus rows` +
+        (c.duplicateChunkIdsMerged > 0 ? ` (${c.duplicateChunkIdsMerged.toLocaleString('en-US')} rows of repeated chunk ids merged)` : ''),
+    );
     log.info(callsLine(c.calls));
     return EXIT.ok;
   },

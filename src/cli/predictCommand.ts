@@ -21,17 +21,23 @@ const spec: CommandSpec = {
   usage: '--models <dir> [-o <dir> [--resume]] [options] [<input>|-]',
   options: {
     models: MODELS_OPTION,
-    'chunk-length': { ...CHUNK_LENGTH_OPTION, default: undefined, description: "chunk length in bases (default: the bundle's; another one needs --accept-chunk-length or --force)" },
+    'chunk-length': {
+      ...CHUNK_LENGTH_OPTION,
+      default: undefined,
+      description: "chunk length in bases (default: the bundle's; another one needs --accept-chunk-length or --force)",
+    },
     'output-dir': {
       type: 'string',
       short: 'o',
       value: '<dir>',
-      description: "write the original's prediction_results.txt and prediction_results_highestscore.csv, plus run_summary.json, there (resumable)",
+      description:
+        "write the original's prediction_results.txt and prediction_results_highestscore.csv, plus run_summary.json, there (resumable)",
     },
     resume: { type: 'boolean', description: 'with -o: continue an interrupted run in that directory (starts afresh when it holds none)' },
     'score-tables': {
       type: 'boolean',
-      description: 'with -o: also write chunk_scores.tsv (both max scores per chunk) and record_scores.tsv (a row per input record, uncallable ones too)',
+      description:
+        'with -o: also write chunk_scores.tsv (both max scores per chunk) and record_scores.tsv (a row per input record, uncallable ones too)',
     },
     shard: {
       type: 'string',
@@ -39,19 +45,39 @@ const spec: CommandSpec = {
       description: "read only shard K of N of a plain input file (also K-of-N); 'virnucpro merge' gathers the -o directories of all N",
     },
     force: { type: 'boolean', description: 'both --overwrite and --accept-chunk-length' },
-    overwrite: { type: 'boolean', description: "with -o: replace virnucpro's results in a non-empty directory (other files are left alone)" },
-    'accept-chunk-length': { type: 'boolean', description: 'run a --chunk-length the classifier was not trained for (predictions are unreliable; outputs say so)' },
+    overwrite: {
+      type: 'boolean',
+      description: "with -o: replace virnucpro's results in a non-empty directory (other files are left alone)",
+    },
+    'accept-chunk-length': {
+      type: 'boolean',
+      description: 'run a --chunk-length the classifier was not trained for (predictions are unreliable; outputs say so)',
+    },
     'per-frame': { type: 'boolean', description: 'stdout: one row per kept frame instead of one per chunk' },
-    format: { type: 'string', short: 'f', value: '<tsv|jsonl>', description: 'stdout format (not with -o, which writes the original\'s tab-separated files)', choices: STREAM_FORMATS, default: 'tsv' },
+    format: {
+      type: 'string',
+      short: 'f',
+      value: '<tsv|jsonl>',
+      description: "stdout format (not with -o, which writes the original's tab-separated files)",
+      choices: STREAM_FORMATS,
+      default: 'tsv',
+    },
     'progress-interval': PROGRESS_INTERVAL_OPTION,
-    'skipped-out': { type: 'string', value: '<file>', description: 'write every input record that was skipped (TSV: record_id, header_line, reason) to this file' },
+    'skipped-out': {
+      type: 'string',
+      value: '<file>',
+      description: 'write every input record that was skipped (TSV: record_id, header_line, reason) to this file',
+    },
     ...MODEL_RUN_OPTIONS,
     threads: {
       ...MODEL_RUN_OPTIONS['threads']!,
       description: 'CPU threads for the whole run, split between the stages (see Threads below)',
       default: String(availableParallelism()),
     },
-    'intra-op-threads': { ...MODEL_RUN_OPTIONS['intra-op-threads']!, description: 'onnxruntime threads per encoder worker (default: see Threads below)' },
+    'intra-op-threads': {
+      ...MODEL_RUN_OPTIONS['intra-op-threads']!,
+      description: 'onnxruntime threads per encoder worker (default: see Threads below)',
+    },
     'allow-spinning': {
       type: 'boolean',
       description: "let onnxruntime's threads spin-wait between operations (off by default: the model pools share the cores)",
@@ -120,14 +146,15 @@ export const predictCommand: Command = {
     let report: RunReport | undefined;
     const result = await runPredict(input, {
       models: settings.models,
-      output: settings.outputDir === undefined
-        ? { stream: openStdout(), format: settings.format, perFrame: settings.perFrame }
-        : {
-          dir: settings.outputDir,
-          mode: settings.resume ? 'resume' : settings.overwrite ? 'overwrite' : 'new',
-          scoreTables: settings.scoreTables,
-          ...(interval ? { commitIntervalMs: Number(interval) } : {}),
-        },
+      output:
+        settings.outputDir === undefined
+          ? { stream: openStdout(), format: settings.format, perFrame: settings.perFrame }
+          : {
+              dir: settings.outputDir,
+              mode: settings.resume ? 'resume' : settings.overwrite ? 'overwrite' : 'new',
+              scoreTables: settings.scoreTables,
+              ...(interval ? { commitIntervalMs: Number(interval) } : {}),
+            },
       chunkLength: settings.chunkLength,
       acceptChunkLength: settings.acceptChunkLength,
       ...(settings.shard ? { shard: settings.shard } : {}),
@@ -194,11 +221,16 @@ function readSettings(values: ParsedValues): Settings {
   const outputDir = stringOption(values, 'output-dir');
   const resume = values['resume'] === true;
   const perFrame = values['per-frame'] === true;
-  if (resume && outputDir === undefined) throw usageError(spec, '--resume needs -o/--output-dir <dir>: only a results directory can be resumed');
+  if (resume && outputDir === undefined)
+    throw usageError(spec, '--resume needs -o/--output-dir <dir>: only a results directory can be resumed');
   const scoreTables = values['score-tables'] === true;
-  if (scoreTables && outputDir === undefined) throw usageError(spec, '--score-tables needs -o/--output-dir <dir>: the tables are files in it (stdout has the per-chunk scores)');
+  if (scoreTables && outputDir === undefined)
+    throw usageError(spec, '--score-tables needs -o/--output-dir <dir>: the tables are files in it (stdout has the per-chunk scores)');
   if (outputDir !== undefined && (perFrame || values['format'] !== 'tsv')) {
-    throw usageError(spec, "--per-frame and --format jsonl apply to stdout; with -o/--output-dir the original's tab-separated files are written (drop -o to stream JSON lines)");
+    throw usageError(
+      spec,
+      "--per-frame and --format jsonl apply to stdout; with -o/--output-dir the original's tab-separated files are written (drop -o to stream JSON lines)",
+    );
   }
   const shardText = stringOption(values, 'shard');
   const shard = shardText === undefined ? undefined : parseShard(shardText);

@@ -40,7 +40,8 @@ export const PROGRESS_INTERVAL_OPTION: OptionSpec = {
 export function progressInterval(spec: CommandSpec, values: ParsedValues): number {
   const text = values['progress-interval'];
   const seconds = typeof text === 'string' && /^\d*\.?\d+$/.test(text) ? Number(text) : NaN;
-  if (!(seconds > 0)) throw usageError(spec, `invalid --progress-interval ${String(text)}: expected a positive number of seconds (e.g. 30, 0.5)`);
+  if (!(seconds > 0))
+    throw usageError(spec, `invalid --progress-interval ${String(text)}: expected a positive number of seconds (e.g. 30, 0.5)`);
   return seconds;
 }
 
@@ -86,7 +87,8 @@ export class RunReport {
     if (log.quiet) return;
     if (this.#terminal) {
       // Cut to the terminal's width: a wrapped line could not be redrawn in place (the stage rates come last).
-      const redraw = (): string => this.#progressLine(TERMINAL_RATE_WINDOW_SECONDS).slice(0, Math.max(20, (process.stderr.columns || 80) - 1));
+      const redraw = (): string =>
+        this.#progressLine(TERMINAL_RATE_WINDOW_SECONDS).slice(0, Math.max(20, (process.stderr.columns || 80) - 1));
       this.#timer = setInterval(() => process.stderr.write(`\r\x1b[K${redraw()}`), REDRAW_SECONDS * 1000);
     } else {
       this.#timer = setInterval(() => log.info(this.#progressLine(0)), options.intervalSeconds * 1000);

@@ -67,7 +67,8 @@ async function frameSinks(values: Record<string, string | boolean | undefined>):
     }
     return [{ out: openStdout(), format: 'tsv' }];
   }
-  const file = (path: string | undefined): Promise<OutputStream> | OutputStream => (path === undefined || path === '-' ? openStdout() : openOutputFile(path));
+  const file = (path: string | undefined): Promise<OutputStream> | OutputStream =>
+    path === undefined || path === '-' ? openStdout() : openOutputFile(path);
   const sinks: FrameSink[] = [{ out: await file(nucleotideOut), format: 'fasta-nucleotide' }];
   if (proteinOut !== undefined) sinks.push({ out: await file(proteinOut), format: 'fasta-protein' });
   return sinks;
@@ -89,7 +90,12 @@ export const translateCommand: Command = {
       chunkReads({ chunkLength, signal }),
       // Nothing reads the records after translation, and the workers write the text: the main thread only
       // parses, chunks and writes.
-      translateSixFramesText({ ...(threads !== undefined ? { threads } : {}), formats: sinks.map((sink) => sink.format), transferBases: true, signal }),
+      translateSixFramesText({
+        ...(threads !== undefined ? { threads } : {}),
+        formats: sinks.map((sink) => sink.format),
+        transferBases: true,
+        signal,
+      }),
     );
     try {
       await consumeBatches(frames, async (batch) => {

@@ -75,7 +75,8 @@ export const DEFAULT_EMBED = {
 export interface ResolvedEmbedOptions {
   readonly tokenizer: Tokenizer;
   /** The backend to use, or the model (and options) to start a worker pool for. */
-  readonly pool: { readonly started: InferenceBackend<TokenBatch> } | { readonly model: EmbedModel; readonly options: InferencePoolOptions };
+  readonly pool:
+    { readonly started: InferenceBackend<TokenBatch> } | { readonly model: EmbedModel; readonly options: InferencePoolOptions };
   readonly padId: number;
   readonly hiddenSize: number;
   readonly maxTokens: number;
@@ -119,8 +120,10 @@ export function resolveEmbedOptions(given: EmbedOptions | ResolvedEmbedOptions):
 
   const padId = options.padId ?? padIdOf(tokenizer);
   if (padId === undefined || !Number.isInteger(padId) || padId < 0 || padId >= tokenizer.vocabSize) {
-    throw new TypeError(`options.padId must be a token id in 0..${tokenizer.vocabSize - 1} (got ${String(padId)}; ` +
-      'the tokenizer has no [PAD] token to default to)');
+    throw new TypeError(
+      `options.padId must be a token id in 0..${tokenizer.vocabSize - 1} (got ${String(padId)}; ` +
+        'the tokenizer has no [PAD] token to default to)',
+    );
   }
   const maxTokens = options.maxTokens ?? (spec as EmbedModel).maxTokens ?? Infinity;
   if (maxTokens !== Infinity && (!Number.isSafeInteger(maxTokens) || maxTokens < 1)) {
@@ -130,9 +133,11 @@ export function resolveEmbedOptions(given: EmbedOptions | ResolvedEmbedOptions):
     tokenBudget: options.tokenBudget,
     window: options.window,
     maxRows: options.maxRows,
-    lengthMultiple: options.lengthMultiple ?? (pool !== undefined
-      ? pool.paddedLengthMultiple
-      : paddedLengthMultiple(resolveInferencePoolOptions(options.poolOptions ?? {}).settings.executionProvider)),
+    lengthMultiple:
+      options.lengthMultiple ??
+      (pool !== undefined
+        ? pool.paddedLengthMultiple
+        : paddedLengthMultiple(resolveInferencePoolOptions(options.poolOptions ?? {}).settings.executionProvider)),
   });
   const maxInFlight = options.maxInFlight ?? concurrency * IN_FLIGHT_PER_WORKER;
   if (!Number.isSafeInteger(maxInFlight) || maxInFlight < 1) {

@@ -123,7 +123,8 @@ export class EmbeddingEngine<B extends Leased> {
     let job: RowJob<B>;
     try {
       job = this.#tokenizer.begin(batch);
-      if (job.count >= ROW_SLOTS) throw new VirnucproError('INTERNAL', `a batch of ${job.count} rows is over the ${ROW_SLOTS - 1} an embedding stage takes`);
+      if (job.count >= ROW_SLOTS)
+        throw new VirnucproError('INTERNAL', `a batch of ${job.count} rows is over the ${ROW_SLOTS - 1} an embedding stage takes`);
     } catch (error) {
       batch.lease.release();
       this.#fail(error);
@@ -283,7 +284,10 @@ export class EmbeddingEngine<B extends Leased> {
   #scatter(pack: PackedBatch<number>, result: Matrix): void {
     const hidden = this.#settings.hiddenSize;
     if (result.rows !== pack.keys.length || result.columns !== hidden) {
-      throw new VirnucproError('INTERNAL', `the pool answered [${result.rows}, ${result.columns}] for a pack of ${pack.keys.length} rows of width ${hidden}`);
+      throw new VirnucproError(
+        'INTERNAL',
+        `the pool answered [${result.rows}, ${result.columns}] for a pack of ${pack.keys.length} rows of width ${hidden}`,
+      );
     }
     const data = result.data;
     pack.keys.forEach((key, r) => {
@@ -311,8 +315,15 @@ export class EmbeddingEngine<B extends Leased> {
   }
 
   #checkDone(): void {
-    if (this.#finished || !this.#ended || this.#tokenizing.length > 0 || this.#inFlight > 0 || this.#waiting.length > 0 ||
-      this.#assembler.size > 0) return;
+    if (
+      this.#finished ||
+      !this.#ended ||
+      this.#tokenizing.length > 0 ||
+      this.#inFlight > 0 ||
+      this.#waiting.length > 0 ||
+      this.#assembler.size > 0
+    )
+      return;
     this.#finish();
     this.#sink.complete();
   }

@@ -110,12 +110,16 @@ export class RowTokenizer<B> {
       });
     }
     if (tokens > this.#maxTokens) {
-      throw new VirnucproError('ROW_TOO_LONG',
-        `${this.#selector.what} of ${tokens} tokens is longer than the model takes (maxTokens ${this.#maxTokens})`, {
+      throw new VirnucproError(
+        'ROW_TOO_LONG',
+        `${this.#selector.what} of ${tokens} tokens is longer than the model takes (maxTokens ${this.#maxTokens})`,
+        {
           position: this.#selector.position(job.batch, row),
-          hint: 'the bundle\'s maxTokens is the longest row the model was exported for: split such sequences before ' +
+          hint:
+            "the bundle's maxTokens is the longest row the model was exported for: split such sequences before " +
             'embedding them, or use a model that takes longer rows (docs/model-bundle.md)',
-        });
+        },
+      );
     }
     return tokens;
   }

@@ -35,7 +35,10 @@ export interface DecompressOptions {
  * decompresses them (INPUT_COMPRESSION). A truncated gzip gives GZIP_TRUNCATED, a damaged one GZIP_CORRUPT.
  * Nothing is read before the first `next()`; `return()` closes `chunks`.
  */
-export async function* decompress(chunks: AsyncIterable<Uint8Array>, options: DecompressOptions): AsyncGenerator<Uint8Array, void, undefined> {
+export async function* decompress(
+  chunks: AsyncIterable<Uint8Array>,
+  options: DecompressOptions,
+): AsyncGenerator<Uint8Array, void, undefined> {
   const iterator = chunks[Symbol.asyncIterator]();
   try {
     const { head, format } = await sniffHead(iterator);
@@ -65,14 +68,19 @@ async function* refuseCompressedInside(chunks: AsyncGenerator<Uint8Array>, optio
   if (inner !== 'plain') {
     const file = options.name === '-' ? 'FILE' : options.name;
     await chunks.return(undefined);
-    throw new VirnucproError('INPUT_COMPRESSION', inner === 'gzip'
-      ? 'expected FASTA text inside the gzip data but found gzip again: the file is compressed twice'
-      : `expected FASTA text inside the gzip data but found ${inner}-compressed data`, {
-      position: { file: options.name },
-      hint: inner === 'gzip'
-        ? `decompress once more: gunzip -c ${file} | gunzip -c | virnucpro … -`
-        : `decompress both layers: gunzip -c ${file} | ${UNSUPPORTED[inner]} | virnucpro … -`,
-    });
+    throw new VirnucproError(
+      'INPUT_COMPRESSION',
+      inner === 'gzip'
+        ? 'expected FASTA text inside the gzip data but found gzip again: the file is compressed twice'
+        : `expected FASTA text inside the gzip data but found ${inner}-compressed data`,
+      {
+        position: { file: options.name },
+        hint:
+          inner === 'gzip'
+            ? `decompress once more: gunzip -c ${file} | gunzip -c | virnucpro … -`
+            : `decompress both layers: gunzip -c ${file} | ${UNSUPPORTED[inner]} | virnucpro … -`,
+      },
+    );
   }
   try {
     yield* followedBy(head, chunks);

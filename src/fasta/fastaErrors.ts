@@ -2,7 +2,8 @@ import { VirnucproError, type ErrorPosition } from '../errors.js';
 
 /** The errors the FASTA and FASTQ readers raise, one factory each so every message says what was expected and found. */
 
-const BINARY_HINT = 'is this a compressed or binary file? gzip is read directly; decompress other formats first ' +
+const BINARY_HINT =
+  'is this a compressed or binary file? gzip is read directly; decompress other formats first ' +
   '(xz -dc, bzip2 -dc, zstd -dc) and pipe the result into virnucpro … -';
 
 /** Shows a byte as a character when printable, else in hex. */
@@ -25,13 +26,17 @@ export function noHeaderError(byte: number, position: ErrorPosition): VirnucproE
   });
 }
 
-const FASTQ_LAYOUT_HINT = "a FASTQ record is four lines: '@id', the sequence, '+', the qualities (one line each: wrapped FASTQ " +
-  "is not read; seqkit seq -w 0 unwraps it)";
+const FASTQ_LAYOUT_HINT =
+  "a FASTQ record is four lines: '@id', the sequence, '+', the qualities (one line each: wrapped FASTQ " +
+  'is not read; seqkit seq -w 0 unwraps it)';
 
 /** A FASTQ line that should start with '@' (a record) or '+' (after the sequence) starts otherwise. */
 export function fastqLayoutError(expected: '@' | '+', byte: number, where: string, position: ErrorPosition): VirnucproError {
   const found = byte === 0x0a ? 'an empty line' : describeByte(byte);
-  return new VirnucproError('FASTQ_FORMAT', `expected '${expected}' ${where} (FASTQ) but found ${found}`, { position, hint: FASTQ_LAYOUT_HINT });
+  return new VirnucproError('FASTQ_FORMAT', `expected '${expected}' ${where} (FASTQ) but found ${found}`, {
+    position,
+    hint: FASTQ_LAYOUT_HINT,
+  });
 }
 
 export function fastqQualityLengthError(bases: number, qualities: number, position: ErrorPosition): VirnucproError {
@@ -57,19 +62,29 @@ export function byteOrderMarkError(position: ErrorPosition): VirnucproError {
 }
 
 export function lineEndingsError(position: ErrorPosition): VirnucproError {
-  return new VirnucproError('FASTA_LINE_ENDINGS',
-    "expected '\\n' or '\\r\\n' line endings but the first line holds a lone '\\r' (classic Mac line endings)", {
+  return new VirnucproError(
+    'FASTA_LINE_ENDINGS',
+    "expected '\\n' or '\\r\\n' line endings but the first line holds a lone '\\r' (classic Mac line endings)",
+    {
       position,
       hint: "convert the line endings first: tr '\\r' '\\n' < in.fa | virnucpro … -",
-    });
+    },
+  );
 }
 
-export function proteinError(percentNucleotide: number, letters: number, proteinOnly: readonly string[],
-  position: ErrorPosition): VirnucproError {
-  return new VirnucproError('FASTA_PROTEIN',
+export function proteinError(
+  percentNucleotide: number,
+  letters: number,
+  proteinOnly: readonly string[],
+  position: ErrorPosition,
+): VirnucproError {
+  return new VirnucproError(
+    'FASTA_PROTEIN',
     `expected nucleotide sequences but only ${percentNucleotide}% of the first ${letters} letters are ` +
-    `A/C/G/T/U/N and protein-only letters occur (${proteinOnly.join(', ')})`, {
+      `A/C/G/T/U/N and protein-only letters occur (${proteinOnly.join(', ')})`,
+    {
       position,
       hint: 'VirNucPro classifies DNA/RNA reads and translates the six frames itself: give it the nucleotide FASTA',
-    });
+    },
+  );
 }

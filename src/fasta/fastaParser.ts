@@ -132,7 +132,10 @@ export function parseFasta(chunks: AsyncIterable<Uint8Array>, options: FastaPars
   return { [Symbol.asyncIterator]: () => parseChunks(chunks, resolved) };
 }
 
-async function* parseChunks(chunks: AsyncIterable<Uint8Array>, options: ResolvedFastaParseOptions): AsyncGenerator<RecordBatch, void, undefined> {
+async function* parseChunks(
+  chunks: AsyncIterable<Uint8Array>,
+  options: ResolvedFastaParseOptions,
+): AsyncGenerator<RecordBatch, void, undefined> {
   options.signal?.throwIfAborted();
   // The format is decided by the first byte that is not whitespace (recordFormat): chunks before it are held.
   let parser: RecordParser | undefined;
@@ -331,7 +334,11 @@ class FastaParser implements RecordParser {
     const lf = src.indexOf(LF);
     const firstLine = lf < 0 ? src : src.subarray(0, lf);
     const control = firstLine.findIndex((b) => b < 0x20 && b !== TAB && b !== CR);
-    if (control >= 0) return binaryByteError(firstLine[control]!, 'in the first line: this is binary data, not FASTA', { file: this.#file, line: this.#line });
+    if (control >= 0)
+      return binaryByteError(firstLine[control]!, 'in the first line: this is binary data, not FASTA', {
+        file: this.#file,
+        line: this.#line,
+      });
     return lineEndingsError({ file: this.#file, line: this.#line });
   }
 

@@ -77,7 +77,8 @@ export function fastaWarnings(stats: FastaStats, file: string): FastaWarning[] {
       kind: 'empty-records',
       count: stats.emptySkipped,
       position: { file, line: first.line, recordId: first.id },
-      message: `${file}: skipped ${stats.emptySkipped} empty record(s) (a header with no sequence; ` +
+      message:
+        `${file}: skipped ${stats.emptySkipped} empty record(s) (a header with no sequence; ` +
         `the original VirNucPro crashes on them): ${examples}${more}`,
     });
   }
@@ -87,7 +88,8 @@ export function fastaWarnings(stats: FastaStats, file: string): FastaWarning[] {
       kind: 'empty-ids',
       count: stats.emptyIds,
       position: { file, line: first.line, recordId: '' },
-      message: `${file}:${first.line}: ${stats.emptyIds} record(s) have an empty id ('>' followed by no name); ` +
+      message:
+        `${file}:${first.line}: ${stats.emptyIds} record(s) have an empty id ('>' followed by no name); ` +
         `kept with id '' as Biopython does, so their output ids start with '_chunk_'`,
     });
   }
@@ -97,7 +99,8 @@ export function fastaWarnings(stats: FastaStats, file: string): FastaWarning[] {
       kind: 'non-iupac',
       count: stats.nonIupacLetters,
       position: { file, line: first.line, recordId: first.id },
-      message: `${file}: ${stats.nonIupacLetters} character(s) outside the IUPAC nucleotide codes in ` +
+      message:
+        `${file}: ${stats.nonIupacLetters} character(s) outside the IUPAC nucleotide codes in ` +
         `${stats.nonIupacRecords} record(s), first '${first.letter}' at base ${first.offset + 1} of record ` +
         `'${first.id}' (line ${first.line}); kept, and translated like N (no amino acid)`,
     });

@@ -129,7 +129,8 @@ export class FastqParser implements RecordParser {
           if (control >= 0) throw this.#binaryError(src[control]!, 'in a header line', line, undefined);
         }
         if (end > clean) {
-          if (!header) throw this.#binaryError(src[clean]!, state === QUALITY ? 'in a quality line' : 'in a sequence line', line, this.#records.id);
+          if (!header)
+            throw this.#binaryError(src[clean]!, state === QUALITY ? 'in a quality line' : 'in a sequence line', line, this.#records.id);
           const next = firstBinaryByte(src.subarray(end), false);
           clean = next < 0 ? n : end + next;
         }
@@ -183,7 +184,8 @@ export class FastqParser implements RecordParser {
   /** Checks the quality line's length against the sequence's and closes the record. */
   #endRecord(qualities: number, line: number): void {
     const id = this.#records.id;
-    if (qualities !== this.#sequenceLength) throw fastqQualityLengthError(this.#sequenceLength, qualities, { file: this.#file, line, recordId: id });
+    if (qualities !== this.#sequenceLength)
+      throw fastqQualityLengthError(this.#sequenceLength, qualities, { file: this.#file, line, recordId: id });
     // Measured as its FASTA form, '>' header '\n' sequence '\n': the sync rule then cuts where it cuts that.
     this.#records.endRecord(this.#headerBytes + this.#sequenceLength + 3);
     this.#headerBytes = 0;
@@ -198,7 +200,12 @@ export class FastqParser implements RecordParser {
     if (state === QUALITY) {
       const qualities = this.#qualityBytes - (this.#lastByte === CR ? 1 : 0);
       if (qualities >= this.#sequenceLength) this.#endRecord(qualities, this.#line);
-      else throw fastqTruncatedError(`${INSIDE[state]} (${qualities} of ${this.#sequenceLength} qualities)`, { file: this.#file, line: this.#line, recordId: this.#records.id });
+      else
+        throw fastqTruncatedError(`${INSIDE[state]} (${qualities} of ${this.#sequenceLength} qualities)`, {
+          file: this.#file,
+          line: this.#line,
+          recordId: this.#records.id,
+        });
     } else if (state !== RECORD_START && state !== BLANK) {
       throw fastqTruncatedError(INSIDE[state], { file: this.#file, line: this.#line, recordId: this.#records.id });
     }

@@ -94,17 +94,25 @@ export async function openShard(path: string, shard: Shard, options: Omit<OpenIn
     });
     const format = sniffFormat(magic.subarray(0, bytesRead));
     if (format !== 'plain') {
-      throw new VirnucproError('INPUT_COMPRESSION', `cannot read shard ${formatShard(shard)} of ${format}-compressed data: a shard is a byte range of a plain file`, {
-        position: { file: path },
-        hint: splitHint(path),
-      });
+      throw new VirnucproError(
+        'INPUT_COMPRESSION',
+        `cannot read shard ${formatShard(shard)} of ${format}-compressed data: a shard is a byte range of a plain file`,
+        {
+          position: { file: path },
+          hint: splitHint(path),
+        },
+      );
     }
     // A FASTQ quality line may start with '@' (or '>'): no record start can be found from an arbitrary byte.
     if (recordFormat(magic.subarray(0, bytesRead)) === 'fastq') {
-      throw new VirnucproError('USAGE', `cannot read shard ${formatShard(shard)} of FASTQ: a FASTQ record cannot be found from an arbitrary byte (a quality line may start with '@')`, {
-        position: { file: path },
-        hint: splitHint(path),
-      });
+      throw new VirnucproError(
+        'USAGE',
+        `cannot read shard ${formatShard(shard)} of FASTQ: a FASTQ record cannot be found from an arbitrary byte (a quality line may start with '@')`,
+        {
+          position: { file: path },
+          hint: splitHint(path),
+        },
+      );
     }
     const range = shardByteRange(info.size, shard);
     const cutter = new ShardCutter(range, resolveSyncBytes(options.syncBytes));
@@ -136,8 +144,10 @@ async function cutNext(chunks: AsyncIterator<Uint8Array>, cutter: ShardCutter): 
 
 /** How to shard what cannot be sharded: split it into plain files, in order, and run each as an input. */
 function splitHint(path: string): string {
-  return `split it in input order instead: seqkit split2 -s <records per part> ${path} -O parts/ ` +
-    `(not -p, which deals records round-robin), run each part as a whole input, then virnucpro merge their results`;
+  return (
+    `split it in input order instead: seqkit split2 -s <records per part> ${path} -O parts/ ` +
+    `(not -p, which deals records round-robin), run each part as a whole input, then virnucpro merge their results`
+  );
 }
 
 async function* shardBytes(path: string, shard: Shard, options: Omit<OpenInputOptions, 'shard'>): AsyncGenerator<Uint8Array> {
@@ -177,7 +187,13 @@ async function* readFile(path: string, chunkBytes: number, signal: AbortSignal |
 }
 
 /** The file's bytes from `position` (null: the current one) to its end, in reads of `chunkBytes`. */
-async function* readChunks(handle: FileHandle, path: string, chunkBytes: number, signal: AbortSignal | undefined, position: number | null): AsyncGenerator<Uint8Array> {
+async function* readChunks(
+  handle: FileHandle,
+  path: string,
+  chunkBytes: number,
+  signal: AbortSignal | undefined,
+  position: number | null,
+): AsyncGenerator<Uint8Array> {
   let at = position;
   for (;;) {
     signal?.throwIfAborted();

@@ -178,8 +178,11 @@ export class RecordCollector {
     const sample = this.#sample;
     if (sample.looksLikeProtein()) {
       const first = this.#held[0]!;
-      throw proteinError(Math.round(100 * sample.nucleotideFraction), sample.letters, sample.proteinOnly,
-        { file: this.#source, line: first.headerLines[0]!, recordId: first.ids[0]! });
+      throw proteinError(Math.round(100 * sample.nucleotideFraction), sample.letters, sample.proteinOnly, {
+        file: this.#source,
+        line: first.headerLines[0]!,
+        recordId: first.ids[0]!,
+      });
     }
     this.#ready.push(...this.#held);
     this.#held = [];

@@ -30,8 +30,11 @@ function cleanBatch(batch: RecordBatch, stats: FastaStats, byteClass: Uint8Array
       const cls = byteClass[byte]!;
       if (cls & BYTE_SPACE) continue;
       if (cls & BYTE_BINARY) {
-        throw binaryByteError(byte, `in the sequence (byte ${i - start + 1} of the record's sequence)`,
-          { file: batch.source, line: batch.headerLines[r]!, recordId: batch.ids[r]! });
+        throw binaryByteError(byte, `in the sequence (byte ${i - start + 1} of the record's sequence)`, {
+          file: batch.source,
+          line: batch.headerLines[r]!,
+          recordId: batch.ids[r]!,
+        });
       }
       if (cls !== 0) {
         if (stats.firstNonIupac === undefined) {

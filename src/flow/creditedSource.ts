@@ -19,10 +19,7 @@ export interface CreditedSourceOptions<T, B extends Leased> {
  * (its weight must be known before it can be paid for), and unsubscribing stops the pull loop and closes the
  * iterator (`return()`), which closes files.
  */
-export function creditedSource<T, B extends Leased>(
-  open: () => AsyncIterable<T>,
-  options: CreditedSourceOptions<T, B>,
-): Observable<B> {
+export function creditedSource<T, B extends Leased>(open: () => AsyncIterable<T>, options: CreditedSourceOptions<T, B>): Observable<B> {
   const { credit, weight, attach, signal } = options;
   return new Observable<B>(function creditedSourceSubscribe(subscriber) {
     const stop = new AbortController();

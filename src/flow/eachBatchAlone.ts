@@ -21,14 +21,16 @@ export function eachBatchAlone<B, O>(
   }
   return (source) => {
     const slots = new Credit(options.inFlight, 'eachBatchAlone');
-    return source.pipe(mapInOrder(async (batch: B, failed: AbortSignal) => {
-      const stop = options.signal ? AbortSignal.any([options.signal, failed]) : failed;
-      const slot = await slots.acquire(1, stop);
-      try {
-        return await lastValueFrom(of(batch).pipe(operator(stop)));
-      } finally {
-        slot.release();
-      }
-    }));
+    return source.pipe(
+      mapInOrder(async (batch: B, failed: AbortSignal) => {
+        const stop = options.signal ? AbortSignal.any([options.signal, failed]) : failed;
+        const slot = await slots.acquire(1, stop);
+        try {
+          return await lastValueFrom(of(batch).pipe(operator(stop)));
+        } finally {
+          slot.release();
+        }
+      }),
+    );
   };
 }

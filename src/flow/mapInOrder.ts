@@ -8,9 +8,7 @@ import { Observable, type OperatorFunction } from 'rxjs';
  * both are bounded by the pipeline's {@link Credit}; this operator adds no queue of its own.
  * Errors: the first failure errors the stream and aborts the work still running (through `signal`).
  */
-export function mapInOrder<A, B>(
-  work: (item: A, signal: AbortSignal) => Promise<B>,
-): OperatorFunction<A, B> {
+export function mapInOrder<A, B>(work: (item: A, signal: AbortSignal) => Promise<B>): OperatorFunction<A, B> {
   return function mapInOrderOperator(source) {
     return new Observable<B>((subscriber) => {
       const abort = new AbortController();

@@ -4,8 +4,15 @@ import { VirnucproError } from '../errors.js';
 import { loadBpeTokenizer } from '../tokenize/index.js';
 import { sha256File } from './checksum.js';
 import {
-  BUNDLE_PARTS, CHUNK_LENGTHS, ESM2_TOKENIZER, parseManifestParts, type BundlePart, type ChunkLength, type ManifestClassifier,
-  type ManifestEncoder, type PartialManifest,
+  BUNDLE_PARTS,
+  CHUNK_LENGTHS,
+  ESM2_TOKENIZER,
+  parseManifestParts,
+  type BundlePart,
+  type ChunkLength,
+  type ManifestClassifier,
+  type ManifestEncoder,
+  type PartialManifest,
 } from './manifest.js';
 import { agreedWidth, checkClassifierInterface, checkEmbeddingInterface, type ModelOrigin } from './modelInterface.js';
 import type { ClassifierModel, EmbeddingModel } from './modelSpec.js';
@@ -21,8 +28,10 @@ export const UNVERIFIED = 'unverified';
  */
 export function missingChecksumWarning(bundle: Pick<ModelBundle, 'missingChecksums' | 'manifestFile'>): string | undefined {
   if (bundle.missingChecksums.length === 0) return undefined;
-  return `${bundle.manifestFile}: no checksum for ${bundle.missingChecksums.map((name) => `'${name}'`).join(', ')}: loaded unverified ` +
-    '(add "sha256:…" entries under checksums, as tools/export_bundle.py writes them)';
+  return (
+    `${bundle.manifestFile}: no checksum for ${bundle.missingChecksums.map((name) => `'${name}'`).join(', ')}: loaded unverified ` +
+    '(add "sha256:…" entries under checksums, as tools/export_bundle.py writes them)'
+  );
 }
 
 export interface LoadBundleOptions {
@@ -132,7 +141,10 @@ export type PartialBundle<P extends BundlePart> = Omit<ModelBundle, BundlePart |
  */
 export function loadBundle<P extends BundlePart>(location: string, options: LoadBundlePartsOptions<P>): Promise<PartialBundle<P>>;
 export function loadBundle(location: string, options?: LoadBundleOptions): Promise<ModelBundle>;
-export async function loadBundle(location: string, options: LoadBundleOptions & { readonly parts?: readonly BundlePart[] } = {}): Promise<PartialBundle<BundlePart>> {
+export async function loadBundle(
+  location: string,
+  options: LoadBundleOptions & { readonly parts?: readonly BundlePart[] } = {},
+): Promise<PartialBundle<BundlePart>> {
   const { chunkLength: requested, force, verifyChecksums, parts, signal } = resolveLoadBundleOptions(options);
   const target = path.resolve(location);
   // A manifest file may be named directly: one directory can then hold several bundles sharing their encoders.
@@ -147,12 +159,16 @@ export async function loadBundle(location: string, options: LoadBundleOptions & 
   const classifierEntry = parts.includes('classifier') ? manifest.classifier : undefined;
 
   if (requested !== undefined && manifest.chunkLength !== undefined && requested !== manifest.chunkLength && !force) {
-    throw new VirnucproError('BUNDLE_MISMATCH',
-      `chunkLength: this bundle's classifier was trained on ${manifest.chunkLength}-bp chunks, but the run uses ${requested}`, {
+    throw new VirnucproError(
+      'BUNDLE_MISMATCH',
+      `chunkLength: this bundle's classifier was trained on ${manifest.chunkLength}-bp chunks, but the run uses ${requested}`,
+      {
         position: { file: manifestFile },
-        hint: `run with -l/--chunk-length ${manifest.chunkLength}, use the ${requested} bundle, or pass --force to accept ` +
-          'wrong predictions (the v2.0 refactor\'s 300/500 mix-up gave 93 % instead of 99.8 % agreement)',
-      });
+        hint:
+          `run with -l/--chunk-length ${manifest.chunkLength}, use the ${requested} bundle, or pass --force to accept ` +
+          "wrong predictions (the v2.0 refactor's 300/500 mix-up gave 93 % instead of 99.8 % agreement)",
+      },
+    );
   }
 
   const resolve = (name: string): string => path.resolve(root, name);
@@ -183,19 +199,23 @@ export async function loadBundle(location: string, options: LoadBundleOptions & 
   const verified = new Map(verifiedChecksums.map((name) => [path.posix.normalize(name), manifest.checksums[name]!]));
   const listed = new Set(Object.keys(manifest.checksums).map((name) => path.posix.normalize(name)));
   const loadedFiles: Record<string, string> = {};
-  for (const name of [...files, ...(dnaEntry ? [dnaEntry.tokenizer] : [])]) loadedFiles[name] = verified.get(path.posix.normalize(name)) ?? UNVERIFIED;
+  for (const name of [...files, ...(dnaEntry ? [dnaEntry.tokenizer] : [])])
+    loadedFiles[name] = verified.get(path.posix.normalize(name)) ?? UNVERIFIED;
   const missingChecksums = Object.keys(loadedFiles).filter((name) => !listed.has(path.posix.normalize(name)));
 
-  const dna = dnaEntry && await encoder(dnaEntry, 'dna', resolve);
-  const protein = proteinEntry && await encoder(proteinEntry, 'protein', resolve);
-  const classifier = classifierEntry && await classifierModel(classifierEntry, resolve);
+  const dna = dnaEntry && (await encoder(dnaEntry, 'dna', resolve));
+  const protein = proteinEntry && (await encoder(proteinEntry, 'protein', resolve));
+  const classifier = classifierEntry && (await classifierModel(classifierEntry, resolve));
   if (dna && protein && classifier && classifier.inputWidth !== dna.hiddenSize + protein.hiddenSize) {
-    throw new VirnucproError('BUNDLE_MISMATCH',
+    throw new VirnucproError(
+      'BUNDLE_MISMATCH',
       `classifier.inputWidth: the classifier takes ${classifier.inputWidth} features, but dna.hiddenSize ${dna.hiddenSize} + ` +
-      `protein.hiddenSize ${protein.hiddenSize} = ${dna.hiddenSize + protein.hiddenSize}`, {
+        `protein.hiddenSize ${protein.hiddenSize} = ${dna.hiddenSize + protein.hiddenSize}`,
+      {
         position: { file: classifier.file },
         hint: 'the three models come from different sets: export them together (tools/export_bundle.py)',
-      });
+      },
+    );
   }
 
   return {
@@ -203,7 +223,9 @@ export async function loadBundle(location: string, options: LoadBundleOptions & 
     manifestFile,
     name: manifest.name ?? path.basename(root),
     ...(manifest.chunkLength !== undefined ? { chunkLength: manifest.chunkLength } : {}),
-    ...(requested !== undefined && manifest.chunkLength !== undefined && requested !== manifest.chunkLength ? { forcedChunkLength: requested } : {}),
+    ...(requested !== undefined && manifest.chunkLength !== undefined && requested !== manifest.chunkLength
+      ? { forcedChunkLength: requested }
+      : {}),
     meaningless: manifest.meaningless,
     provenance: manifest.provenance,
     verifiedChecksums,
@@ -227,11 +249,17 @@ function unusedFiles(manifest: PartialManifest<BundlePart>, parts: readonly Bund
     return [entry.onnx, ...entry.externalData, ...tokenizer];
   };
   const used = new Set(parts.flatMap(filesOf));
-  return new Set(BUNDLE_PARTS.filter((part) => !parts.includes(part)).flatMap(filesOf).filter((name) => !used.has(name)));
+  return new Set(
+    BUNDLE_PARTS.filter((part) => !parts.includes(part))
+      .flatMap(filesOf)
+      .filter((name) => !used.has(name)),
+  );
 }
 
 /** Fills in defaults and checks every option, throwing a TypeError that names the bad one. */
-export function resolveLoadBundleOptions(options: LoadBundleOptions & { readonly parts?: readonly BundlePart[] }): ResolvedLoadBundleOptions {
+export function resolveLoadBundleOptions(
+  options: LoadBundleOptions & { readonly parts?: readonly BundlePart[] },
+): ResolvedLoadBundleOptions {
   const resolved: ResolvedLoadBundleOptions = {
     chunkLength: options.chunkLength ?? DEFAULT_LOAD_BUNDLE.chunkLength,
     force: options.force ?? DEFAULT_LOAD_BUNDLE.force,
@@ -239,8 +267,11 @@ export function resolveLoadBundleOptions(options: LoadBundleOptions & { readonly
     parts: options.parts ?? DEFAULT_LOAD_BUNDLE.parts,
     signal: options.signal ?? DEFAULT_LOAD_BUNDLE.signal,
   };
-  if (!Array.isArray(resolved.parts) || resolved.parts.length === 0 ||
-    !resolved.parts.every((part) => (BUNDLE_PARTS as readonly string[]).includes(part))) {
+  if (
+    !Array.isArray(resolved.parts) ||
+    resolved.parts.length === 0 ||
+    !resolved.parts.every((part) => (BUNDLE_PARTS as readonly string[]).includes(part))
+  ) {
     throw new TypeError(`options.parts must be a non-empty list of ${BUNDLE_PARTS.join(', ')} (got ${JSON.stringify(resolved.parts)})`);
   }
   if (resolved.chunkLength !== undefined && !(CHUNK_LENGTHS as readonly number[]).includes(resolved.chunkLength)) {
@@ -260,10 +291,17 @@ async function readManifest(file: string): Promise<string> {
     const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
     // A mistyped --models path deserves to hear that the directory itself does not exist.
     const dir = path.dirname(file);
-    const noDirectory = missing && !(await stat(dir).then((info) => info.isDirectory(), () => false));
+    const noDirectory =
+      missing &&
+      !(await stat(dir).then(
+        (info) => info.isDirectory(),
+        () => false,
+      ));
     const message = noDirectory
       ? 'this model bundle directory does not exist'
-      : missing ? 'no manifest.json: this directory is not a model bundle' : `cannot read: ${(error as Error).message}`;
+      : missing
+        ? 'no manifest.json: this directory is not a model bundle'
+        : `cannot read: ${(error as Error).message}`;
     throw new VirnucproError('BUNDLE_INVALID', message, {
       position: { file: noDirectory ? dir : file },
       hint: 'point --models at a bundle directory (docs/model-bundle.md says how to get or assemble one)',
@@ -286,12 +324,16 @@ async function mustExist(file: string, manifestFile: string): Promise<void> {
 
 async function encoder(entry: ManifestEncoder, label: 'dna' | 'protein', resolve: (name: string) => string): Promise<BundleEncoder> {
   const origin: ModelOrigin = { file: resolve(entry.onnx), label };
-  const declared = checkEmbeddingInterface(await readOnnxInterface(origin.file), {
-    inputIds: entry.inputs.inputIds,
-    attentionMask: entry.inputs.attentionMask,
-    output: entry.output,
-    pooledOutput: entry.pooledOutput,
-  }, origin);
+  const declared = checkEmbeddingInterface(
+    await readOnnxInterface(origin.file),
+    {
+      inputIds: entry.inputs.inputIds,
+      attentionMask: entry.inputs.attentionMask,
+      output: entry.output,
+      pooledOutput: entry.pooledOutput,
+    },
+    origin,
+  );
   return {
     kind: 'embedding',
     label,

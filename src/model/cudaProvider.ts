@@ -38,11 +38,14 @@ export function checkCudaProvider(): CudaProviderCheck {
 /** What to tell a user whose cuda session failed: the missing files, or how to find the missing CUDA libraries. */
 export function cudaProviderHint(check: CudaProviderCheck = checkCudaProvider()): string {
   const script = path.join(check.packageDir, 'script', 'install.js');
-  const routes = `CUDA 12 machines with internet: \`ONNXRUNTIME_NODE_INSTALL=cuda12 node ${script}\`; ` +
+  const routes =
+    `CUDA 12 machines with internet: \`ONNXRUNTIME_NODE_INSTALL=cuda12 node ${script}\`; ` +
     `CUDA 13 machines: the onnxruntime ${CUDA13_PROVIDER_ORT_VERSION} CUDA 13 provider files placed in ${check.folder} ` +
     `(onnxruntime-node must then be exactly ${CUDA13_PROVIDER_ORT_VERSION}, it is ${check.ortVersion}); see docs/gpu.md, or run with --device cpu`;
   if (check.missing.length > 0) return `the CUDA provider is not installed (missing ${check.missing.join(', ')}): ${routes}`;
-  return `the CUDA provider is in ${check.folder} but did not load: an NVIDIA driver, the CUDA runtime libraries (cudart, cublas, ` +
+  return (
+    `the CUDA provider is in ${check.folder} but did not load: an NVIDIA driver, the CUDA runtime libraries (cudart, cublas, ` +
     `cublasLt, curand, cufft) and cuDNN 9 of its CUDA version must be on LD_LIBRARY_PATH ` +
-    `(\`ldd ${path.join(check.folder, CUDA_PROVIDER_FILES[1])} | grep "not found"\` lists what is missing); ${routes}`;
+    `(\`ldd ${path.join(check.folder, CUDA_PROVIDER_FILES[1])} | grep "not found"\` lists what is missing); ${routes}`
+  );
 }

@@ -18,7 +18,9 @@ export function parseDeviceIds(text: string, countGpus: () => number | undefined
   }
   const ids = text.split(',').map((part) => part.trim());
   if (ids.some((id) => !/^\d{1,4}$/.test(id))) {
-    throw new VirnucproError('USAGE', `invalid --device-id ${text}: a GPU index (0), a list (0,1) or all`, { hint: 'e.g. --device-id 0,1' });
+    throw new VirnucproError('USAGE', `invalid --device-id ${text}: a GPU index (0), a list (0,1) or all`, {
+      hint: 'e.g. --device-id 0,1',
+    });
   }
   return ids.map(Number);
 }
@@ -26,7 +28,8 @@ export function parseDeviceIds(text: string, countGpus: () => number | undefined
 /** GPUs visible to this process, or undefined when that cannot be told. */
 export function visibleGpuCount(): number | undefined {
   const visible = process.env['CUDA_VISIBLE_DEVICES'];
-  if (visible !== undefined && visible.trim() !== '') return visible.split(',').filter((id) => id.trim() !== '' && id.trim() !== '-1').length;
+  if (visible !== undefined && visible.trim() !== '')
+    return visible.split(',').filter((id) => id.trim() !== '' && id.trim() !== '-1').length;
   const listed = spawnSync('nvidia-smi', ['-L'], { encoding: 'utf8', timeout: 10_000 });
   if (listed.status !== 0 || typeof listed.stdout !== 'string') return undefined;
   return listed.stdout.split('\n').filter((line) => line.startsWith('GPU ')).length;

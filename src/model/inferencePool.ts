@@ -116,7 +116,9 @@ export function resolveInferencePoolOptions(options: InferencePoolOptions): Reso
   if (!Number.isSafeInteger(deviceId) || deviceId < 0) throw new TypeError(`options.deviceId must be an integer >= 0 (got ${deviceId})`);
   const graphOptimizationLevel = options.graphOptimizationLevel ?? DEFAULT_INFERENCE_POOL.graphOptimizationLevel;
   if (!GRAPH_OPTIMIZATION_LEVELS.includes(graphOptimizationLevel)) {
-    throw new TypeError(`options.graphOptimizationLevel must be one of ${GRAPH_OPTIMIZATION_LEVELS.join(', ')} (got ${String(graphOptimizationLevel)})`);
+    throw new TypeError(
+      `options.graphOptimizationLevel must be one of ${GRAPH_OPTIMIZATION_LEVELS.join(', ')} (got ${String(graphOptimizationLevel)})`,
+    );
   }
   const allowSpinning = options.allowSpinning ?? DEFAULT_INFERENCE_POOL.allowSpinning;
   if (typeof allowSpinning !== 'boolean') throw new TypeError(`options.allowSpinning must be a boolean (got ${String(allowSpinning)})`);
@@ -150,12 +152,17 @@ function loaded(worker: Worker, index: number, model: ModelSpec, signal: AbortSi
 
 function crashed(model: ModelSpec, index: number, code: number, uncaught: unknown, doing: string): VirnucproError {
   const reason = uncaught === undefined ? '' : `: ${uncaught instanceof Error ? uncaught.message : String(uncaught)}`;
-  return new VirnucproError('WORKER_CRASHED', `inference worker ${index} (${model.label} model) exited with code ${code} ${doing}${reason}`, {
-    position: { file: model.file },
-    hint: 'a worker thread died (out of memory, or a native fault in onnxruntime); no partial results were kept and ' +
-      'the pool does not restart workers. Try fewer workers or a smaller token budget',
-    ...(uncaught === undefined ? {} : { cause: uncaught }),
-  });
+  return new VirnucproError(
+    'WORKER_CRASHED',
+    `inference worker ${index} (${model.label} model) exited with code ${code} ${doing}${reason}`,
+    {
+      position: { file: model.file },
+      hint:
+        'a worker thread died (out of memory, or a native fault in onnxruntime); no partial results were kept and ' +
+        'the pool does not restart workers. Try fewer workers or a smaller token budget',
+      ...(uncaught === undefined ? {} : { cause: uncaught }),
+    },
+  );
 }
 
 interface Pending {
@@ -226,7 +233,9 @@ export class InferencePool<B extends ModelBatch = ModelBatch> implements Inferen
     this.workers = threads.length;
     this.outputWidth = outputWidth(model);
     this.#settings = settings;
-    this.#slots = threads.map((worker, index) => this.#watch({ index, worker, running: undefined, completed: 0, alive: true, uncaught: undefined }));
+    this.#slots = threads.map((worker, index) =>
+      this.#watch({ index, worker, running: undefined, completed: 0, alive: true, uncaught: undefined }),
+    );
   }
 
   /** The WORKER_CRASHED error that stopped the pool, if a worker died. */
@@ -272,8 +281,13 @@ export class InferencePool<B extends ModelBatch = ModelBatch> implements Inferen
       return Promise.reject(new VirnucproError('INTERNAL', `the ${this.model.label} model takes ${expected} batches, not ${batch.kind}`));
     }
     if (batch.rows < 1 || batch.buffer.byteLength !== batchBytes(batch)) {
-      return Promise.reject(new VirnucproError('INTERNAL', `batch of ${batch.rows} rows has a ${batch.buffer.byteLength}-byte buffer, ` +
-        `expected ${batchBytes(batch)} (was it already sent?)`));
+      return Promise.reject(
+        new VirnucproError(
+          'INTERNAL',
+          `batch of ${batch.rows} rows has a ${batch.buffer.byteLength}-byte buffer, ` +
+            `expected ${batchBytes(batch)} (was it already sent?)`,
+        ),
+      );
     }
     return new Promise<Matrix>((resolve, reject) => {
       const pending: Pending = {
@@ -298,12 +312,14 @@ export class InferencePool<B extends ModelBatch = ModelBatch> implements Inferen
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#failQueued(new VirnucproError('INTERNAL', 'inference pool closed before this batch ran'));
-      await Promise.all(this.#slots.map(async (slot) => {
-        if (!slot.alive) return;
-        const exited = new Promise<void>((resolve) => slot.worker.once('exit', () => resolve()));
-        slot.worker.postMessage({ type: 'close' } satisfies ToWorker);
-        await exited;
-      }));
+      await Promise.all(
+        this.#slots.map(async (slot) => {
+          if (!slot.alive) return;
+          const exited = new Promise<void>((resolve) => slot.worker.once('exit', () => resolve()));
+          slot.worker.postMessage({ type: 'close' } satisfies ToWorker);
+          await exited;
+        }),
+      );
     })();
     return this.#closing;
   }
@@ -328,7 +344,11 @@ export class InferencePool<B extends ModelBatch = ModelBatch> implements Inferen
       try {
         slot.worker.postMessage(request satisfies ToWorker, [batch.buffer]);
       } catch (error) {
-        this.#settle(pending, () => pending.reject(new VirnucproError('INTERNAL', `cannot send the batch to a worker: ${(error as Error).message}`, { cause: error })));
+        this.#settle(pending, () =>
+          pending.reject(
+            new VirnucproError('INTERNAL', `cannot send the batch to a worker: ${(error as Error).message}`, { cause: error }),
+          ),
+        );
         continue;
       }
       slot.running = pending;

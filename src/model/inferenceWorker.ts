@@ -39,7 +39,10 @@ async function handle(message: ToWorker): Promise<void> {
   }
   try {
     const pooled = await runBatch(session!, model, message);
-    post({ type: 'result', id: message.id, rows: message.rows, columns: pooled.length / message.rows, buffer: pooled.buffer as ArrayBuffer }, [pooled.buffer as ArrayBuffer]);
+    post(
+      { type: 'result', id: message.id, rows: message.rows, columns: pooled.length / message.rows, buffer: pooled.buffer as ArrayBuffer },
+      [pooled.buffer as ArrayBuffer],
+    );
   } catch (error) {
     post({ type: 'failed', id: message.id, error: toErrorData(error) });
   }

@@ -59,9 +59,21 @@ export const BUNDLE_PARTS: readonly BundlePart[] = ['dna', 'protein', 'classifie
  * names them (then checked like the rest). `chunkLength` is required only with the classifier.
  */
 export type PartialManifest<P extends BundlePart> = Omit<Manifest, BundlePart | 'chunkLength'> &
-  Pick<Manifest, P> & Partial<Pick<Manifest, BundlePart | 'chunkLength'>>;
+  Pick<Manifest, P> &
+  Partial<Pick<Manifest, BundlePart | 'chunkLength'>>;
 
-const TOP_FIELDS = ['format', 'formatVersion', 'name', 'chunkLength', 'dna', 'protein', 'classifier', 'meaningless', 'provenance', 'checksums'];
+const TOP_FIELDS = [
+  'format',
+  'formatVersion',
+  'name',
+  'chunkLength',
+  'dna',
+  'protein',
+  'classifier',
+  'meaningless',
+  'provenance',
+  'checksums',
+];
 const ENCODER_FIELDS = ['onnx', 'tokenizer', 'externalData', 'hiddenSize', 'inputs', 'output', 'pooledOutput', 'pooling', 'maxTokens'];
 const CLASSIFIER_FIELDS = ['onnx', 'externalData', 'input', 'output', 'inputWidth'];
 /** Shortest row a model can take: a special token on each side of one residue or base token. */
@@ -90,32 +102,52 @@ export function parseManifestParts<P extends BundlePart>(text: string, file: str
   const read = new FieldReader(file);
   const top = read.object(json, '', TOP_FIELDS);
   if (top['format'] !== BUNDLE_FORMAT) {
-    throw read.error('format', `expected "${BUNDLE_FORMAT}", found ${describe(top['format'])}`,
-      'this is not a virnucpro model bundle; see docs/model-bundle.md');
+    throw read.error(
+      'format',
+      `expected "${BUNDLE_FORMAT}", found ${describe(top['format'])}`,
+      'this is not a virnucpro model bundle; see docs/model-bundle.md',
+    );
   }
   const formatVersion = read.integer(top, 'formatVersion', 1, true)!;
   if (formatVersion > BUNDLE_FORMAT_VERSION) {
-    throw read.error('formatVersion', `version ${formatVersion} is newer than this virnucpro reads (${BUNDLE_FORMAT_VERSION})`,
-      'upgrade virnucpro, or export the bundle with a matching tools/export_bundle.py');
+    throw read.error(
+      'formatVersion',
+      `version ${formatVersion} is newer than this virnucpro reads (${BUNDLE_FORMAT_VERSION})`,
+      'upgrade virnucpro, or export the bundle with a matching tools/export_bundle.py',
+    );
   }
   const chunkLength = read.integer(top, 'chunkLength', 1, needs('classifier'));
   if (chunkLength !== undefined && !(CHUNK_LENGTHS as readonly number[]).includes(chunkLength)) {
-    throw read.error('chunkLength', `${chunkLength} is not a chunk length a VirNucPro classifier exists for`,
-      `use ${CHUNK_LENGTHS.join(' or ')}: the length the classifier was trained with`);
+    throw read.error(
+      'chunkLength',
+      `${chunkLength} is not a chunk length a VirNucPro classifier exists for`,
+      `use ${CHUNK_LENGTHS.join(' or ')}: the length the classifier was trained with`,
+    );
   }
   const part = <T>(key: BundlePart, parse: () => T): T | undefined => (needs(key) || top[key] !== undefined ? parse() : undefined);
   const manifest = {
     formatVersion,
     ...optional('name', read.string(top, 'name', false)),
     ...optional('chunkLength', chunkLength as ChunkLength | undefined),
-    ...optional('dna', part('dna', () => encoder(read, top, 'dna', 'mean', undefined))),
-    ...optional('protein', part('protein', () => encoder(read, top, 'protein', 'mean-residues', ESM2_TOKENIZER))),
-    ...optional('classifier', part('classifier', () => classifier(read, top))),
+    ...optional(
+      'dna',
+      part('dna', () => encoder(read, top, 'dna', 'mean', undefined)),
+    ),
+    ...optional(
+      'protein',
+      part('protein', () => encoder(read, top, 'protein', 'mean-residues', ESM2_TOKENIZER)),
+    ),
+    ...optional(
+      'classifier',
+      part('classifier', () => classifier(read, top)),
+    ),
     meaningless: read.boolean(top, 'meaningless') ?? false,
     provenance: read.stringMap(top, 'provenance', /^/, 'a string'),
     checksums: Object.fromEntries(
-      Object.entries(read.stringMap(top, 'checksums', /^sha256:[0-9a-fA-F]{64}$/, '"sha256:" and 64 hex digits'))
-        .map(([name, sum]) => [name, sum.slice('sha256:'.length).toLowerCase()]),
+      Object.entries(read.stringMap(top, 'checksums', /^sha256:[0-9a-fA-F]{64}$/, '"sha256:" and 64 hex digits')).map(([name, sum]) => [
+        name,
+        sum.slice('sha256:'.length).toLowerCase(),
+      ]),
     ),
   } as PartialManifest<P>;
   for (const [key, name] of manifestPaths(manifest)) checkInsideBundle(name, key, file);
@@ -152,17 +184,30 @@ function checkInsideBundle(name: string, key: string, file: string): void {
   }
 }
 
-function encoder(read: FieldReader, top: Record<string, unknown>, key: 'dna' | 'protein', pooling: Pooling, defaultTokenizer: string | undefined): ManifestEncoder {
+function encoder(
+  read: FieldReader,
+  top: Record<string, unknown>,
+  key: 'dna' | 'protein',
+  pooling: Pooling,
+  defaultTokenizer: string | undefined,
+): ManifestEncoder {
   const entry = read.object(top[key], key, ENCODER_FIELDS);
   const tokenizer = read.string(entry, `${key}.tokenizer`, defaultTokenizer === undefined) ?? defaultTokenizer!;
   if (key === 'protein' && tokenizer !== ESM2_TOKENIZER) {
-    throw read.error('protein.tokenizer', `"${tokenizer}" is not a protein tokenizer virnucpro has`, `use "${ESM2_TOKENIZER}" (the ESM-2 alphabet) or leave it out`);
+    throw read.error(
+      'protein.tokenizer',
+      `"${tokenizer}" is not a protein tokenizer virnucpro has`,
+      `use "${ESM2_TOKENIZER}" (the ESM-2 alphabet) or leave it out`,
+    );
   }
   const chosen = read.string(entry, `${key}.pooling`, false) ?? pooling;
   if (chosen !== pooling) {
     const known = (POOLINGS as readonly string[]).includes(chosen);
-    throw read.error(`${key}.pooling`, `"${chosen}" is ${known ? `not the pooling VirNucPro uses for ${key}` : 'not a pooling virnucpro knows'}`,
-      `use "${pooling}" (VirNucPro semantics §${key === 'dna' ? 5 : 6}) or leave it out`);
+    throw read.error(
+      `${key}.pooling`,
+      `"${chosen}" is ${known ? `not the pooling VirNucPro uses for ${key}` : 'not a pooling virnucpro knows'}`,
+      `use "${pooling}" (VirNucPro semantics §${key === 'dna' ? 5 : 6}) or leave it out`,
+    );
   }
   const inputs = entry['inputs'] === undefined ? {} : read.object(entry['inputs'], `${key}.inputs`, ['inputIds', 'attentionMask']);
   const hiddenSize = read.integer(entry, `${key}.hiddenSize`, 1, false);
@@ -222,8 +267,11 @@ class FieldReader {
     }
     const unknown = Object.keys(value).find((key) => !fields.includes(key));
     if (unknown !== undefined) {
-      throw this.error(path ? `${path}.${unknown}` : unknown, `unknown field (known here: ${fields.join(', ')})`,
-        'check the spelling; fields are case-sensitive');
+      throw this.error(
+        path ? `${path}.${unknown}` : unknown,
+        `unknown field (known here: ${fields.join(', ')})`,
+        'check the spelling; fields are case-sensitive',
+      );
     }
     return value as Record<string, unknown>;
   }
@@ -266,7 +314,8 @@ class FieldReader {
       throw this.error(path, `expected an object, found ${describe(value)}`);
     }
     for (const [key, item] of Object.entries(value)) {
-      if (typeof item !== 'string' || !pattern.test(item)) throw this.error(`${path}.${key}`, `expected ${expected}, found ${describe(item)}`);
+      if (typeof item !== 'string' || !pattern.test(item))
+        throw this.error(`${path}.${key}`, `expected ${expected}, found ${describe(item)}`);
     }
     return value as Record<string, string>;
   }

@@ -34,8 +34,11 @@ export function realLengths(mask: BigInt64Array, rows: number, length: number): 
     while (real < length && words[base + 2 * real] === 1 && words[base + 2 * real + 1] === 0) real++;
     for (let t = real; t < length; t++) {
       if (words[base + 2 * t] !== 0 || words[base + 2 * t + 1] !== 0) {
-        throw new VirnucproError('INTERNAL', `attention mask row ${r}: position ${t} is ${mask[r * length + t]} after the ` +
-          `real tokens end at ${real}; rows must be right-padded with mask 1 then 0`);
+        throw new VirnucproError(
+          'INTERNAL',
+          `attention mask row ${r}: position ${t} is ${mask[r * length + t]} after the ` +
+            `real tokens end at ${real}; rows must be right-padded with mask 1 then 0`,
+        );
       }
     }
     if (real === 0) throw new VirnucproError('INTERNAL', `attention mask row ${r} has no real token`);
@@ -74,7 +77,7 @@ export function poolHiddenStates(
     for (; t + 4 <= end; t += 4) {
       const at = (r * length + t) * width;
       for (let k = 0; k < width; k++) {
-        sum[k]! += (hidden[at + k]! + hidden[at + width + k]!) + (hidden[at + 2 * width + k]! + hidden[at + 3 * width + k]!);
+        sum[k]! += hidden[at + k]! + hidden[at + width + k]! + (hidden[at + 2 * width + k]! + hidden[at + 3 * width + k]!);
       }
     }
     for (; t < end; t++) {

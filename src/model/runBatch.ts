@@ -48,24 +48,33 @@ async function run(
     const result = await session.run(feeds, [output]);
     return result[output]!;
   } catch (error) {
-    throw new VirnucproError('MODEL_RUN', `${model.label} model failed on a batch of ${shape(model, request)}: ${(error as Error).message}`, {
-      position: { file: model.file },
-      hint: model.kind === 'embedding'
-        ? 'check that the token ids come from this model\'s tokenizer and that the rows fit the model (maxTokens); ' +
-          'on a GPU, a smaller token budget lowers memory'
-        : 'check that the feature rows have the classifier\'s input width',
-      cause: error,
-    });
+    throw new VirnucproError(
+      'MODEL_RUN',
+      `${model.label} model failed on a batch of ${shape(model, request)}: ${(error as Error).message}`,
+      {
+        position: { file: model.file },
+        hint:
+          model.kind === 'embedding'
+            ? "check that the token ids come from this model's tokenizer and that the rows fit the model (maxTokens); " +
+              'on a GPU, a smaller token budget lowers memory'
+            : "check that the feature rows have the classifier's input width",
+        cause: error,
+      },
+    );
   }
 }
 
 function expectDims(tensor: ort.Tensor, dims: readonly number[], model: ModelSpec, request: RunRequest): Float32Array {
   if (tensor.type !== 'float32' || tensor.dims.length !== dims.length || tensor.dims.some((d, i) => d !== dims[i])) {
-    throw new VirnucproError('MODEL_RUN', `${model.label} model returned ${tensor.type} [${tensor.dims.join(', ')}] for a batch of ` +
-      `${shape(model, request)}; expected float32 [${dims.join(', ')}]`, {
-      position: { file: model.file },
-      hint: 'the model does not follow docs/model-bundle.md (or its declared width is wrong): re-export it',
-    });
+    throw new VirnucproError(
+      'MODEL_RUN',
+      `${model.label} model returned ${tensor.type} [${tensor.dims.join(', ')}] for a batch of ` +
+        `${shape(model, request)}; expected float32 [${dims.join(', ')}]`,
+      {
+        position: { file: model.file },
+        hint: 'the model does not follow docs/model-bundle.md (or its declared width is wrong): re-export it',
+      },
+    );
   }
   return tensor.data as Float32Array;
 }
@@ -76,5 +85,7 @@ function ownBuffer(data: Float32Array): Float32Array {
 }
 
 function shape(model: ModelSpec, request: RunRequest): string {
-  return model.kind === 'embedding' ? `${request.rows} rows × ${request.columns} tokens` : `${request.rows} rows × ${request.columns} features`;
+  return model.kind === 'embedding'
+    ? `${request.rows} rows × ${request.columns} tokens`
+    : `${request.rows} rows × ${request.columns} features`;
 }

@@ -17,7 +17,8 @@ const PROVIDER_HINTS: Readonly<Record<ExecutionProvider, (message: string) => st
   cpu: () => FILE_HINT,
   // Worked out when needed (it looks for the provider files); a bad model file on a working provider keeps the file hint.
   cuda: (message) => (/cuda|shared librar|provider/i.test(message) ? cudaProviderHint() : FILE_HINT),
-  webgpu: () => 'WebGPU found no usable GPU adapter (on Linux it needs Vulkan: libvulkan.so.1 and a GPU driver); ' +
+  webgpu: () =>
+    'WebGPU found no usable GPU adapter (on Linux it needs Vulkan: libvulkan.so.1 and a GPU driver); ' +
     'install them, or run on the cpu provider',
 };
 
@@ -48,7 +49,8 @@ export async function openSession(model: ModelSpec, settings: SessionSettings): 
       extra: sessionConfigEntries(settings),
     });
   } catch (error) {
-    const where = provider === 'cpu' ? '' : ` with execution provider '${provider}'${provider === 'cuda' ? ` (device ${settings.deviceId})` : ''}`;
+    const where =
+      provider === 'cpu' ? '' : ` with execution provider '${provider}'${provider === 'cuda' ? ` (device ${settings.deviceId})` : ''}`;
     throw new VirnucproError('MODEL_LOAD', `${model.label} model: onnxruntime cannot load it${where}: ${(error as Error).message}`, {
       position: { file: model.file },
       hint: PROVIDER_HINTS[provider]((error as Error).message),

@@ -27,7 +27,9 @@ export interface SessionSettings {
 }
 
 /** The session config entries ({@link SessionSettings}) passed to onnxruntime as `SessionOptions.extra`. */
-export function sessionConfigEntries(settings: Pick<SessionSettings, 'allowSpinning'>): { session: { intra_op: { allow_spinning: '0' | '1' } } } {
+export function sessionConfigEntries(settings: Pick<SessionSettings, 'allowSpinning'>): {
+  session: { intra_op: { allow_spinning: '0' | '1' } };
+} {
   return { session: { intra_op: { allow_spinning: settings.allowSpinning ? '1' : '0' } } };
 }
 

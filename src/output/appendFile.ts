@@ -24,7 +24,12 @@ export class AppendFile {
   #pendingBytes = 0;
   #size: number;
 
-  private constructor(path: string, handle: FileHandle, size: number, digests?: { readonly file: AppendFile; readonly hasher: PrefixHasher }) {
+  private constructor(
+    path: string,
+    handle: FileHandle,
+    size: number,
+    digests?: { readonly file: AppendFile; readonly hasher: PrefixHasher },
+  ) {
     this.path = path;
     this.#handle = handle;
     this.#size = size;
@@ -49,7 +54,11 @@ export class AppendFile {
    * their block digests: a changed byte is RESUME_CORRUPT naming the offset of its block, and nothing is
    * written or cut.
    */
-  static async continueAt(path: string, size: number, digests?: { readonly file: string; readonly committed: PrefixDigest }): Promise<AppendFile> {
+  static async continueAt(
+    path: string,
+    size: number,
+    digests?: { readonly file: string; readonly committed: PrefixDigest },
+  ): Promise<AppendFile> {
     const handle = await openOrFail(path, 'r+');
     try {
       const actual = (await handle.stat()).size;
@@ -150,7 +159,12 @@ const VERIFY_READ_BYTES = 1 << 20;
  * Checks the first `size` bytes of the file open in `handle` against the committed block digests, and
  * returns the hasher that continues from them. Reads the prefix once (a resume's cost, never a commit's).
  */
-async function verifyPrefix(handle: FileHandle, path: string, size: number, digests: { readonly file: string; readonly committed: PrefixDigest }): Promise<PrefixHasher> {
+async function verifyPrefix(
+  handle: FileHandle,
+  path: string,
+  size: number,
+  digests: { readonly file: string; readonly committed: PrefixDigest },
+): Promise<PrefixHasher> {
   const blocks = Math.floor(size / DIGEST_BLOCK_BYTES);
   const recorded = await readFile(digests.file).catch((error: unknown) => {
     throw new VirnucproError('RESUME_CORRUPT', `cannot read the block digests of ${path}: ${(error as Error).message}`, {
@@ -158,11 +172,15 @@ async function verifyPrefix(handle: FileHandle, path: string, size: number, dige
       hint: 'the output directory was changed after the interrupted run: start over with --force',
     });
   });
-  const changed = (offset: number): VirnucproError => new VirnucproError('RESUME_CORRUPT',
-    `changed since the last commit: the committed bytes differ from byte offset ${offset} on (in the ${DIGEST_BLOCK_BYTES}-byte block there; ${size} bytes were committed)`, {
-      position: { file: path },
-      hint: 'the committed results were edited or damaged, and a resume would build on them: restore the file, or start over with --force',
-    });
+  const changed = (offset: number): VirnucproError =>
+    new VirnucproError(
+      'RESUME_CORRUPT',
+      `changed since the last commit: the committed bytes differ from byte offset ${offset} on (in the ${DIGEST_BLOCK_BYTES}-byte block there; ${size} bytes were committed)`,
+      {
+        position: { file: path },
+        hint: 'the committed results were edited or damaged, and a resume would build on them: restore the file, or start over with --force',
+      },
+    );
   const buffer = Buffer.allocUnsafe(VERIFY_READ_BYTES);
   for (let at = 0; at < blocks * DIGEST_BLOCK_BYTES;) {
     const { bytesRead } = await handle.read(buffer, 0, Math.min(VERIFY_READ_BYTES, blocks * DIGEST_BLOCK_BYTES - at), at);
@@ -170,7 +188,9 @@ async function verifyPrefix(handle: FileHandle, path: string, size: number, dige
     for (let block = 0; block < bytesRead; block += DIGEST_BLOCK_BYTES) {
       const index = (at + block) / DIGEST_BLOCK_BYTES;
       const expected = recorded.subarray(index * DIGEST_BYTES, (index + 1) * DIGEST_BYTES);
-      const hash = createHash('sha256').update(buffer.subarray(block, block + DIGEST_BLOCK_BYTES)).digest();
+      const hash = createHash('sha256')
+        .update(buffer.subarray(block, block + DIGEST_BLOCK_BYTES))
+        .digest();
       if (expected.length !== DIGEST_BYTES || !hash.equals(expected)) throw changed(at + block);
     }
     at += bytesRead;
@@ -195,8 +215,14 @@ async function openOrFail(path: string, flags: string): Promise<FileHandle> {
 const WRITE_FAILURES: Readonly<Record<string, { readonly what: string; readonly hint: string }>> = {
   EROFS: { what: 'the filesystem is read-only (EROFS)', hint: 'choose an output on a writable filesystem' },
   EACCES: { what: 'permission denied (EACCES)', hint: 'check the permissions of the output directory (ls -ld), or choose another' },
-  EPERM: { what: 'operation not permitted (EPERM)', hint: 'check the permissions and attributes of the output directory (ls -ld, lsattr -d), or choose another' },
-  ENOSPC: { what: 'no space left on the device (ENOSPC)', hint: 'free space on the output filesystem (with -o, then add --resume to continue)' },
+  EPERM: {
+    what: 'operation not permitted (EPERM)',
+    hint: 'check the permissions and attributes of the output directory (ls -ld, lsattr -d), or choose another',
+  },
+  ENOSPC: {
+    what: 'no space left on the device (ENOSPC)',
+    hint: 'free space on the output filesystem (with -o, then add --resume to continue)',
+  },
   EDQUOT: { what: 'disk quota exceeded (EDQUOT)', hint: 'free space within your quota (with -o, then add --resume to continue)' },
 };
 

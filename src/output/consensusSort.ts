@@ -52,7 +52,8 @@ export interface ConsensusSortResult {
 export async function sortConsensus(journal: string, output: string, options: ConsensusSortOptions): Promise<ConsensusSortResult> {
   const runRows = options.runRows ?? DEFAULT_SORT_RUN_ROWS;
   const fanIn = options.fanIn ?? DEFAULT_SORT_FAN_IN;
-  if (!Number.isSafeInteger(runRows) || runRows < 1) throw new TypeError(`options.runRows must be an integer >= 1 (got ${String(runRows)})`);
+  if (!Number.isSafeInteger(runRows) || runRows < 1)
+    throw new TypeError(`options.runRows must be an integer >= 1 (got ${String(runRows)})`);
   if (!Number.isSafeInteger(fanIn) || fanIn < 2) throw new TypeError(`options.fanIn must be an integer >= 2 (got ${String(fanIn)})`);
   const { tempDir, signal } = options;
   const created: string[] = [];
@@ -104,7 +105,10 @@ export async function sortConsensus(journal: string, output: string, options: Co
 
 /** Journal entries in file order. */
 async function* readEntries(file: string, signal: AbortSignal | undefined): AsyncGenerator<ConsensusEntry> {
-  const lines = createInterface({ input: createReadStream(file, { encoding: 'latin1', highWaterMark: READ_BUFFER_BYTES }), crlfDelay: Infinity });
+  const lines = createInterface({
+    input: createReadStream(file, { encoding: 'latin1', highWaterMark: READ_BUFFER_BYTES }),
+    crlfDelay: Infinity,
+  });
   let line = 0;
   try {
     for await (const text of lines) {
@@ -172,7 +176,11 @@ async function mergeDown(runs: string[], fanIn: number, newRun: () => string, si
 }
 
 /** k-way merge of sorted, id-unique runs into `write`, merging equal ids across runs. */
-async function mergeRuns(runs: readonly string[], write: (entry: ConsensusEntry) => Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+async function mergeRuns(
+  runs: readonly string[],
+  write: (entry: ConsensusEntry) => Promise<void>,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   const heap = new EntryHeap();
   const readers = runs.map((run) => readEntries(run, signal));
   try {

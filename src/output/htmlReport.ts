@@ -39,23 +39,35 @@ ${histogramSvg(histogram)}
 <h2>Per-stage rates over time</h2>
 <p>Rows per second of each stage between two samples of the run (records read; frames through translation, the encoders and the classifier; rows written)${summary.resume.resumed ? '; this resumed run plots its own part' : ''}. ${n(summary.timing.framesPerSecond)} kept frames/s over ${summary.timing.seconds.toFixed(1)} s.</p>
 ${ratesSvg(summary.timing.series)}
-${table(['stage', 'rows', 'busy s', 'rows/s'], summary.timing.stages.map((stage) => [stage.name, n(stage.rows), stage.busySeconds.toFixed(2), n(stage.rowsPerSecond)]), 'stages-table')}
+${table(
+  ['stage', 'rows', 'busy s', 'rows/s'],
+  summary.timing.stages.map((stage) => [stage.name, n(stage.rows), stage.busySeconds.toFixed(2), n(stage.rowsPerSecond)]),
+  'stages-table',
+)}
 </section>
 <section id="options">
 <h2>Options</h2>
 <p><code>virnucpro ${esc(summary.arguments.join(' '))}</code></p>
-${table(['option', 'value'], Object.entries(summary.options).map(([name, value]) => [name, typeof value === 'string' ? value : JSON.stringify(value)]), 'options-table')}
+${table(
+  ['option', 'value'],
+  Object.entries(summary.options).map(([name, value]) => [name, typeof value === 'string' ? value : JSON.stringify(value)]),
+  'options-table',
+)}
 </section>
 <section id="bundle">
 <h2>Model bundle</h2>
-${table(['', ''], [
-  ['name', summary.bundle.name],
-  ['manifest', summary.bundle.manifest],
-  ['manifest sha256', summary.bundle.manifestSha256],
-  ['chunk length', String(summary.bundle.chunkLength)],
-  ['meaningless', summary.bundle.meaningless ? 'yes (demo or test weights)' : 'no'],
-  ...Object.entries(summary.bundle.files).map(([file, sha]) => [file, sha]),
-], 'bundle-table')}
+${table(
+  ['', ''],
+  [
+    ['name', summary.bundle.name],
+    ['manifest', summary.bundle.manifest],
+    ['manifest sha256', summary.bundle.manifestSha256],
+    ['chunk length', String(summary.bundle.chunkLength)],
+    ['meaningless', summary.bundle.meaningless ? 'yes (demo or test weights)' : 'no'],
+    ...Object.entries(summary.bundle.files).map(([file, sha]) => [file, sha]),
+  ],
+  'bundle-table',
+)}
 </section>
 </body>
 </html>
@@ -89,9 +101,11 @@ function histogramSvg(histogram: ScoreHistogram): string {
     const notViral = histogram.notViral[k]!;
     const x = MARGIN.left + k * barW;
     const label = `max_score2 ${fixed(from)}–${fixed(to)}: ${n(total)} chunks (${n(viral)} viral, ${n(notViral)} not viral)`;
-    return `<g class="bin" data-from="${fixed(from)}" data-to="${fixed(to)}" data-viral="${viral}" data-not-viral="${notViral}"><title>${label}</title>` +
+    return (
+      `<g class="bin" data-from="${fixed(from)}" data-to="${fixed(to)}" data-viral="${viral}" data-not-viral="${notViral}"><title>${label}</title>` +
       `<rect class="not-viral" x="${r(x + 1)}" y="${r(y(notViral))}" width="${r(barW - 2)}" height="${r(y(0) - y(notViral))}"/>` +
-      `<rect class="viral" x="${r(x + 1)}" y="${r(y(total))}" width="${r(barW - 2)}" height="${r(y(notViral) - y(total))}"/></g>`;
+      `<rect class="viral" x="${r(x + 1)}" y="${r(y(total))}" width="${r(barW - 2)}" height="${r(y(notViral) - y(total))}"/></g>`
+    );
   });
   const xTicks = [0, 0.25, 0.5, 0.75, 1].map((value) => ({ at: MARGIN.left + value * PLOT_W, label: String(value) }));
   return svg('score-histogram', 'Chunk score histogram', [...axes(xTicks, top, 'max_score2 (P(virus)) of the chunk', 'chunks'), ...bars]);
@@ -101,7 +115,9 @@ function ratesSvg(series: ReportSummary['timing']['series']): string {
   if (series === undefined) return '<p>Not recorded by the virnucpro version that ran this.</p>';
   const { seconds } = series;
   const stages = Object.entries(series.rows);
-  const rates = stages.map(([, rows]) => rows.slice(1).map((value, i) => (value - rows[i]!) / Math.max(seconds[i + 1]! - seconds[i]!, 1e-9)));
+  const rates = stages.map(([, rows]) =>
+    rows.slice(1).map((value, i) => (value - rows[i]!) / Math.max(seconds[i + 1]! - seconds[i]!, 1e-9)),
+  );
   const top = niceCeiling(Math.max(1, ...rates.flat()));
   const end = Math.max(seconds[seconds.length - 1] ?? 0, 1e-9);
   const x = (t: number): number => MARGIN.left + (t / end) * PLOT_W;
@@ -109,9 +125,11 @@ function ratesSvg(series: ReportSummary['timing']['series']): string {
   const lines = stages.map(([stage, rows], s) => {
     const points = rates[s]!.map((rate, i) => `${r(x(seconds[i + 1]!))},${r(y(rate))}`).join(' ');
     const colour = STAGE_COLOURS[s % STAGE_COLOURS.length];
-    return `<polyline data-stage="${esc(stage)}" data-rows="${rows[rows.length - 1] ?? 0}" data-rates="${rates[s]!.map((rate) => r(rate)).join(' ')}" ` +
+    return (
+      `<polyline data-stage="${esc(stage)}" data-rows="${rows[rows.length - 1] ?? 0}" data-rates="${rates[s]!.map((rate) => r(rate)).join(' ')}" ` +
       `fill="none" stroke="${colour}" stroke-width="2" points="${points}"><title>${esc(stage)}</title></polyline>` +
-      `<text x="${WIDTH - MARGIN.right - 110}" y="${MARGIN.top + 14 * (s + 1)}" style="fill:${colour}">${esc(stage)}</text>`;
+      `<text x="${WIDTH - MARGIN.right - 110}" y="${MARGIN.top + 14 * (s + 1)}" style="fill:${colour}">${esc(stage)}</text>`
+    );
   });
   const xTicks = [0, 0.25, 0.5, 0.75, 1].map((share) => ({ at: MARGIN.left + share * PLOT_W, label: `${r(share * end)} s` }));
   return svg('stage-rates', 'Per-stage rates over time', [...axes(xTicks, top, 'seconds since the results started', 'rows/s'), ...lines]);
@@ -122,7 +140,10 @@ function axes(xTicks: readonly { at: number; label: string }[], top: number, xLa
   const parts = [
     `<line class="axis" x1="${MARGIN.left}" y1="${bottom}" x2="${MARGIN.left + PLOT_W}" y2="${bottom}"/>`,
     `<line class="axis" x1="${MARGIN.left}" y1="${MARGIN.top}" x2="${MARGIN.left}" y2="${bottom}"/>`,
-    ...xTicks.map((tick, i) => `<text x="${r(tick.at)}" y="${bottom + 16}" text-anchor="${i === xTicks.length - 1 ? 'end' : 'middle'}">${esc(tick.label)}</text>`),
+    ...xTicks.map(
+      (tick, i) =>
+        `<text x="${r(tick.at)}" y="${bottom + 16}" text-anchor="${i === xTicks.length - 1 ? 'end' : 'middle'}">${esc(tick.label)}</text>`,
+    ),
     `<text x="${MARGIN.left + PLOT_W / 2}" y="${HEIGHT - 4}" text-anchor="middle">${esc(xLabel)}</text>`,
     `<text transform="translate(14 ${MARGIN.top + PLOT_H / 2}) rotate(-90)" text-anchor="middle">${esc(yLabel)}</text>`,
   ];
@@ -149,7 +170,8 @@ function countRows(summary: ReportSummary): string[][] {
   const rows: string[][] = [];
   const walk = (value: unknown, name: string): void => {
     if (typeof value === 'number') rows.push([name, n(value)]);
-    else if (typeof value === 'object' && value !== null) for (const [key, inner] of Object.entries(value)) walk(inner, name ? `${name}.${key}` : key);
+    else if (typeof value === 'object' && value !== null)
+      for (const [key, inner] of Object.entries(value)) walk(inner, name ? `${name}.${key}` : key);
   };
   walk(summary.counts, '');
   return rows;

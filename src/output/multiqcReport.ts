@@ -25,11 +25,51 @@ export function multiqcFiles(data: ReportData): string[] {
     plot_type: 'generalstats',
     pconfig: [
       { virnucpro_reads: { title: 'Reads', description: 'Input records read (virnucpro)', format: '{:,.0f}', scale: 'Blues' } },
-      { virnucpro_viral_reads: { title: 'Viral reads', description: 'Reads with at least one chunk called viral (virnucpro)', format: '{:,.0f}', scale: 'Reds' } },
-      { virnucpro_viral_reads_pct: { title: '% viral reads', description: 'Viral reads among the reads read (virnucpro)', suffix: '%', min: 0, max: 100, format: '{:,.1f}', scale: 'OrRd' } },
-      { virnucpro_uncallable_reads: { title: 'Uncallable reads', description: 'Reads without a chunk that kept a frame: no call (virnucpro)', format: '{:,.0f}', scale: 'Greys' } },
-      { virnucpro_viral_chunks: { title: 'Viral chunks', description: 'Chunks called viral (virnucpro)', format: '{:,.0f}', scale: 'Reds', hidden: true } },
-      { virnucpro_callable_chunks: { title: 'Callable chunks', description: 'Chunks with at least one kept frame, so a call (virnucpro)', format: '{:,.0f}', scale: 'Greens', hidden: true } },
+      {
+        virnucpro_viral_reads: {
+          title: 'Viral reads',
+          description: 'Reads with at least one chunk called viral (virnucpro)',
+          format: '{:,.0f}',
+          scale: 'Reds',
+        },
+      },
+      {
+        virnucpro_viral_reads_pct: {
+          title: '% viral reads',
+          description: 'Viral reads among the reads read (virnucpro)',
+          suffix: '%',
+          min: 0,
+          max: 100,
+          format: '{:,.1f}',
+          scale: 'OrRd',
+        },
+      },
+      {
+        virnucpro_uncallable_reads: {
+          title: 'Uncallable reads',
+          description: 'Reads without a chunk that kept a frame: no call (virnucpro)',
+          format: '{:,.0f}',
+          scale: 'Greys',
+        },
+      },
+      {
+        virnucpro_viral_chunks: {
+          title: 'Viral chunks',
+          description: 'Chunks called viral (virnucpro)',
+          format: '{:,.0f}',
+          scale: 'Reds',
+          hidden: true,
+        },
+      },
+      {
+        virnucpro_callable_chunks: {
+          title: 'Callable chunks',
+          description: 'Chunks with at least one kept frame, so a call (virnucpro)',
+          format: '{:,.0f}',
+          scale: 'Greens',
+          hidden: true,
+        },
+      },
     ],
     data: {
       [sample]: {
@@ -49,7 +89,15 @@ export function multiqcFiles(data: ReportData): string[] {
     section_name: 'Chunk score distribution',
     description: `Chunks per bin of their max_score2 (highest P(virus) over the chunk's kept frames), bins ${width} wide; a chunk is called viral when max_score2 >= max_score1.`,
     plot_type: 'linegraph',
-    pconfig: { id: 'virnucpro_scores_plot', title: 'VirNucPro: chunk score distribution', xlab: 'max_score2 (bin centre)', ylab: 'Chunks', xmin: 0, xmax: 1, ymin: 0 },
+    pconfig: {
+      id: 'virnucpro_scores_plot',
+      title: 'VirNucPro: chunk score distribution',
+      xlab: 'max_score2 (bin centre)',
+      ylab: 'Chunks',
+      xmin: 0,
+      xmax: 1,
+      ymin: 0,
+    },
     data: {
       [sample]: Object.fromEntries(histogram.viral.map((count, k) => [round((k + 0.5) * width, 4), count + histogram.notViral[k]!])),
     },
@@ -65,7 +113,12 @@ export function multiqcFiles(data: ReportData): string[] {
     headers: {
       wall_seconds: { title: 'Wall s', description: 'Seconds this process ran', format: '{:,.1f}' },
       frames_per_second: { title: 'Frames/s', description: 'Kept frames per second of wall time', format: '{:,.0f}' },
-      ...Object.fromEntries(stages.map((stage) => [stage.name, { title: `${stage.name} /s`, description: `${stage.name}: rows per busy second`, format: '{:,.0f}' }])),
+      ...Object.fromEntries(
+        stages.map((stage) => [
+          stage.name,
+          { title: `${stage.name} /s`, description: `${stage.name}: rows per busy second`, format: '{:,.0f}' },
+        ]),
+      ),
     },
     data: {
       [sample]: {

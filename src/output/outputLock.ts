@@ -56,7 +56,8 @@ function lockFs(lockPath: string, owner: LockOwner): typeof fs {
         });
       });
     }) as typeof fs.mkdir,
-    rmdir: ((dir: string, callback: (error: NodeJS.ErrnoException | null) => void): void => fs.rm(dir, { recursive: true, force: false }, callback)) as typeof fs.rmdir,
+    rmdir: ((dir: string, callback: (error: NodeJS.ErrnoException | null) => void): void =>
+      fs.rm(dir, { recursive: true, force: false }, callback)) as typeof fs.rmdir,
     rmdirSync: (dir: fs.PathLike): void => fs.rmSync(dir, { recursive: true, force: false }),
   };
 }
@@ -81,7 +82,12 @@ export class OutputLock {
     const root = path.resolve(dir);
     const created = await makeDirectory(root);
     const lockPath = path.join(root, LOCK_ENTRY);
-    const owner: LockOwner = { host: hostname(), pid: process.pid, since: new Date().toISOString(), command: process.argv.slice(2).join(' ') };
+    const owner: LockOwner = {
+      host: hostname(),
+      pid: process.pid,
+      since: new Date().toISOString(),
+      command: process.argv.slice(2).join(' '),
+    };
     let holder: OutputLock | undefined;
     const options = {
       lockfilePath: lockPath,
@@ -141,8 +147,18 @@ async function makeDirectory(dir: string): Promise<boolean> {
     return (await mkdir(dir, { recursive: true })) !== undefined;
   } catch (error) {
     let missing = dir;
-    while (path.dirname(missing) !== missing && !(await stat(path.dirname(missing)).then(() => true, () => false))) missing = path.dirname(missing);
-    const cause = await mkdir(missing).then(() => error, (direct: unknown) => direct);
+    while (
+      path.dirname(missing) !== missing &&
+      !(await stat(path.dirname(missing)).then(
+        () => true,
+        () => false,
+      ))
+    )
+      missing = path.dirname(missing);
+    const cause = await mkdir(missing).then(
+      () => error,
+      (direct: unknown) => direct,
+    );
     throw outputError(dir, cause, 'cannot create the output directory');
   }
 }
@@ -182,7 +198,8 @@ async function lockedError(root: string, lockPath: string): Promise<VirnucproErr
   const who = owner ? `process ${owner.pid} on host ${owner.host} since ${owner.since}` : 'another process (it is recording its name)';
   return new VirnucproError('OUTPUT_LOCKED', `the output directory is in use by ${who}`, {
     position: { file: root },
-    hint: 'wait for that run to end (or stop it), or choose another -o directory; a lock left by a killed run is ' +
+    hint:
+      'wait for that run to end (or stop it), or choose another -o directory; a lock left by a killed run is ' +
       `taken over by itself (at once on the same host, ${LOCK_STALE_MS / 1000} s after its last heartbeat from another host)`,
   });
 }

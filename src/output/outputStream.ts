@@ -115,7 +115,8 @@ function writeFailure(out: OutputStream, error: unknown): unknown {
   return out.shared ? outputError(out.name, error, 'cannot write', STDOUT_HINT) : outputError(out.name, error);
 }
 
-const STDOUT_HINT = 'stdout is redirected to a file or device that cannot take more: check its filesystem (free space, read-only?) or redirect it elsewhere';
+const STDOUT_HINT =
+  'stdout is redirected to a file or device that cannot take more: check its filesystem (free space, read-only?) or redirect it elsewhere';
 
 /** The reader of our output went away (`virnucpro … | head`): a normal way for a pipe to end. */
 export function isBrokenPipe(error: unknown): boolean {

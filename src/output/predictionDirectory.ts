@@ -51,7 +51,16 @@ function dataKeys(scoreTables: boolean): DataKey[] {
 }
 
 /** Everything `predict -o` may create in a directory (what --force removes; other files are left alone). */
-const OWN_ENTRIES = [PREDICTION_RESULTS_FILE, HIGHEST_SCORE_FILE, CHUNK_SCORES_FILE, RECORD_SCORES_FILE, RUN_SUMMARY_FILE, STATE_DIR, ...MULTIQC_FILES, HTML_REPORT_FILE];
+const OWN_ENTRIES = [
+  PREDICTION_RESULTS_FILE,
+  HIGHEST_SCORE_FILE,
+  CHUNK_SCORES_FILE,
+  RECORD_SCORES_FILE,
+  RUN_SUMMARY_FILE,
+  STATE_DIR,
+  ...MULTIQC_FILES,
+  HTML_REPORT_FILE,
+];
 
 /**
  * Least time between two durable commits. A commit costs two fdatasyncs and an fsync of the state file and
@@ -178,7 +187,12 @@ export class PredictionDirectory {
    * interrupted run with the same identity (RESUME_MISMATCH otherwise), or starts afresh when `dir` holds no
    * run at all. A complete run is reported through {@link resumed} and left untouched.
    */
-  static async open(dir: string, mode: OutputMode, identity: RunIdentity, options: PredictionDirectoryOptions = {}): Promise<PredictionDirectory> {
+  static async open(
+    dir: string,
+    mode: OutputMode,
+    identity: RunIdentity,
+    options: PredictionDirectoryOptions = {},
+  ): Promise<PredictionDirectory> {
     const commitIntervalMs = options.commitIntervalMs ?? COMMIT_INTERVAL_MS;
     if (typeof commitIntervalMs !== 'number' || !(commitIntervalMs >= 0)) {
       throw new TypeError(`options.commitIntervalMs must be a number >= 0 (got ${String(commitIntervalMs)})`);
@@ -210,20 +224,26 @@ export class PredictionDirectory {
 
   /** What opening `root` in `mode` will do, found by reading only; throws what opening it would throw. */
   static async #plan(root: string, mode: OutputMode, identity: RunIdentity): Promise<OpenPlan> {
-    const entries = (await readdir(root).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return [] as string[];
-      throw outputError(root, error, 'cannot read the output directory');
-    })).filter((entry) => entry !== LOCK_ENTRY); // the run's own lock (src/output/outputLock.ts)
+    const entries = (
+      await readdir(root).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return [] as string[];
+        throw outputError(root, error, 'cannot read the output directory');
+      })
+    ).filter((entry) => entry !== LOCK_ENTRY); // the run's own lock (src/output/outputLock.ts)
     const state = mode === 'resume' ? await readState(root) : undefined;
     if (state) {
       checkIdentity(root, state, identity);
       return { action: 'resume', state };
     }
     if (mode === 'new' && entries.length > 0) {
-      throw new VirnucproError('OUTPUT_EXISTS', `the output directory is not empty (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''})`, {
-        position: { file: root },
-        hint: 'choose another -o directory, add --resume to continue an interrupted run there, or --force to replace its results',
-      });
+      throw new VirnucproError(
+        'OUTPUT_EXISTS',
+        `the output directory is not empty (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''})`,
+        {
+          position: { file: root },
+          hint: 'choose another -o directory, add --resume to continue an interrupted run there, or --force to replace its results',
+        },
+      );
     }
     // A run killed while it created the directory: its state folder exists (made first) but no commit yet.
     const interruptedStart = mode === 'resume' && entries.includes(STATE_DIR);
@@ -269,7 +289,13 @@ export class PredictionDirectory {
       complete: state.complete,
       commits: state.commits,
     };
-    const start: Pending = { checkpoint: state.checkpoint, counters: state.counters, files: state.files, digests: state.digests, rows: state.rows };
+    const start: Pending = {
+      checkpoint: state.checkpoint,
+      counters: state.counters,
+      files: state.files,
+      digests: state.digests,
+      rows: state.rows,
+    };
     if (state.complete) {
       // Nothing to append: the finished files stay as they are (a journal and digests left by a crash just
       // after the final commit go).
@@ -289,7 +315,14 @@ export class PredictionDirectory {
             hint: 'the state file was edited or damaged: start over with --force',
           });
         }
-        files.set(key, await AppendFile.continueAt(path.join(root, spec.file), size, committed && { file: path.join(root, STATE_DIR, spec.digests), committed }));
+        files.set(
+          key,
+          await AppendFile.continueAt(
+            path.join(root, spec.file),
+            size,
+            committed && { file: path.join(root, STATE_DIR, spec.digests), committed },
+          ),
+        );
       }
     } catch (error) {
       await Promise.allSettled([...files.values()].map((file) => file.close()));
@@ -389,7 +422,10 @@ export class PredictionDirectory {
     const journal = this.#open().get('journal')!;
     await this.checkpoint(checkpoint, counters);
     await this.commit({ inputComplete: true });
-    const result = await sortConsensus(journal.path, path.join(this.dir, HIGHEST_SCORE_FILE), { ...sort, tempDir: path.join(this.dir, STATE_DIR) });
+    const result = await sortConsensus(journal.path, path.join(this.dir, HIGHEST_SCORE_FILE), {
+      ...sort,
+      tempDir: path.join(this.dir, STATE_DIR),
+    });
     await writeFileAtomic(path.join(this.dir, RUN_SUMMARY_FILE), `${JSON.stringify(summary(result), null, 2)}\n`);
     await this.commit({ inputComplete: true, complete: true });
     await this.close();
@@ -478,12 +514,21 @@ async function readState(root: string): Promise<StateFile | undefined> {
       cause: error,
     });
   }
-  if (state?.format !== STATE_FORMAT || state.version !== STATE_VERSION || typeof state.checkpoint?.records !== 'number' ||
-    typeof state.files?.predictionResults !== 'number' || typeof state.files.journal !== 'number') {
-    throw new VirnucproError('RESUME_CORRUPT', `not a state file this version of virnucpro can resume from (format ${String(state?.format)}, version ${String(state?.version)})`, {
-      position: { file },
-      hint: 'resume with the virnucpro version that started the run, or start over with --force',
-    });
+  if (
+    state?.format !== STATE_FORMAT ||
+    state.version !== STATE_VERSION ||
+    typeof state.checkpoint?.records !== 'number' ||
+    typeof state.files?.predictionResults !== 'number' ||
+    typeof state.files.journal !== 'number'
+  ) {
+    throw new VirnucproError(
+      'RESUME_CORRUPT',
+      `not a state file this version of virnucpro can resume from (format ${String(state?.format)}, version ${String(state?.version)})`,
+      {
+        position: { file },
+        hint: 'resume with the virnucpro version that started the run, or start over with --force',
+      },
+    );
   }
   return state;
 }

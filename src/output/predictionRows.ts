@@ -58,9 +58,10 @@ export function chunkRows(batch: ClassifiedFrames & ConsensusRows, format: Strea
     const max1 = consensus.maxScore1[k]!;
     const max2 = consensus.maxScore2[k]!;
     const viral = isViralChunk(max1, max2);
-    text += format === 'tsv'
-      ? `${id}\t${viral ? 'True' : 'False'}\t${formatFloat32(max1)}\t${formatFloat32(max2)}\n`
-      : `{"chunk_id":${JSON.stringify(id)},"is_virus":${viral},"max_score1":${jsonNumber(max1)},"max_score2":${jsonNumber(max2)}}\n`;
+    text +=
+      format === 'tsv'
+        ? `${id}\t${viral ? 'True' : 'False'}\t${formatFloat32(max1)}\t${formatFloat32(max2)}\n`
+        : `{"chunk_id":${JSON.stringify(id)},"is_virus":${viral},"max_score1":${jsonNumber(max1)},"max_score2":${jsonNumber(max2)}}\n`;
   }
   return text;
 }
@@ -72,7 +73,8 @@ export function frameRows(batch: ClassifiedFrames, format: StreamFormat): string
   for (let i = 0; i < batch.count; i++) {
     const score1 = batch.score1[i]!;
     const score2 = batch.score2[i]!;
-    text += `{"frame_id":${JSON.stringify(frameId(batch, i))},"prediction":"${framePrediction(score1, score2)}",` +
+    text +=
+      `{"frame_id":${JSON.stringify(frameId(batch, i))},"prediction":"${framePrediction(score1, score2)}",` +
       `"score1":${jsonNumber(score1)},"score2":${jsonNumber(score2)}}\n`;
   }
   return text;

@@ -62,7 +62,10 @@ export interface ReportData {
 }
 
 /** Reads a complete run's report data from its -o directory. */
-export async function readReportData(dir: string, files: { readonly summary: string; readonly predictionResults: string }): Promise<ReportData> {
+export async function readReportData(
+  dir: string,
+  files: { readonly summary: string; readonly predictionResults: string },
+): Promise<ReportData> {
   const summaryFile = path.join(dir, files.summary);
   let summary: ReportSummary;
   try {
@@ -83,6 +86,12 @@ export async function readReportData(dir: string, files: { readonly summary: str
  */
 export function sampleName(summary: Pick<ReportSummary, 'input' | 'shard'>, dir: string): string {
   const input = summary.input.path;
-  const base = input === '-' ? path.basename(path.resolve(dir)) : path.basename(input).replace(/(\.(gz|bgz))?$/i, '').replace(/\.(fa|fasta|fna|fas|ffn|fq|fastq|txt)$/i, '');
+  const base =
+    input === '-'
+      ? path.basename(path.resolve(dir))
+      : path
+          .basename(input)
+          .replace(/(\.(gz|bgz))?$/i, '')
+          .replace(/\.(fa|fasta|fna|fas|ffn|fq|fastq|txt)$/i, '');
   return summary.shard === null ? base : `${base} (shard ${summary.shard})`;
 }

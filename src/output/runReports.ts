@@ -26,6 +26,13 @@ export async function writeRunReports(dir: string): Promise<void> {
 
 /** Whether every report file is in `dir`. */
 export async function hasRunReports(dir: string): Promise<boolean> {
-  const present = await Promise.all(REPORT_FILES.map((file) => access(path.join(dir, file)).then(() => true, () => false)));
+  const present = await Promise.all(
+    REPORT_FILES.map((file) =>
+      access(path.join(dir, file)).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  );
   return present.every(Boolean);
 }

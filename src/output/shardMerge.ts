@@ -90,7 +90,13 @@ export interface MergeSummary {
   readonly finishedAt: string;
   /** The file the shards were cut from; null for parts that are inputs of their own. */
   readonly input: PartRun['input'] | null;
-  readonly parts: readonly { readonly dir: string; readonly shard: string | null; readonly input: string; readonly recordsRead: number; readonly framesKept: number }[];
+  readonly parts: readonly {
+    readonly dir: string;
+    readonly shard: string | null;
+    readonly input: string;
+    readonly recordsRead: number;
+    readonly framesKept: number;
+  }[];
   readonly bundle: PartRun['bundle'];
   readonly chunkLength: number;
   readonly forcedChunkLength: number | null;
@@ -117,17 +123,25 @@ export async function mergeRuns(out: string, dirs: readonly string[], options: M
   const journal = path.join(work, 'consensus.journal');
   try {
     await concatenateResults(parts, path.join(root, PREDICTION_RESULTS_FILE), journal, options.signal);
-    const sort = await sortConsensus(journal, path.join(root, HIGHEST_SCORE_FILE), { tempDir: work, ...(options.signal ? { signal: options.signal } : {}) });
+    const sort = await sortConsensus(journal, path.join(root, HIGHEST_SCORE_FILE), {
+      tempDir: work,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     const tables: Record<string, number> = {};
     if (parts[0]!.scoreTables) {
-      for (const table of SCORE_TABLES) tables[table.file] = await concatenateTable(parts, table.file, table.header, path.join(root, table.file), options.signal);
+      for (const table of SCORE_TABLES)
+        tables[table.file] = await concatenateTable(parts, table.file, table.header, path.join(root, table.file), options.signal);
     }
     const summary = mergeSummary(parts, sort, tables, options);
     await writeFileAtomic(path.join(root, RUN_SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
     return summary;
   } catch (error) {
     // A failed merge leaves no file that looks like a result.
-    await Promise.all([...MERGE_FILES, ...[PREDICTION_RESULTS_FILE, CHUNK_SCORES_FILE, RECORD_SCORES_FILE].map((file) => `${file}.tmp`)].map((entry) => rm(path.join(root, entry), { recursive: true, force: true })));
+    await Promise.all(
+      [...MERGE_FILES, ...[PREDICTION_RESULTS_FILE, CHUNK_SCORES_FILE, RECORD_SCORES_FILE].map((file) => `${file}.tmp`)].map((entry) =>
+        rm(path.join(root, entry), { recursive: true, force: true }),
+      ),
+    );
     throw error;
   } finally {
     await rm(work, { recursive: true, force: true });
@@ -138,7 +152,11 @@ export async function mergeRuns(out: string, dirs: readonly string[], options: M
 export async function readPartRun(dir: string): Promise<PartRun> {
   const root = path.resolve(dir);
   if (!(await isCompleteRun(root))) {
-    throw refused(`holds no finished predict -o run`, root, 'finish it first (the same command with --resume continues it), or leave it out');
+    throw refused(
+      `holds no finished predict -o run`,
+      root,
+      'finish it first (the same command with --resume continues it), or leave it out',
+    );
   }
   const file = path.join(root, RUN_SUMMARY_FILE);
   let summary: Record<string, unknown>;
@@ -147,13 +165,22 @@ export async function readPartRun(dir: string): Promise<PartRun> {
   } catch (error) {
     throw refused(`cannot read its run summary: ${(error as Error).message}`, file, 'run that part again with --force', error);
   }
-  if (summary['command'] !== 'predict' || !isRecord(summary['input']) || !isRecord(summary['bundle']) || !isRecord(summary['counts']) ||
-    typeof summary['chunkLength'] !== 'number') {
+  if (
+    summary['command'] !== 'predict' ||
+    !isRecord(summary['input']) ||
+    !isRecord(summary['bundle']) ||
+    !isRecord(summary['counts']) ||
+    typeof summary['chunkLength'] !== 'number'
+  ) {
     throw refused('is not the run summary of a predict run', file, 'name the -o directories of virnucpro predict runs');
   }
   const rowsWritten = isRecord(summary['counts']['rowsWritten']) ? (summary['counts']['rowsWritten'] as Record<string, number>) : {};
   if (!isRecord(summary['counts']['calls'])) {
-    throw refused('has no viral / not viral counts (counts.calls): it was written by an earlier virnucpro', file, 'run that part again with --force');
+    throw refused(
+      'has no viral / not viral counts (counts.calls): it was written by an earlier virnucpro',
+      file,
+      'run that part again with --force',
+    );
   }
   const shard = typeof summary['shard'] === 'string' ? parseShard(summary['shard']) : undefined;
   if (summary['shard'] !== undefined && summary['shard'] !== null && shard === undefined) {
@@ -193,29 +220,43 @@ export function orderParts(parts: readonly PartRun[]): PartRun[] {
   }
   if (sharded.length !== parts.length) {
     const whole = parts.find((part) => part.shard === null)!;
-    throw refused(`${whole.dir} is a run over a whole input but ${sharded[0]!.dir} is a shard: they do not belong together`, undefined,
-      'merge the shards of one input, or runs over inputs of their own, not both');
+    throw refused(
+      `${whole.dir} is a run over a whole input but ${sharded[0]!.dir} is a shard: they do not belong together`,
+      undefined,
+      'merge the shards of one input, or runs over inputs of their own, not both',
+    );
   }
   const first = sharded[0]!;
   const count = first.shard!.count;
   const bySlot = new Map<number, PartRun>();
   for (const part of sharded) {
     if (part.shard!.count !== count) {
-      throw refused(`${first.dir} is shard ${formatShard(first.shard!)} but ${part.dir} is shard ${formatShard(part.shard!)}`, undefined, 'merge shards of one split (one N)');
+      throw refused(
+        `${first.dir} is shard ${formatShard(first.shard!)} but ${part.dir} is shard ${formatShard(part.shard!)}`,
+        undefined,
+        'merge shards of one split (one N)',
+      );
     }
     const input = JSON.stringify(sameFile(part.input));
     if (input !== JSON.stringify(sameFile(first.input))) {
-      throw refused(`${first.dir} and ${part.dir} are shards of different inputs (or the file changed between them): ${JSON.stringify(sameFile(first.input))} vs ${input}`,
-        undefined, 'run every shard on the same, unchanged file');
+      throw refused(
+        `${first.dir} and ${part.dir} are shards of different inputs (or the file changed between them): ${JSON.stringify(sameFile(first.input))} vs ${input}`,
+        undefined,
+        'run every shard on the same, unchanged file',
+      );
     }
     const other = bySlot.get(part.shard!.index);
-    if (other !== undefined) throw refused(`${other.dir} and ${part.dir} are both shard ${formatShard(part.shard!)}`, undefined, 'name each shard once');
+    if (other !== undefined)
+      throw refused(`${other.dir} and ${part.dir} are both shard ${formatShard(part.shard!)}`, undefined, 'name each shard once');
     bySlot.set(part.shard!.index, part);
   }
   const missing = Array.from({ length: count }, (_, k) => k + 1).filter((index) => !bySlot.has(index));
   if (missing.length > 0) {
-    throw refused(`shards ${missing.map((index) => `${index}/${count}`).join(', ')} of ${first.input.path} are missing`, undefined,
-      'run them (virnucpro predict --shard K/N) and name every shard');
+    throw refused(
+      `shards ${missing.map((index) => `${index}/${count}`).join(', ')} of ${first.input.path} are missing`,
+      undefined,
+      'run them (virnucpro predict --shard K/N) and name every shard',
+    );
   }
   return Array.from({ length: count }, (_, k) => bySlot.get(k + 1)!);
 }
@@ -224,7 +265,11 @@ export function orderParts(parts: readonly PartRun[]): PartRun[] {
  * What shards of one file must agree on: its name, size and modification time. Not its directory: workflow
  * engines (CWL runners, Nextflow) stage each job's input in a directory of its own.
  */
-function sameFile(input: PartRun['input']): { readonly name: string; readonly size: number | undefined; readonly mtime: string | undefined } {
+function sameFile(input: PartRun['input']): {
+  readonly name: string;
+  readonly size: number | undefined;
+  readonly mtime: string | undefined;
+} {
   return { name: path.basename(input.path), size: input.size, mtime: input.mtime };
 }
 
@@ -234,15 +279,22 @@ function checkAgreement(parts: readonly PartRun[]): void {
   for (const part of rest) {
     const differences: string[] = [];
     if (part.bundle.manifestSha256 !== first.bundle.manifestSha256) {
-      differences.push(`bundle '${first.bundle.name}' (manifest sha256 ${first.bundle.manifestSha256.slice(0, 12)}) vs '${part.bundle.name}' (${part.bundle.manifestSha256.slice(0, 12)})`);
+      differences.push(
+        `bundle '${first.bundle.name}' (manifest sha256 ${first.bundle.manifestSha256.slice(0, 12)}) vs '${part.bundle.name}' (${part.bundle.manifestSha256.slice(0, 12)})`,
+      );
     }
     if (part.chunkLength !== first.chunkLength || part.forcedChunkLength !== first.forcedChunkLength) {
       differences.push(`chunk length ${first.chunkLength} vs ${part.chunkLength}`);
     }
     if (part.packing !== first.packing) differences.push(`options ${first.packing} vs ${part.packing}`);
-    if (part.scoreTables !== first.scoreTables) differences.push(`score tables ${first.scoreTables ? 'written' : 'not written'} vs ${part.scoreTables ? 'written' : 'not written'}`);
+    if (part.scoreTables !== first.scoreTables)
+      differences.push(`score tables ${first.scoreTables ? 'written' : 'not written'} vs ${part.scoreTables ? 'written' : 'not written'}`);
     if (differences.length > 0) {
-      throw refused(`${first.dir} and ${part.dir} were run differently: ${differences.join('; ')}`, undefined, 'run every part with the same bundle and options');
+      throw refused(
+        `${first.dir} and ${part.dir} were run differently: ${differences.join('; ')}`,
+        undefined,
+        'run every part with the same bundle and options',
+      );
     }
   }
 }
@@ -250,7 +302,9 @@ function checkAgreement(parts: readonly PartRun[]): void {
 /** `out` must be empty, absent, or (with force) hold only what a merge may replace; never one of the parts. */
 async function prepareOutput(root: string, parts: readonly PartRun[], force: boolean): Promise<void> {
   if (parts.some((part) => part.dir === root)) {
-    throw new VirnucproError('USAGE', `the merge output ${root} is one of the directories to merge`, { hint: 'name a new directory for the merged results' });
+    throw new VirnucproError('USAGE', `the merge output ${root} is one of the directories to merge`, {
+      hint: 'name a new directory for the merged results',
+    });
   }
   const entries = await readdir(root).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return [] as string[];
@@ -258,10 +312,14 @@ async function prepareOutput(root: string, parts: readonly PartRun[], force: boo
   });
   if (entries.length === 0) return;
   if (!force) {
-    throw new VirnucproError('OUTPUT_EXISTS', `the output directory is not empty (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''})`, {
-      position: { file: root },
-      hint: 'choose another output directory, or --force to replace the merged results there',
-    });
+    throw new VirnucproError(
+      'OUTPUT_EXISTS',
+      `the output directory is not empty (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''})`,
+      {
+        position: { file: root },
+        hint: 'choose another output directory, or --force to replace the merged results there',
+      },
+    );
   }
   await Promise.all(MERGE_FILES.map((entry) => rm(path.join(root, entry), { recursive: true, force: true })));
 }
@@ -270,7 +328,12 @@ async function prepareOutput(root: string, parts: readonly PartRun[], force: boo
  * Writes the parts' frame rows, in order, under one header to `results` (atomically), and their per-chunk
  * maxima to `journal` (consensus journal lines, consecutive rows of a chunk id folded).
  */
-async function concatenateResults(parts: readonly PartRun[], results: string, journal: string, signal: AbortSignal | undefined): Promise<void> {
+async function concatenateResults(
+  parts: readonly PartRun[],
+  results: string,
+  journal: string,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   const temporary = `${results}.tmp`;
   const rows = await AppendFile.create(temporary);
   const chunks = await AppendFile.create(journal);
@@ -284,7 +347,14 @@ async function concatenateResults(parts: readonly PartRun[], results: string, jo
         line += 1;
         if ((line & 0xffff) === 0) signal?.throwIfAborted();
         if (line === 1) {
-          if (`${text}\n` !== PREDICTION_RESULTS_HEADER) throw refused(`expected the header ${JSON.stringify(PREDICTION_RESULTS_HEADER)}`, file, 'run that part again with --force', undefined, 1);
+          if (`${text}\n` !== PREDICTION_RESULTS_HEADER)
+            throw refused(
+              `expected the header ${JSON.stringify(PREDICTION_RESULTS_HEADER)}`,
+              file,
+              'run that part again with --force',
+              undefined,
+              1,
+            );
           continue;
         }
         const frame = parseFrameRow(text, file, line);
@@ -300,7 +370,11 @@ async function concatenateResults(parts: readonly PartRun[], results: string, jo
       }
       const frames = Math.max(0, line - 1);
       if (frames !== part.counts.framesKept) {
-        throw refused(`holds ${frames} frame rows but its run summary says ${part.counts.framesKept} frames were kept`, file, 'run that part again with --force');
+        throw refused(
+          `holds ${frames} frame rows but its run summary says ${part.counts.framesKept} frames were kept`,
+          file,
+          'run that part again with --force',
+        );
       }
     }
     if (pending !== undefined) await chunks.append(journalLine(pending));
@@ -329,7 +403,13 @@ function parseFrameRow(text: string, file: string, line: number): FrameRow {
   const score1 = fields.length === 4 ? score(fields[2]!) : undefined;
   const score2 = fields.length === 4 ? score(fields[3]!) : undefined;
   if (score1 === undefined || score2 === undefined || !/[FR][123]$/.test(fields[0]!)) {
-    throw refused(`expected '<frame id>\\t<prediction>\\t<score1>\\t<score2>', found '${text.slice(0, 80)}'`, file, 'run that part again with --force', undefined, line);
+    throw refused(
+      `expected '<frame id>\\t<prediction>\\t<score1>\\t<score2>', found '${text.slice(0, 80)}'`,
+      file,
+      'run that part again with --force',
+      undefined,
+      line,
+    );
   }
   return { chunk: fields[0]!.slice(0, -2), score1: Math.fround(score1), score2: Math.fround(score2) };
 }
@@ -359,7 +439,13 @@ async function* readLines(file: string): AsyncGenerator<string> {
  * Writes the parts' rows of one score table, in order, under one header to `out` (atomically); each part's
  * rows must number what its summary says. Returns the rows written.
  */
-async function concatenateTable(parts: readonly PartRun[], name: string, header: string, out: string, signal: AbortSignal | undefined): Promise<number> {
+async function concatenateTable(
+  parts: readonly PartRun[],
+  name: string,
+  header: string,
+  out: string,
+  signal: AbortSignal | undefined,
+): Promise<number> {
   const temporary = `${out}.tmp`;
   const rows = await AppendFile.create(temporary);
   let total = 0;
@@ -372,7 +458,8 @@ async function concatenateTable(parts: readonly PartRun[], name: string, header:
         line += 1;
         if ((line & 0xffff) === 0) signal?.throwIfAborted();
         if (line === 1) {
-          if (`${text}\n` !== header) throw refused(`expected the header ${JSON.stringify(header)}`, file, 'run that part again with --force', undefined, 1);
+          if (`${text}\n` !== header)
+            throw refused(`expected the header ${JSON.stringify(header)}`, file, 'run that part again with --force', undefined, 1);
           continue;
         }
         await rows.append(`${text}\n`);
@@ -396,7 +483,12 @@ async function concatenateTable(parts: readonly PartRun[], name: string, header:
   return total;
 }
 
-function mergeSummary(parts: readonly PartRun[], sort: ConsensusSortResult, tables: Readonly<Record<string, number>>, options: MergeOptions): MergeSummary {
+function mergeSummary(
+  parts: readonly PartRun[],
+  sort: ConsensusSortResult,
+  tables: Readonly<Record<string, number>>,
+  options: MergeOptions,
+): MergeSummary {
   const first = parts[0]!;
   const sum = (count: (counts: PartCounts) => number): number => parts.reduce((total, part) => total + count(part.counts), 0);
   const framesKept = sum((counts) => counts.framesKept);

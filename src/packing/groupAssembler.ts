@@ -52,7 +52,10 @@ export class GroupAssembler<G> {
     const at = ticket - this.#firstTicket;
     const missing = this.#missing[at]; // undefined for a negative, fractional or past-the-end index
     if (missing === undefined) {
-      throw new VirnucproError('INTERNAL', `group ticket ${ticket} is not held (held: ${this.#firstTicket}..${this.#firstTicket + this.size - 1})`);
+      throw new VirnucproError(
+        'INTERNAL',
+        `group ticket ${ticket} is not held (held: ${this.#firstTicket}..${this.#firstTicket + this.size - 1})`,
+      );
     }
     if (!Number.isInteger(rows) || rows < 1 || rows > missing) {
       throw new VirnucproError('INTERNAL', `group ticket ${ticket}: ${rows} rows completed but ${missing} were missing`);

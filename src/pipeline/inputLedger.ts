@@ -49,7 +49,8 @@ export class InputLedger {
     this.#source = options.source;
     this.#skipTo = options.resumeFrom;
     this.#settled = { records: 0, fingerprint: EMPTY_FINGERPRINT };
-    if (this.#skipTo?.records === 0 && this.#skipTo.fingerprint !== EMPTY_FINGERPRINT) throw this.#mismatch('an empty prefix cannot have that fingerprint');
+    if (this.#skipTo?.records === 0 && this.#skipTo.fingerprint !== EMPTY_FINGERPRINT)
+      throw this.#mismatch('an empty prefix cannot have that fingerprint');
   }
 
   /** The last position whose outputs have all been settled. */
@@ -86,7 +87,8 @@ export class InputLedger {
     this.#doneBases += batch.starts[skip]! - batch.starts[0]!;
     if (this.#records === target) {
       const fingerprint = this.#hash.copy().digest('hex');
-      if (fingerprint !== this.#skipTo!.fingerprint) throw this.#mismatch(`its first ${target} records differ from the ones already processed`);
+      if (fingerprint !== this.#skipTo!.fingerprint)
+        throw this.#mismatch(`its first ${target} records differ from the ones already processed`);
       this.#settled = { records: target, fingerprint };
     }
     return skip === batch.count ? undefined : sliceRecords(batch, skip);
@@ -121,13 +123,20 @@ export class InputLedger {
   settle(chunks: ChunkNames): InputCheckpoint | undefined {
     const head = this.#admitted[0];
     if (head === undefined || head.ids !== chunks.ids) {
-      throw new VirnucproError('INTERNAL', `a batch of ${chunks.source} reached the output ${head === undefined ? 'after every input batch was complete' : 'out of order'}`, {
-        hint: 'every input batch must reach the output exactly once and in order: a stage dropped, duplicated or reordered batches',
-      });
+      throw new VirnucproError(
+        'INTERNAL',
+        `a batch of ${chunks.source} reached the output ${head === undefined ? 'after every input batch was complete' : 'out of order'}`,
+        {
+          hint: 'every input batch must reach the output exactly once and in order: a stage dropped, duplicated or reordered batches',
+        },
+      );
     }
     head.settledChunks += chunks.recordIndex.length;
     if (head.settledChunks > head.chunks) {
-      throw new VirnucproError('INTERNAL', `${head.settledChunks} chunks of an input batch of ${chunks.source} reached the output, but it has ${head.chunks}`);
+      throw new VirnucproError(
+        'INTERNAL',
+        `${head.settledChunks} chunks of an input batch of ${chunks.source} reached the output, but it has ${head.chunks}`,
+      );
     }
     if (head.settledChunks < head.chunks) return undefined;
     this.#admitted.shift();
@@ -140,10 +149,14 @@ export class InputLedger {
   finish(): void {
     const head = this.#admitted[0];
     if (head !== undefined) {
-      throw new VirnucproError('INTERNAL', `${this.#admitted.length} input batch(es) of ${this.#source} never fully reached the output ` +
-        `(${head.settledChunks} of ${head.chunks} chunks of the first)`, {
-        hint: 'a stage dropped batches: this is a bug, please report it with the command line',
-      });
+      throw new VirnucproError(
+        'INTERNAL',
+        `${this.#admitted.length} input batch(es) of ${this.#source} never fully reached the output ` +
+          `(${head.settledChunks} of ${head.chunks} chunks of the first)`,
+        {
+          hint: 'a stage dropped batches: this is a bug, please report it with the command line',
+        },
+      );
     }
   }
 

@@ -147,7 +147,12 @@ function bundleWarnings(bundle: ModelBundle): BundleWarning[] {
   const position = { file: bundle.manifestFile };
   const warnings: BundleWarning[] = [];
   if (bundle.meaningless) {
-    warnings.push({ kind: 'meaningless-bundle', count: 1, position, message: `bundle '${bundle.name}' is marked meaningless (demo or test weights): so are these predictions` });
+    warnings.push({
+      kind: 'meaningless-bundle',
+      count: 1,
+      position,
+      message: `bundle '${bundle.name}' is marked meaningless (demo or test weights): so are these predictions`,
+    });
   }
   const unverified = missingChecksumWarning(bundle);
   if (unverified) warnings.push({ kind: 'unverified-files', count: bundle.missingChecksums.length, position, message: unverified });
@@ -158,18 +163,20 @@ function bundleWarnings(bundle: ModelBundle): BundleWarning[] {
  * A batch of results, in input order: its kept frames with scores (row i = frame i), its chunks' consensus
  * rows, and the lease the consumer releases once the results are written (consumeBatches does it).
  */
-export type PredictionBatch = ClassifiedFrames & ConsensusRows & Leased & {
-  /**
-   * Set on the batch that completes an input batch: all results of the input's first `records` records
-   * have now been emitted. The resumable writer commits at these points.
-   */
-  readonly checkpoint: InputCheckpoint | undefined;
-  /**
-   * Input bases whose results are all in this batch or earlier ones (InputLedger.settledBases; a resumed
-   * run counts the bases it skipped): the work finished once this batch is written, for progress.
-   */
-  readonly settledBases: number;
-};
+export type PredictionBatch = ClassifiedFrames &
+  ConsensusRows &
+  Leased & {
+    /**
+     * Set on the batch that completes an input batch: all results of the input's first `records` records
+     * have now been emitted. The resumable writer commits at these points.
+     */
+    readonly checkpoint: InputCheckpoint | undefined;
+    /**
+     * Input bases whose results are all in this batch or earlier ones (InputLedger.settledBases; a resumed
+     * run counts the bases it skipped): the work finished once this batch is written, for progress.
+     */
+    readonly settledBases: number;
+  };
 
 /**
  * Predicts viral chunks in FASTA input with a VirNucPro model bundle, end to end, in bounded memory.
@@ -251,7 +258,9 @@ function resolvePredictOptions(options: PredictOptions): ResolvedPredictOptions 
   return {
     ...options,
     // Models started ahead of the run were planned for it: their plan is the run's.
-    plan: options.models?.plan ?? planThreads({ threads: options.threads, workers: options.workers, intraOpThreads: options.intraOpThreads, device: options.device }),
+    plan:
+      options.models?.plan ??
+      planThreads({ threads: options.threads, workers: options.workers, intraOpThreads: options.intraOpThreads, device: options.device }),
     stats: stats ?? new PredictStats(),
   };
 }
@@ -306,15 +315,25 @@ export function startPredictModels(options: PredictOptions): Promise<PredictMode
  * model pools (in parallel; if one fails, the others are closed).
  */
 async function startModels(options: ResolvedPredictOptions, signal: AbortSignal): Promise<PredictModels> {
-  const bundle = typeof options.bundle === 'string'
-    ? await loadBundle(options.bundle, { chunkLength: options.chunkLength, force: options.force ?? false, verifyChecksums: options.verifyChecksums ?? true, signal })
-    : options.bundle;
+  const bundle =
+    typeof options.bundle === 'string'
+      ? await loadBundle(options.bundle, {
+          chunkLength: options.chunkLength,
+          force: options.force ?? false,
+          verifyChecksums: options.verifyChecksums ?? true,
+          signal,
+        })
+      : options.bundle;
   const chunkLength = (options.chunkLength ?? bundle.forcedChunkLength ?? bundle.chunkLength) as ChunkLength;
   if (chunkLength !== bundle.chunkLength && !options.force) {
-    throw new VirnucproError('BUNDLE_MISMATCH', `chunkLength: bundle '${bundle.name}' was trained on ${bundle.chunkLength}-bp chunks, but the run uses ${chunkLength}`, {
-      position: { file: bundle.manifestFile },
-      hint: `use chunk length ${bundle.chunkLength}, the ${chunkLength} bundle, or force to accept wrong predictions`,
-    });
+    throw new VirnucproError(
+      'BUNDLE_MISMATCH',
+      `chunkLength: bundle '${bundle.name}' was trained on ${bundle.chunkLength}-bp chunks, but the run uses ${chunkLength}`,
+      {
+        position: { file: bundle.manifestFile },
+        hint: `use chunk length ${bundle.chunkLength}, the ${chunkLength} bundle, or force to accept wrong predictions`,
+      },
+    );
   }
   for (const warning of bundleWarnings(bundle)) options.onWarning?.(warning);
   const [dnaTokenizer, proteinTokenizer] = await Promise.all([loadEncoderTokenizer(bundle.dna), loadEncoderTokenizer(bundle.protein)]);
@@ -362,7 +381,12 @@ async function closePools(pools: readonly InferenceBackend<TokenBatch | FeatureB
   await Promise.allSettled(pools.map((pool) => pool.close()));
 }
 
-function pipeline(input: string | AsyncIterable<Uint8Array>, options: ResolvedPredictOptions, prepared: PredictModels, signal: AbortSignal): Observable<PredictionBatch> {
+function pipeline(
+  input: string | AsyncIterable<Uint8Array>,
+  options: ResolvedPredictOptions,
+  prepared: PredictModels,
+  signal: AbortSignal,
+): Observable<PredictionBatch> {
   const { stats, plan } = options;
   const { chunkLength, pools } = prepared;
   const credit = options.credit ?? new Credit(options.creditUnits ?? DEFAULT_PREDICT_CREDIT_UNITS, 'predict');
@@ -371,7 +395,12 @@ function pipeline(input: string | AsyncIterable<Uint8Array>, options: ResolvedPr
   const packing = { tokenBudget: options.tokenBudget, window: options.window };
   // Resolved once for the run; each input batch's operator gets them with its own stop signal.
   const dnaEmbed = resolveEmbedOptions({ tokenizer: prepared.dnaTokenizer, pool: pools.dna, stats: stats.dnaPacking, ...packing });
-  const proteinEmbed = resolveEmbedOptions({ tokenizer: prepared.proteinTokenizer, pool: pools.protein, stats: stats.proteinPacking, ...packing });
+  const proteinEmbed = resolveEmbedOptions({
+    tokenizer: prepared.proteinTokenizer,
+    pool: pools.protein,
+    stats: stats.proteinPacking,
+    ...packing,
+  });
   // Each input batch's frames are packed among themselves: runs are byte-reproducible, as resume needs.
   const perBatch = { inFlight: EMBED_BATCHES_IN_FLIGHT, signal };
   const clock = (stage: keyof PredictStats['stages']): StageClock => new StageClock(stats.stages[stage]);
@@ -389,13 +418,31 @@ function pipeline(input: string | AsyncIterable<Uint8Array>, options: ResolvedPr
     signal,
   }).pipe(
     admitRecords(ledger, stats, credit),
-    timed(clock('translate'), (batch: FastaBatch) => recordBatchChunks(batch, chunkLength), (batch: FrameBatch) => batch.chunks.recordIndex.length, frames,
-      (records) => records.pipe(chunkReads({ chunkLength, signal }), translateSixFrames({ threads: plan.translate, signal }))),
+    timed(
+      clock('translate'),
+      (batch: FastaBatch) => recordBatchChunks(batch, chunkLength),
+      (batch: FrameBatch) => batch.chunks.recordIndex.length,
+      frames,
+      (records) => records.pipe(chunkReads({ chunkLength, signal }), translateSixFrames({ threads: plan.translate, signal })),
+    ),
     tap((batch) => countFrames(batch, stats)),
-    timed(clock('embed-dna'), one, one, frames, eachBatchAlone((stop) => embedNucleotides(withEmbedSignal(dnaEmbed, stop)), perBatch)),
-    timed(clock('embed-protein'), one, one, frames, eachBatchAlone((stop) => embedProteins(withEmbedSignal(proteinEmbed, stop)), perBatch)),
-    timed(clock('classify'), one, one, frames,
-      (embedded) => embedded.pipe(classifyFrames({ pool: pools.classifier, signal }), chunkConsensus({ signal }))),
+    timed(
+      clock('embed-dna'),
+      one,
+      one,
+      frames,
+      eachBatchAlone((stop) => embedNucleotides(withEmbedSignal(dnaEmbed, stop)), perBatch),
+    ),
+    timed(
+      clock('embed-protein'),
+      one,
+      one,
+      frames,
+      eachBatchAlone((stop) => embedProteins(withEmbedSignal(proteinEmbed, stop)), perBatch),
+    ),
+    timed(clock('classify'), one, one, frames, (embedded) =>
+      embedded.pipe(classifyFrames({ pool: pools.classifier, signal }), chunkConsensus({ signal })),
+    ),
     settleRecords(ledger),
   );
 }
@@ -407,12 +454,19 @@ function countFrames(batch: FrameBatch, stats: PredictStats): void {
 }
 
 /** Runs `operator` as one timed stage; `weightIn`/`weightOut` measure a batch in a unit both sides share. */
-function timed<A, B>(clock: StageClock, weightIn: (a: A) => number, weightOut: (b: B) => number, rows: (b: B) => number, operator: OperatorFunction<A, B>): OperatorFunction<A, B> {
-  return (source) => source.pipe(
-    tap((a) => clock.enter(weightIn(a))),
-    operator,
-    tap((b) => clock.leave(weightOut(b), rows(b))),
-  );
+function timed<A, B>(
+  clock: StageClock,
+  weightIn: (a: A) => number,
+  weightOut: (b: B) => number,
+  rows: (b: B) => number,
+  operator: OperatorFunction<A, B>,
+): OperatorFunction<A, B> {
+  return (source) =>
+    source.pipe(
+      tap((a) => clock.enter(weightIn(a))),
+      operator,
+      tap((b) => clock.leave(weightOut(b), rows(b))),
+    );
 }
 
 /**

@@ -5,7 +5,13 @@ import type { InputCheckpoint } from '../fasta/inputCheckpoint.js';
 import { RepeatedIds } from '../fasta/recordIds.js';
 import type { ConsensusSortResult } from '../output/consensusSort.js';
 import { withHeader, type OutputStream } from '../output/outputStream.js';
-import { HIGHEST_SCORE_FILE, PREDICTION_RESULTS_FILE, PredictionDirectory, type OutputMode, type RunCounters } from '../output/predictionDirectory.js';
+import {
+  HIGHEST_SCORE_FILE,
+  PREDICTION_RESULTS_FILE,
+  PredictionDirectory,
+  type OutputMode,
+  type RunCounters,
+} from '../output/predictionDirectory.js';
 import { CHUNK_SCORES_FILE, RECORD_SCORES_FILE, chunkScoreRows, recordScoreRow } from '../output/scoreTables.js';
 import { chunkRows, frameRows, streamHeader, type StreamFormat } from '../output/predictionRows.js';
 import type { PredictionBatch } from './predict.js';
@@ -57,7 +63,11 @@ export interface PredictSink {
  * take it as one; JSONL is rows only. What the run used (bundle, chunk length) goes to the log and the
  * returned summary, not into the data.
  */
-export function streamSink(out: OutputStream, format: { readonly format: StreamFormat; readonly perFrame: boolean }, warn: (message: string) => void): PredictSink {
+export function streamSink(
+  out: OutputStream,
+  format: { readonly format: StreamFormat; readonly perFrame: boolean },
+  warn: (message: string) => void,
+): PredictSink {
   const { perFrame } = format;
   const rows = { frames: 0, chunks: 0 };
   const calls = new CallTally();
@@ -111,8 +121,10 @@ class RepeatedIdsWarning {
 
   message(output: string): string | undefined {
     if (this.#first === undefined) return undefined;
-    return `${this.#repeats} read(s) repeat an earlier read's id, first '${this.#first}': their rows on ${output} share chunk ids ` +
-      '(kept apart, not merged; predict -o merges them as the original VirNucPro does)';
+    return (
+      `${this.#repeats} read(s) repeat an earlier read's id, first '${this.#first}': their rows on ${output} share chunk ids ` +
+      '(kept apart, not merged; predict -o merges them as the original VirNucPro does)'
+    );
   }
 }
 
@@ -125,7 +137,11 @@ export async function directorySink(
   mode: OutputMode,
   identity: PredictRunIdentity,
   stats: PredictStats,
-  options: { readonly commitIntervalMs?: number | undefined; readonly beforeCommit?: () => void; readonly onResume?: (records: number) => void },
+  options: {
+    readonly commitIntervalMs?: number | undefined;
+    readonly beforeCommit?: () => void;
+    readonly onResume?: (records: number) => void;
+  },
 ): Promise<PredictSink | 'complete'> {
   const scoreTables = identity.options.scoreTables === true;
   const directory = await PredictionDirectory.open(dir, mode, identity, {
@@ -209,8 +225,12 @@ function readCalls(calls: CallCounts): number {
 /** The call counts as commit counters (flat numbers: src/output/predictionDirectory.ts RunCounters). */
 function callCounters(calls: CallCounts): RunCounters {
   return {
-    chunksViral: calls.chunks.viral, chunksNotViral: calls.chunks.notViral, chunksUncallable: calls.chunks.uncallable,
-    readsViral: calls.reads.viral, readsNotViral: calls.reads.notViral, readsUncallable: calls.reads.uncallable,
+    chunksViral: calls.chunks.viral,
+    chunksNotViral: calls.chunks.notViral,
+    chunksUncallable: calls.chunks.uncallable,
+    readsViral: calls.reads.viral,
+    readsNotViral: calls.reads.notViral,
+    readsUncallable: calls.reads.uncallable,
   };
 }
 
@@ -223,9 +243,13 @@ function committedCalls(dir: string, records: number, counters: RunCounters): Ca
     const count = counters[name];
     if (typeof count === 'number') return count;
     if (records === 0) return 0;
-    throw new VirnucproError('RESUME_MISMATCH', `${dir}: the interrupted run was started by an earlier virnucpro that did not count viral and non-viral calls`, {
-      hint: 'finish it with that version, or start over with --force',
-    });
+    throw new VirnucproError(
+      'RESUME_MISMATCH',
+      `${dir}: the interrupted run was started by an earlier virnucpro that did not count viral and non-viral calls`,
+      {
+        hint: 'finish it with that version, or start over with --force',
+      },
+    );
   };
   return {
     chunks: { viral: value('chunksViral'), notViral: value('chunksNotViral'), uncallable: value('chunksUncallable') },

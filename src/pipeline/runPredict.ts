@@ -157,7 +157,10 @@ async function runPredictOwned(input: string, options: PredictRunOptions, lock: 
   // What a stream's rows were made with: logged, not written among them (a csv reader takes a first line as
   // the header). An -o directory records it in run_summary.json.
   const bundleId = await bundleIdentity(bundle);
-  if ('stream' in options.output) log.info(`virnucpro ${VIRNUCPRO_VERSION} predict: bundle '${bundle.name}' (manifest sha256 ${bundleId.manifestSha256.slice(0, 12)}), chunk length ${chunkLength}`);
+  if ('stream' in options.output)
+    log.info(
+      `virnucpro ${VIRNUCPRO_VERSION} predict: bundle '${bundle.name}' (manifest sha256 ${bundleId.manifestSha256.slice(0, 12)}), chunk length ${chunkLength}`,
+    );
   if (chunkLength !== bundle.chunkLength) {
     warn(`--force: chunk length ${chunkLength} with a classifier trained on ${bundle.chunkLength}-bp chunks: predictions are unreliable`);
   }
@@ -197,13 +200,17 @@ async function runPredictOwned(input: string, options: PredictRunOptions, lock: 
   };
   const models = await startPredictModels(runOptions);
   try {
-    const sink = 'dir' in output
-      ? await directorySink(output.dir, output.mode ?? 'new', identity, stats, {
-        commitIntervalMs: output.commitIntervalMs,
-        ...(lock ? { beforeCommit: () => lock.check() } : {}),
-        onResume: (records) => log.info(`${output.dir}: resuming after ${records.toLocaleString('en-US')} records already done (the input is re-read and checked up to there)`),
-      })
-      : streamSink(output.stream, { format: output.format ?? 'tsv', perFrame: output.perFrame ?? false }, warn);
+    const sink =
+      'dir' in output
+        ? await directorySink(output.dir, output.mode ?? 'new', identity, stats, {
+            commitIntervalMs: output.commitIntervalMs,
+            ...(lock ? { beforeCommit: () => lock.check() } : {}),
+            onResume: (records) =>
+              log.info(
+                `${output.dir}: resuming after ${records.toLocaleString('en-US')} records already done (the input is re-read and checked up to there)`,
+              ),
+          })
+        : streamSink(output.stream, { format: output.format ?? 'tsv', perFrame: output.perFrame ?? false }, warn);
     if (sink === 'complete') return alreadyComplete((output as { dir: string }).dir, log);
     const before = { frames: stats.frames, records: stats.records };
     const written = { chunks: 0, frames: 0, bases: 0 };
@@ -249,7 +256,17 @@ async function runPredictOwned(input: string, options: PredictRunOptions, lock: 
       }
       summary = runSummary({
         invocation: options.invocation ?? { arguments: [], options: invocationOptions(options) },
-        input: identity.input, bundle, identity: identity.bundle, models, options: resultOptions, stats, before, started, sort, sink, warnings,
+        input: identity.input,
+        bundle,
+        identity: identity.bundle,
+        models,
+        options: resultOptions,
+        stats,
+        before,
+        started,
+        sort,
+        sink,
+        warnings,
         series: series.stop(),
       });
       return summary;
@@ -276,7 +293,10 @@ async function alreadyComplete(dir: string, log: RunLog): Promise<PredictRunResu
 /** The run's options as run_summary.json records them when no invocation is given: the plain values (`backends` describes a startBackend). */
 function invocationOptions(options: PredictRunOptions): Record<string, unknown> {
   const { output, log: _log, signal: _signal, onStart: _onStart, invocation: _invocation, startBackend: _startBackend, ...rest } = options;
-  const where = 'dir' in output ? { dir: output.dir, mode: output.mode ?? 'new', ...(output.scoreTables === true ? { scoreTables: true } : {}) } : { format: output.format ?? 'tsv', perFrame: output.perFrame ?? false };
+  const where =
+    'dir' in output
+      ? { dir: output.dir, mode: output.mode ?? 'new', ...(output.scoreTables === true ? { scoreTables: true } : {}) }
+      : { format: output.format ?? 'tsv', perFrame: output.perFrame ?? false };
   return Object.fromEntries(Object.entries({ ...rest, output: where }).filter(([, value]) => value !== undefined));
 }
 
@@ -304,11 +324,14 @@ function afterFailure(error: unknown, signal: AbortSignal, sink: PredictSink, lo
 function checkExactlyOnce(stats: PredictStats, rows: { readonly frames: number; readonly chunks: number }, calls: CallCounts): void {
   const problems: string[] = [];
   if (rows.frames !== stats.frames) problems.push(`${stats.frames} kept frames but ${rows.frames} frame rows`);
-  if (rows.chunks !== stats.chunksWithKeptFrames) problems.push(`${stats.chunksWithKeptFrames} chunks with kept frames but ${rows.chunks} consensus rows`);
+  if (rows.chunks !== stats.chunksWithKeptFrames)
+    problems.push(`${stats.chunksWithKeptFrames} chunks with kept frames but ${rows.chunks} consensus rows`);
   // Every chunk and every record is called exactly once: viral, not viral, or uncallable.
   const chunks = calls.chunks.viral + calls.chunks.notViral + calls.chunks.uncallable;
   if (calls.chunks.viral + calls.chunks.notViral !== stats.chunksWithKeptFrames || chunks !== stats.chunks) {
-    problems.push(`${stats.chunks} chunks (${stats.chunksWithKeptFrames} with kept frames) but ${chunks} calls (${calls.chunks.uncallable} uncallable)`);
+    problems.push(
+      `${stats.chunks} chunks (${stats.chunksWithKeptFrames} with kept frames) but ${chunks} calls (${calls.chunks.uncallable} uncallable)`,
+    );
   }
   const reads = calls.reads.viral + calls.reads.notViral + calls.reads.uncallable;
   if (reads !== stats.records) problems.push(`${stats.records} records but ${reads} read calls`);
@@ -375,7 +398,11 @@ function runSummary(inputs: SummaryInputs): RunSummary {
     forcedChunkLength: options.forcedChunkLength,
     options: { ...invocation.options },
     threads: models.plan,
-    backends: { dna: models.pools.dna.describe(), protein: models.pools.protein.describe(), classifier: models.pools.classifier.describe() },
+    backends: {
+      dna: models.pools.dna.describe(),
+      protein: models.pools.protein.describe(),
+      classifier: models.pools.classifier.describe(),
+    },
     counts: {
       recordsRead: stats.fasta.records,
       recordsSkipped: { emptyRecord: stats.fasta.emptySkipped },

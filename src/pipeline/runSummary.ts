@@ -40,7 +40,11 @@ export interface RunSummary {
   readonly options: Readonly<Record<string, unknown>>;
   readonly threads: ThreadPlan;
   /** Where each model ran (InferenceBackend.describe()). */
-  readonly backends: { readonly dna: InferenceBackendDescription; readonly protein: InferenceBackendDescription; readonly classifier: InferenceBackendDescription };
+  readonly backends: {
+    readonly dna: InferenceBackendDescription;
+    readonly protein: InferenceBackendDescription;
+    readonly classifier: InferenceBackendDescription;
+  };
   readonly counts: {
     /** Non-empty records read (all of them, those a resume skipped included). */
     readonly recordsRead: number;
@@ -74,7 +78,9 @@ export interface RunSummary {
 export function summaryLines(summary: RunSummary): string[] {
   const c = summary.counts;
   const t = summary.timing;
-  const written = Object.entries(c.rowsWritten).map(([output, rows]) => `${n(rows)} to ${output}`).join(', ');
+  const written = Object.entries(c.rowsWritten)
+    .map(([output, rows]) => `${n(rows)} to ${output}`)
+    .join(', ');
   const lines = [
     `${n(c.chunksWithKeptFrames)} of ${n(c.chunks)} chunks kept ${n(c.framesKept)} frames; rows written: ${written}` +
       (c.duplicateChunkIdsMerged > 0 ? ` (${n(c.duplicateChunkIdsMerged)} rows of reads with duplicate ids merged)` : ''),
@@ -90,13 +96,17 @@ export function summaryLines(summary: RunSummary): string[] {
 
 /** `calls: reads 5 viral, 2 not viral, 1 uncallable; chunks 9 viral, 4 not viral, 3 uncallable` (also merge's). */
 export function callsLine(calls: CallCounts): string {
-  const split = (unit: string, counts: CallSplit): string => `${unit} ${n(counts.viral)} viral, ${n(counts.notViral)} not viral, ${n(counts.uncallable)} uncallable`;
+  const split = (unit: string, counts: CallSplit): string =>
+    `${unit} ${n(counts.viral)} viral, ${n(counts.notViral)} not viral, ${n(counts.uncallable)} uncallable`;
   return `calls: ${split('reads', calls.reads)}; ${split('chunks', calls.chunks)}`;
 }
 
 /** The per-stage telemetry as aligned text rows (header first). */
 export function stageTable(stages: readonly StageSummary[]): string[] {
-  const rows = [['stage', 'rows', 'busy s', 'rows/s'], ...stages.map((s) => [s.name, n(s.rows), s.busySeconds.toFixed(2), n(s.rowsPerSecond)])];
+  const rows = [
+    ['stage', 'rows', 'busy s', 'rows/s'],
+    ...stages.map((s) => [s.name, n(s.rows), s.busySeconds.toFixed(2), n(s.rowsPerSecond)]),
+  ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   return rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
 }

@@ -64,7 +64,11 @@ export function planThreads(options: ThreadPlanOptions = {}): ThreadPlan {
   const threads = options.threads ?? availableParallelism();
   const workers = options.workers ?? DEFAULT_THREAD_PLAN.workers;
   const device = options.device ?? DEFAULT_THREAD_PLAN.device;
-  for (const [name, value] of [['threads', threads], ['workers', workers], ['intraOpThreads', options.intraOpThreads ?? 1]] as const) {
+  for (const [name, value] of [
+    ['threads', threads],
+    ['workers', workers],
+    ['intraOpThreads', options.intraOpThreads ?? 1],
+  ] as const) {
     if (!Number.isSafeInteger(value) || value < 1) throw new TypeError(`options.${name} must be an integer >= 1 (got ${String(value)})`);
   }
   const classifier = { workers: 1, intraOpNumThreads: 1 };

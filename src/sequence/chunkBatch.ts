@@ -60,7 +60,15 @@ export function chunkRecordBatch(batch: RecordBatch, chunkLength: number): Chunk
     at = next;
   }
   return {
-    bases: batch.bases, starts, ends, recordIndex, chunkNumber, count, ids: batch.ids, chunkLength, source: batch.source,
+    bases: batch.bases,
+    starts,
+    ends,
+    recordIndex,
+    chunkNumber,
+    count,
+    ids: batch.ids,
+    chunkLength,
+    source: batch.source,
     ownsBases: batch.ownsBases === true,
   };
 }

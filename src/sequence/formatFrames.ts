@@ -43,8 +43,10 @@ export function formatFrames(batch: FrameBatch, format: FrameTextFormat): Buffer
 export function frameTextLength(table: FrameTable, ids: ChunkIdWriter, format: FrameTextFormat): number {
   const { count, chunk } = table;
   // Per frame besides the id and sequences: the 2-byte suffix and the separators ('\t\t\n', or '>\n\n').
-  let size = format === 'tsv' ? table.nucleotides.length + table.proteins.length + 5 * count
-    : (format === 'fasta-nucleotide' ? table.nucleotides.length : table.proteins.length) + 5 * count;
+  let size =
+    format === 'tsv'
+      ? table.nucleotides.length + table.proteins.length + 5 * count
+      : (format === 'fasta-nucleotide' ? table.nucleotides.length : table.proteins.length) + 5 * count;
   for (let i = 0; i < count; i++) size += ids.length(chunk[i]!);
   return size;
 }

@@ -105,7 +105,9 @@ function codonResidue(c0: number, c1: number, c2: number): number {
  */
 export const STOP_CLASS = table(TABLE_BYTES_AT.stopClass, 512);
 for (const window of codeWindows(3)) {
-  const c0 = window >> 6, c1 = (window >> 3) & 7, c2 = window & 7;
+  const c0 = window >> 6,
+    c1 = (window >> 3) & 7,
+    c2 = window & 7;
   const reverse = codonResidue(complementCode(c2), complementCode(c1), complementCode(c0));
   STOP_CLASS[window] = (codonResidue(c0, c1, c2) === STOP ? 1 : 0) | (reverse === STOP ? 2 : 0);
 }
@@ -132,7 +134,8 @@ export const CODON_AMINO = table(TABLE_BYTES_AT.codonAmino, 64 << 8);
  */
 export const REVERSE_CODON_AMINO = table(TABLE_BYTES_AT.reverseCodonAmino, 64 << 8);
 for (const pair of codeWindows(2)) {
-  const a = pair >> 3, b = pair & 7;
+  const a = pair >> 3,
+    b = pair & 7;
   for (let byte = 0; byte < 256; byte++) {
     const c = BASE_CODE[byte]! & 7;
     CODON_AMINO[(pair << 8) | byte] = codonResidue(a, b, c);

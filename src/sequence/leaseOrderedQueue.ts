@@ -44,7 +44,11 @@ export class LeaseOrderedQueue<T extends object> {
    */
   push(item: T, lease: Lease | Promise<Lease>): void {
     if (this.#closed) {
-      if (lease instanceof Promise) lease.then((granted) => granted.release(), () => undefined);
+      if (lease instanceof Promise)
+        lease.then(
+          (granted) => granted.release(),
+          () => undefined,
+        );
       else lease.release();
       return;
     }

@@ -175,7 +175,10 @@ const SAW_LOWER_CASE = 0b1000000;
  */
 function stopMask(bases: Uint8Array, reader: DataView, start: number, end: number): number {
   if (end - start < 3) return 0;
-  const t = TABLES, stopClass5 = TABLE_BYTES_AT.stopClass5, baseCode = TABLE_BYTES_AT.baseCode, stopClass = TABLE_BYTES_AT.stopClass;
+  const t = TABLES,
+    stopClass5 = TABLE_BYTES_AT.stopClass5,
+    baseCode = TABLE_BYTES_AT.baseCode,
+    stopClass = TABLE_BYTES_AT.stopClass;
   const head = t[reader.getUint16(start, true)]!;
   // Window: the codes of the last two bases (6 bits), then five (15 bits) after each step's update.
   let window = head & 63;
@@ -183,8 +186,15 @@ function stopMask(bases: Uint8Array, reader: DataView, start: number, end: numbe
   let mask = 0;
   let i = start + 2;
   for (; i + 12 <= end; i += 12) {
-    const w0 = reader.getUint32(i, true), w1 = reader.getUint32(i + 4, true), w2 = reader.getUint32(i + 8, true);
-    const p0 = t[w0 & 0xffff]!, p1 = t[w0 >>> 16]!, p2 = t[w1 & 0xffff]!, p3 = t[w1 >>> 16]!, p4 = t[w2 & 0xffff]!, p5 = t[w2 >>> 16]!;
+    const w0 = reader.getUint32(i, true),
+      w1 = reader.getUint32(i + 4, true),
+      w2 = reader.getUint32(i + 8, true);
+    const p0 = t[w0 & 0xffff]!,
+      p1 = t[w0 >>> 16]!,
+      p2 = t[w1 & 0xffff]!,
+      p3 = t[w1 >>> 16]!,
+      p4 = t[w2 & 0xffff]!,
+      p5 = t[w2 >>> 16]!;
     seen |= p0 | p1 | p2 | p3 | p4 | p5;
     window = ((window << 9) | ((p0 & 63) << 3) | ((p1 >> 3) & 7)) & 0x7fff;
     mask |= t[stopClass5 + window]!;
@@ -198,7 +208,9 @@ function stopMask(bases: Uint8Array, reader: DataView, start: number, end: numbe
   }
   if (i + 6 <= end) {
     const w = reader.getUint32(i, true);
-    const p0 = t[w & 0xffff]!, p1 = t[w >>> 16]!, p2 = t[reader.getUint16(i + 4, true)]!;
+    const p0 = t[w & 0xffff]!,
+      p1 = t[w >>> 16]!,
+      p2 = t[reader.getUint16(i + 4, true)]!;
     seen |= p0 | p1 | p2;
     window = ((window << 9) | ((p0 & 63) << 3) | ((p1 >> 3) & 7)) & 0x7fff;
     mask |= t[stopClass5 + window]!;
@@ -231,7 +243,9 @@ function frameHasStop(stops: number, forward: boolean, shift: number, length: nu
  * inside the loop, and this is the loop of every kept frame.
  */
 function forwardProtein(bases: Uint8Array, reader: DataView, from: number, end: number, out: Uint8Array, at: number): number {
-  const t = TABLES, codonAmino = TABLE_BYTES_AT.codonAmino, deleted = DELETED;
+  const t = TABLES,
+    codonAmino = TABLE_BYTES_AT.codonAmino,
+    deleted = DELETED;
   let n = at;
   for (let p = from; p + 3 <= end; p += 3) {
     const residue = t[codonAmino + (((t[reader.getUint16(p, true)]! & 63) << 8) | bases[p + 2]!)]!;
@@ -242,7 +256,9 @@ function forwardProtein(bases: Uint8Array, reader: DataView, from: number, end: 
 
 /** Like {@link forwardProtein} on the reverse complement of bases[start, end), which starts at end − 1. */
 function reverseProtein(bases: Uint8Array, reader: DataView, start: number, end: number, out: Uint8Array, at: number): number {
-  const t = TABLES, codonAmino = TABLE_BYTES_AT.reverseCodonAmino, deleted = DELETED;
+  const t = TABLES,
+    codonAmino = TABLE_BYTES_AT.reverseCodonAmino,
+    deleted = DELETED;
   let n = at;
   for (let p = end - 1; p - 2 >= start; p -= 3) {
     const residue = t[codonAmino + (((t[reader.getUint16(p - 1, true)]! & 63) << 8) | bases[p - 2]!)]!;
@@ -266,7 +282,15 @@ function copyUpper(bases: Uint8Array, from: number, length: number, out: Uint8Ar
  * Copies the first `length` bases of the reverse complement of bases[…, end) to `out` at `at`, two bases per
  * 16-bit read and write; returns the end.
  */
-function copyReverseComplement(bases: Uint8Array, reader: DataView, end: number, length: number, out: Uint8Array, writer: DataView, at: number): number {
+function copyReverseComplement(
+  bases: Uint8Array,
+  reader: DataView,
+  end: number,
+  length: number,
+  out: Uint8Array,
+  writer: DataView,
+  at: number,
+): number {
   const complement = COMPLEMENT_UPPER;
   const stop = end - length;
   let p = end - 1;

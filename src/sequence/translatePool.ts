@@ -85,8 +85,12 @@ export class TranslatePool {
    * The kept frames of `batch` written by the worker in each of `formats`, byte for byte as the calling
    * thread's formatters would write them.
    */
-  async translateText<F extends FrameTextFormat>(batch: ChunkBatch, formats: readonly F[], signal?: AbortSignal,
-    options: TranslateBatchOptions = {}): Promise<FrameTextBatch<F>> {
+  async translateText<F extends FrameTextFormat>(
+    batch: ChunkBatch,
+    formats: readonly F[],
+    signal?: AbortSignal,
+    options: TranslateBatchOptions = {},
+  ): Promise<FrameTextBatch<F>> {
     if (formats.length === 0) throw new TypeError('formats must name at least one text format');
     if (batch.count === 0) {
       const text = {} as Record<F, Uint8Array>;
@@ -105,9 +109,15 @@ export class TranslatePool {
    * (a few milliseconds) and drops its reply: piscina's own abort terminates the thread, and a thread
    * terminated that way just before destroy() is replaced after it (piscina 5.3.2), leaking threads.
    */
-  async #run(batch: ChunkBatch, formats: readonly FrameTextFormat[], signal: AbortSignal | undefined, options: TranslateBatchOptions): Promise<ArrayBuffer> {
+  async #run(
+    batch: ChunkBatch,
+    formats: readonly FrameTextFormat[],
+    signal: AbortSignal | undefined,
+    options: TranslateBatchOptions,
+  ): Promise<ArrayBuffer> {
     if (this.#destroyed) throw new VirnucproError('INTERNAL', 'translate pool used after destroy()');
-    if (this.#poolError) throw new VirnucproError('WORKER_CRASHED', `translate worker pool failed: ${this.#poolError.message}`, { cause: this.#poolError });
+    if (this.#poolError)
+      throw new VirnucproError('WORKER_CRASHED', `translate worker pool failed: ${this.#poolError.message}`, { cause: this.#poolError });
     if (signal?.aborted) throw signal.reason;
     const task = packTask(batch, formats, options.transferBases === true && batch.ownsBases === true);
     let reply: ArrayBuffer | ErrorData;

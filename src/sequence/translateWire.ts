@@ -111,7 +111,10 @@ export interface UnpackedTask {
 
 export function unpackTask(task: TranslateTask): UnpackedTask {
   const { tables, bases } = task;
-  const header = tables instanceof ArrayBuffer && tables.byteLength >= TASK_HEADER_WORDS * U32 ? new Uint32Array(tables, 0, TASK_HEADER_WORDS) : undefined;
+  const header =
+    tables instanceof ArrayBuffer && tables.byteLength >= TASK_HEADER_WORDS * U32
+      ? new Uint32Array(tables, 0, TASK_HEADER_WORDS)
+      : undefined;
   if (header?.[0] !== TASK_MAGIC || !(bases instanceof ArrayBuffer)) throw corrupt('chunk batch', 'bad header');
   const bits = header[1]!;
   const count = header[2]!;
@@ -122,7 +125,10 @@ export function unpackTask(task: TranslateTask): UnpackedTask {
   const formats = FRAME_TEXT_FORMATS.filter((_, i) => (bits >> i) & 1);
   const tableWords = TASK_HEADER_WORDS + 2 * count + (formats.length > 0 ? 2 * count + records + 1 : 0);
   if (tables.byteLength !== tableWords * U32 + (formats.length > 0 ? idByteCount : 0)) {
-    throw corrupt('chunk batch', `${tables.byteLength} bytes of tables where ${count} chunks and ${records} records need ${tableWords * U32 + idByteCount}`);
+    throw corrupt(
+      'chunk batch',
+      `${tables.byteLength} bytes of tables where ${count} chunks and ${records} records need ${tableWords * U32 + idByteCount}`,
+    );
   }
   if (basesOffset + basesLength > bases.byteLength) {
     throw corrupt('chunk batch', `bases [${basesOffset}, ${basesOffset + basesLength}) outside a buffer of ${bases.byteLength} bytes`);
@@ -148,7 +154,12 @@ export function unpackTask(task: TranslateTask): UnpackedTask {
     if (idStarts[r]! > idStarts[r + 1]!) throw corrupt('chunk batch', `id ${r} spans [${idStarts[r]}, ${idStarts[r + 1]})`);
   }
   if (idStarts[0] !== 0 || idStarts[records] !== idByteCount) throw corrupt('chunk batch', `ids do not fill their ${idByteCount} bytes`);
-  const ids = new ChunkIdWriter({ bytes: new Uint8Array(tables, tableWords * U32, idByteCount), starts: idStarts }, 0, recordIndex, chunkNumber);
+  const ids = new ChunkIdWriter(
+    { bytes: new Uint8Array(tables, tableWords * U32, idByteCount), starts: idStarts },
+    0,
+    recordIndex,
+    chunkNumber,
+  );
   return { chunks, formats, ids };
 }
 
@@ -204,7 +215,10 @@ export function encodeTexts(table: FrameTable, ids: ChunkIdWriter, formats: read
 }
 
 /** The kept-frame count and a view per format on a buffer made by {@link encodeTexts} (no copy). */
-export function decodeTexts<F extends FrameTextFormat>(buffer: ArrayBuffer, formats: readonly F[]): { count: number; text: Record<F, Uint8Array> } {
+export function decodeTexts<F extends FrameTextFormat>(
+  buffer: ArrayBuffer,
+  formats: readonly F[],
+): { count: number; text: Record<F, Uint8Array> } {
   const ordered = FRAME_TEXT_FORMATS.filter((format) => (formats as readonly FrameTextFormat[]).includes(format)) as F[];
   const headerBytes = (2 + ordered.length) * U32;
   const header = buffer.byteLength >= headerBytes ? new Uint32Array(buffer, 0, 2 + ordered.length) : undefined;

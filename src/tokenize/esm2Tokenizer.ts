@@ -2,9 +2,13 @@ import { checkRoom, nonAsciiError, type Tokenizer } from './tokenizer.js';
 
 /** ESM-2's alphabet (semantics §6), in id order: 4 specials, 27 residue letters, 2 more specials. */
 export const ESM2_ALPHABET: readonly string[] = Object.freeze([
-  '<cls>', '<pad>', '<eos>', '<unk>',
+  '<cls>',
+  '<pad>',
+  '<eos>',
+  '<unk>',
   ...'LAGVSERTIDPKQNFYMHWCXBUZO.-',
-  '<null_1>', '<mask>',
+  '<null_1>',
+  '<mask>',
 ]);
 export const ESM2_CLS_ID = 0;
 export const ESM2_PAD_ID = 1;

@@ -21,18 +21,14 @@ export interface Tokenizer {
 
 /** Tokenizers take ASCII only: a multi-byte character would otherwise count as several residues or bases. */
 export function nonAsciiError(bytes: Uint8Array, offset: number): VirnucproError {
-  return new VirnucproError(
-    'TOKENIZER_INPUT',
-    `byte 0x${bytes[offset]!.toString(16).padStart(2, '0')} at offset ${offset} is not ASCII`,
-    { hint: 'sequences must be ASCII letters (IUPAC codes); check the input for binary or non-ASCII text' },
-  );
+  return new VirnucproError('TOKENIZER_INPUT', `byte 0x${bytes[offset]!.toString(16).padStart(2, '0')} at offset ${offset} is not ASCII`, {
+    hint: 'sequences must be ASCII letters (IUPAC codes); check the input for binary or non-ASCII text',
+  });
 }
 
 /** Checks that `count` ids fit in `out` from `offset`, before anything is written. */
 export function checkRoom(out: Int32Array, offset: number, count: number): void {
   if (!Number.isInteger(offset) || offset < 0 || offset + count > out.length) {
-    throw new RangeError(
-      `offset ${offset} + ${count} ids does not fit an output of ${out.length} ids (size it with maxTokens())`,
-    );
+    throw new RangeError(`offset ${offset} + ${count} ids does not fit an output of ${out.length} ids (size it with maxTokens())`);
   }
 }

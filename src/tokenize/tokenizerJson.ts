@@ -43,8 +43,7 @@ export function readTokenizerJson(json: string | object, source: string): BpeDef
 
   for (const field of ['normalizer', 'truncation', 'padding'] as const) {
     if (root[field] !== undefined && root[field] !== null) {
-      throw fail(field, `must be null (got ${describe(root[field])})`,
-        'virnucpro encodes without normalizing, truncating or padding');
+      throw fail(field, `must be null (got ${describe(root[field])})`, 'virnucpro encodes without normalizing, truncating or padding');
     }
   }
   const pre = root['pre_tokenizer'];
@@ -191,8 +190,11 @@ function readAddedTokens(value: unknown, vocab: ReadonlyMap<string, number>, fai
       if (entry[flag] === true) throw fail(`${field}.${flag}`, `true is not supported (token ${JSON.stringify(content)})`);
     }
     if (vocab.get(content) !== entry['id']) {
-      throw fail(field, `${JSON.stringify(content)} has id ${entry['id']} but model.vocab gives ${describe(vocab.get(content))}`,
-        'added tokens must be tokens of model.vocab with the same id');
+      throw fail(
+        field,
+        `${JSON.stringify(content)} has id ${entry['id']} but model.vocab gives ${describe(vocab.get(content))}`,
+        'added tokens must be tokens of model.vocab with the same id',
+      );
     }
     return { content, id: entry['id'] as number };
   });

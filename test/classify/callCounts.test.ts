@@ -5,10 +5,16 @@ import type { RecordCall } from '../../src/classify/recordCalls.js';
 import type { ChunkNames } from '../../src/sequence/chunkBatch.js';
 import { readBatches as parts, type Chunk, type Read } from '../output/support/resultBatches.js';
 
-const viral: Chunk = [[0.9, 0.1], [0.3, 0.7]]; // max1 0.9, max2 0.7: not viral by the chunk rule
+const viral: Chunk = [
+  [0.9, 0.1],
+  [0.3, 0.7],
+]; // max1 0.9, max2 0.7: not viral by the chunk rule
 const tie: Chunk = [[0.5, 0.5]];
 const low: Chunk = [[0.8, 0.2]];
-const high: Chunk = [[0.25, 0.75], [0.4, 0.6]];
+const high: Chunk = [
+  [0.25, 0.75],
+  [0.4, 0.6],
+];
 const none: Chunk = [];
 
 /** Reads of one input batch: viral, not viral, uncallable, a repeated id, a long read of mixed chunks. */
@@ -27,7 +33,10 @@ const EXPECTED: CallCounts = {
   reads: { viral: 2, notViral: 2, uncallable: 2 },
 };
 
-function tally(batches: readonly (ConsensusRows & { chunks: ChunkNames })[], start?: CallCounts): { calls: CallCounts; records: RecordCall[] } {
+function tally(
+  batches: readonly (ConsensusRows & { chunks: ChunkNames })[],
+  start?: CallCounts,
+): { calls: CallCounts; records: RecordCall[] } {
   const counts = new CallTally(start);
   const records: RecordCall[] = [];
   batches.forEach((batch, i) => counts.add(batch, i === batches.length - 1, (call) => records.push(call)));
@@ -40,7 +49,14 @@ describe('call counts', () => {
     for (const cuts of [[], [1], [2, 3], [5, 6, 7], [9], [10, 11, 12], Array.from({ length: chunks - 1 }, (_, k) => k + 1)]) {
       const { calls, records } = tally(parts(READS, cuts));
       expect(calls, `cuts ${cuts.join(',')}`).toEqual(EXPECTED);
-      expect(records.map((call) => [call.ids[call.record], call.chunks, call.viralChunks, call.chunks === 0 ? null : Math.fround(call.maxScore2)])).toEqual([
+      expect(
+        records.map((call) => [
+          call.ids[call.record],
+          call.chunks,
+          call.viralChunks,
+          call.chunks === 0 ? null : Math.fround(call.maxScore2),
+        ]),
+      ).toEqual([
         ['a', 2, 1, Math.fround(0.7)],
         ['b', 1, 0, Math.fround(0.2)],
         ['c', 0, 0, null],

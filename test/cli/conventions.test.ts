@@ -33,14 +33,24 @@ describe('command-line conventions', () => {
   });
 
   it('--version and -V work on every subcommand, and alone', async () => {
-    for (const args of [['--version'], ['-V'], ...COMMANDS.flatMap((command) => [[command, '--version'], [command, '-V']])]) {
+    for (const args of [
+      ['--version'],
+      ['-V'],
+      ...COMMANDS.flatMap((command) => [
+        [command, '--version'],
+        [command, '-V'],
+      ]),
+    ]) {
       const result = await runCli(args);
       expect([args, result.code, result.stdout.toString(), result.stderr]).toEqual([args, 0, `${VIRNUCPRO_VERSION}\n`, '']);
     }
   });
 
   it('-t is -j wherever threads apply: same output, named in help and errors; both at once must agree', async () => {
-    const [byJ, byT] = await Promise.all([runCli(['translate', '-q', '-j', '2', DEMO_READS]), runCli(['translate', '-q', '-t2', DEMO_READS])]);
+    const [byJ, byT] = await Promise.all([
+      runCli(['translate', '-q', '-j', '2', DEMO_READS]),
+      runCli(['translate', '-q', '-t2', DEMO_READS]),
+    ]);
     expect([byT.code, byT.stderr]).toEqual([0, '']);
     expect(byT.stdout.equals(byJ.stdout)).toBe(true);
     for (const command of ['translate', 'embed', 'predict']) {
@@ -60,32 +70,49 @@ describe('command-line conventions', () => {
     const result = await runCli(['predict', '-m', tiny, '-'], { stdin: input });
     expect(result.code).toBe(0);
     // Log lines carry a time stamp when stderr is not a terminal.
-    expect(result.stderr).toMatch(/^(\S+ )?\[WARN\] 1 read\(s\) repeat an earlier read's id, first 'a': their rows on stdout share chunk ids/m);
-    expect(result.stdout.toString().split('\n').filter((line) => line.startsWith('a_chunk_1\t'))).toHaveLength(2);
+    expect(result.stderr).toMatch(
+      /^(\S+ )?\[WARN\] 1 read\(s\) repeat an earlier read's id, first 'a': their rows on stdout share chunk ids/m,
+    );
+    expect(
+      result.stdout
+        .toString()
+        .split('\n')
+        .filter((line) => line.startsWith('a_chunk_1\t')),
+    ).toHaveLength(2);
     const quiet = await runCli(['predict', '-q', '-m', tiny, '-'], { stdin: input });
     expect([quiet.code, quiet.stderr]).toEqual([0, '']);
     const distinct = await runCli(['predict', '-m', tiny, '-'], { stdin: `>a\n${READ}\n>b\n${READ}\n` });
     expect(distinct.stderr).not.toMatch(/repeat/);
   });
 
-  (existsSync('/dev/full') ? it : it.skip)('a full stdout names the cause (ENOSPC) and where stdout goes, not an output directory', async () => {
-    const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn('sh', ['-c', `node ${CLI} translate ${DEMO_READS} > /dev/full`]);
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.on('close', (code) => resolve({ code, stderr }));
-    });
-    expect(result.code).toBe(5);
-    expect(result.stderr).toMatch(/^(\S+ )?\[ERRO\] stdout: cannot write: no space left on the device \(ENOSPC\)/m);
-    expect(result.stderr).toMatch(/^(\S+ )?\[ERRO\] stdout is redirected to a file or device that cannot take more/m);
-    expect(result.stderr).not.toMatch(/output directory|--resume/);
-  });
+  (existsSync('/dev/full') ? it : it.skip)(
+    'a full stdout names the cause (ENOSPC) and where stdout goes, not an output directory',
+    async () => {
+      const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn('sh', ['-c', `node ${CLI} translate ${DEMO_READS} > /dev/full`]);
+        let stderr = '';
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        child.on('close', (code) => resolve({ code, stderr }));
+      });
+      expect(result.code).toBe(5);
+      expect(result.stderr).toMatch(/^(\S+ )?\[ERRO\] stdout: cannot write: no space left on the device \(ENOSPC\)/m);
+      expect(result.stderr).toMatch(/^(\S+ )?\[ERRO\] stdout is redirected to a file or device that cannot take more/m);
+      expect(result.stderr).not.toMatch(/output directory|--resume/);
+    },
+  );
 
   it('leaves a stdout socket open for the commands after it (spawn stdio pipe is a socketpair on Linux)', async () => {
-    for (const command of [`translate -q ${DEMO_READS}`, `predict -q -m ${tiny} ${DEMO_READS}`, `chunk -q ${DEMO_READS}`, `embed -q -m ${tiny} -k dna ${DEMO_READS}`]) {
+    for (const command of [
+      `translate -q ${DEMO_READS}`,
+      `predict -q -m ${tiny} ${DEMO_READS}`,
+      `chunk -q ${DEMO_READS}`,
+      `embed -q -m ${tiny} -k dna ${DEMO_READS}`,
+    ]) {
       const { output, stderr } = await new Promise<{ output: string; stderr: string }>((resolve) => {
         // The shell's stdout is shared by virnucpro and the echo after it, as under a job runner's log collector.
-        const child = spawn('sh', ['-c', `node ${CLI} ${command}; echo "after: $?" || echo "echo failed: $?" >&2`], { stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn('sh', ['-c', `node ${CLI} ${command}; echo "after: $?" || echo "echo failed: $?" >&2`], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         let text = '';
         let errors = '';
         child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));

@@ -43,7 +43,10 @@ describe('predict --device-id with several devices (on the CPU: two worker sets 
       const members = backend.details.members;
       expect(members).toHaveLength(2);
       expect(members.reduce((sum, m) => sum + m.rows, 0)).toBe(summary.counts.framesKept);
-      expect(members.every((m) => m.batches > 0), JSON.stringify(members)).toBe(true);
+      expect(
+        members.every((m) => m.batches > 0),
+        JSON.stringify(members),
+      ).toBe(true);
     }
   }, 180_000); // two whole predict runs: ~20 s on an idle 2-core machine, over 60 s while other suites load it
 

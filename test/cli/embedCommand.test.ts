@@ -34,10 +34,12 @@ async function bundleDir(name: string, manifest: object, files: Readonly<Record<
 
 /** FASTA of the reference rows, ids `<prefix><k>`, wrapped at 60 letters; `lower` lower-cases every other record. */
 function referenceFasta(reference: Reference, prefix: string, lower = false): string {
-  return reference.rows.map((row, k) => {
-    const sequence = lower && k % 2 === 1 ? row.sequence.toLowerCase() : row.sequence;
-    return `>${prefix}${k} description\n${sequence.replace(/(.{60})/g, '$1\n').replace(/\n$/, '')}\n`;
-  }).join('');
+  return reference.rows
+    .map((row, k) => {
+      const sequence = lower && k % 2 === 1 ? row.sequence.toLowerCase() : row.sequence;
+      return `>${prefix}${k} description\n${sequence.replace(/(.{60})/g, '$1\n').replace(/\n$/, '')}\n`;
+    })
+    .join('');
 }
 
 /** Parses the header and the `id<TAB>v1 v2 …` lines; checks input order and compares every row with the reference. */
@@ -67,7 +69,18 @@ describe('virnucpro embed --kind protein', () => {
   });
 
   it('prints one line per record, in order, within 1e-5 of PyTorch, from a bundle holding only the protein model', async () => {
-    const result = await runCli(['embed', '--models', dir, '--kind', 'protein', '--token-budget', '2048', '--window', '8', path.join(root, 'proteins.faa')]);
+    const result = await runCli([
+      'embed',
+      '--models',
+      dir,
+      '--kind',
+      'protein',
+      '--token-budget',
+      '2048',
+      '--window',
+      '8',
+      path.join(root, 'proteins.faa'),
+    ]);
     expect(result.stderr).not.toMatch(/ERRO/);
     expect(result.code).toBe(0);
     const worst = checkOutput(result.stdout, reference, 'p');
@@ -77,16 +90,24 @@ describe('virnucpro embed --kind protein', () => {
   });
 
   it('reads stdin, and --quiet silences the summary', async () => {
-    const result = await runCli(['embed', '-m', path.join(dir, 'manifest.json'), '-k', 'protein', '-q', '-'], { stdin: referenceFasta(reference, 'p') });
+    const result = await runCli(['embed', '-m', path.join(dir, 'manifest.json'), '-k', 'protein', '-q', '-'], {
+      stdin: referenceFasta(reference, 'p'),
+    });
     expect([result.code, result.stderr]).toEqual([0, '']);
     expect(checkOutput(result.stdout, reference, 'p')).toBeLessThanOrEqual(TOLERANCE);
   });
 
-  it('refuses a record longer than the bundle\'s maxTokens, naming it, and exits (workers stopped)', async () => {
-    const limited = await bundleDir('protein-limited', { ...HEAD, protein: { onnx: 'esm2.onnx', maxTokens: 600 } }, { 'esm2.onnx': path.join(MODELS, 'esm2.onnx') });
+  it("refuses a record longer than the bundle's maxTokens, naming it, and exits (workers stopped)", async () => {
+    const limited = await bundleDir(
+      'protein-limited',
+      { ...HEAD, protein: { onnx: 'esm2.onnx', maxTokens: 600 } },
+      { 'esm2.onnx': path.join(MODELS, 'esm2.onnx') },
+    );
     const result = await runCli(['embed', '-m', limited, '-k', 'protein', path.join(root, 'proteins.faa')]);
     expect(result.code).toBe(3);
-    expect(result.stderr).toMatch(/proteins\.faa:\d+: record 'p\d+': sequence of \d+ tokens is longer than the model takes \(maxTokens 600\)/);
+    expect(result.stderr).toMatch(
+      /proteins\.faa:\d+: record 'p\d+': sequence of \d+ tokens is longer than the model takes \(maxTokens 600\)/,
+    );
   });
 });
 
@@ -107,7 +128,11 @@ describe('virnucpro embed: errors', () => {
   });
 
   it('exits 4 when the bundle lacks the model of --kind, or its file is missing', async () => {
-    const proteinOnly = await bundleDir('lacks-dna', { ...HEAD, protein: { onnx: 'esm2.onnx' } }, { 'esm2.onnx': path.join(MODELS, 'esm2.onnx') });
+    const proteinOnly = await bundleDir(
+      'lacks-dna',
+      { ...HEAD, protein: { onnx: 'esm2.onnx' } },
+      { 'esm2.onnx': path.join(MODELS, 'esm2.onnx') },
+    );
     const lacks = await runCli(['embed', '-m', proteinOnly, '-k', 'dna', '-'], { stdin: '>a\nACGT\n' });
     expect(lacks.code).toBe(4);
     expect(lacks.stderr).toMatch(/manifest\.json: dna: required field is missing/);
@@ -118,10 +143,14 @@ describe('virnucpro embed: errors', () => {
   });
 
   it('exits 3 on protein FASTA with --kind dna', async () => {
-    const dir = await bundleDir('dna-demo', { ...HEAD, dna: { onnx: 'dnabert_s.onnx', tokenizer: 'tokenizer.json' } }, {
-      'dnabert_s.onnx': path.join(REPO_ROOT, 'models', 'demo', 'dnabert_s.onnx'),
-      'tokenizer.json': path.join(REPO_ROOT, 'models', 'demo', 'tokenizer.json'),
-    });
+    const dir = await bundleDir(
+      'dna-demo',
+      { ...HEAD, dna: { onnx: 'dnabert_s.onnx', tokenizer: 'tokenizer.json' } },
+      {
+        'dnabert_s.onnx': path.join(REPO_ROOT, 'models', 'demo', 'dnabert_s.onnx'),
+        'tokenizer.json': path.join(REPO_ROOT, 'models', 'demo', 'tokenizer.json'),
+      },
+    );
     const result = await runCli(['embed', '-m', dir, '-k', 'dna', '-'], { stdin: `>p\n${'MEFILPQKV'.repeat(20)}\n` });
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/expected nucleotide sequences/);
@@ -137,8 +166,10 @@ describeShared('virnucpro embed --kind dna (real DNABERT-S tokenizer)', () => {
       await copyFile(path.join(MODELS, name), path.join(dir, name));
     }
     await copyFile(sharedPath('models', 'dnabert-s', 'tokenizer.json'), path.join(dir, 'tokenizer.json'));
-    const result = await runCli(['embed', '-m', path.join(dir, 'manifest-500-pooled.json'), '-k', 'dna', '--workers', '2', '-j', '2', '-'],
-      { stdin: referenceFasta(reference, 'd', true) });
+    const result = await runCli(
+      ['embed', '-m', path.join(dir, 'manifest-500-pooled.json'), '-k', 'dna', '--workers', '2', '-j', '2', '-'],
+      { stdin: referenceFasta(reference, 'd', true) },
+    );
     expect(result.stderr).not.toMatch(/ERRO/);
     expect(result.code).toBe(0);
     expect(checkOutput(result.stdout, reference, 'd')).toBeLessThanOrEqual(TOLERANCE);

@@ -45,7 +45,11 @@ afterAll(async () => {
 describe('FASTQ input', () => {
   it('predict gives the same bytes as for the same reads in FASTA: from a file, stdin and gzip', async () => {
     expect(fastaOut.toString().split('\n').length).toBeGreaterThan(20);
-    for (const [args, stdin] of [[[path.join(dir, 'demo.fq')], undefined], [['-'], fastq], [[path.join(dir, 'demo.fq.gz')], undefined]] as const) {
+    for (const [args, stdin] of [
+      [[path.join(dir, 'demo.fq')], undefined],
+      [['-'], fastq],
+      [[path.join(dir, 'demo.fq.gz')], undefined],
+    ] as const) {
       const result = await runCli(['predict', '-q', '--models', DEMO, ...args], stdin === undefined ? {} : { stdin });
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
@@ -55,7 +59,10 @@ describe('FASTQ input', () => {
 
   it('chunk and translate read it as the FASTA', async () => {
     for (const command of ['chunk', 'translate']) {
-      const [fromFasta, fromFastq] = await Promise.all([runCli([command, '-q', DEMO_READS]), runCli([command, '-q', path.join(dir, 'demo.fq.gz')])]);
+      const [fromFasta, fromFastq] = await Promise.all([
+        runCli([command, '-q', DEMO_READS]),
+        runCli([command, '-q', path.join(dir, 'demo.fq.gz')]),
+      ]);
       expect(fromFastq.code).toBe(0);
       expect(fromFastq.stdout.equals(fromFasta.stdout)).toBe(true);
     }
@@ -64,9 +71,21 @@ describe('FASTQ input', () => {
   it('damaged FASTQ: one error naming file, line and record, exit 3', async () => {
     const lines = fastq.split('\n');
     const cases: [string, string, RegExp][] = [
-      ['no-plus.fq', [...lines.slice(0, 6), ...lines.slice(7)].join('\n'), /no-plus\.fq:7: record 'demo_read_2': expected '\+' after the sequence line \(FASTQ\)/],
-      ['short-quality.fq', [...lines.slice(0, 7), lines[7]!.slice(1), ...lines.slice(8)].join('\n'), /short-quality\.fq:8: record 'demo_read_2': expected \d+ quality characters, one per base, but the quality line holds \d+/],
-      ['truncated.fq', lines.slice(0, 10).join('\n'), /truncated\.fq:10: record 'demo_read_3': the input ends inside a FASTQ record, in its sequence line/],
+      [
+        'no-plus.fq',
+        [...lines.slice(0, 6), ...lines.slice(7)].join('\n'),
+        /no-plus\.fq:7: record 'demo_read_2': expected '\+' after the sequence line \(FASTQ\)/,
+      ],
+      [
+        'short-quality.fq',
+        [...lines.slice(0, 7), lines[7]!.slice(1), ...lines.slice(8)].join('\n'),
+        /short-quality\.fq:8: record 'demo_read_2': expected \d+ quality characters, one per base, but the quality line holds \d+/,
+      ],
+      [
+        'truncated.fq',
+        lines.slice(0, 10).join('\n'),
+        /truncated\.fq:10: record 'demo_read_3': the input ends inside a FASTQ record, in its sequence line/,
+      ],
     ];
     for (const [name, text, message] of cases) {
       const file = path.join(dir, name);

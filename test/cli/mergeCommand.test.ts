@@ -14,7 +14,12 @@ const SUMMARY = 'run_summary.json';
 /** 100 reads; sync records at 20, 45, 70 and 71 (a batch of one record); 'dup' at 6 and 81 (G/C-rich: kept frames), in different parts. */
 const RECORDS = syncedReads(100, 11, [20, 45, 70, 71], [6, 81]);
 /** The input cut at its sync records, as `seqkit split2 -s` would cut it if its parts fell there. */
-const PARTS = [[0, 20], [20, 45], [45, 70], [70, 100]] as const;
+const PARTS = [
+  [0, 20],
+  [20, 45],
+  [45, 70],
+  [70, 100],
+] as const;
 
 let dir: string;
 const at = (...names: string[]): string => path.join(dir, ...names);
@@ -44,18 +49,33 @@ describe('virnucpro merge over parts of an input cut at sync records', () => {
   it("writes the whole run's two files byte for byte, and a summary with the whole run's counts", async () => {
     const result = await runCli(['merge', at('merged'), ...parts()]);
     expect(result.code).toBe(0);
-    expect(result.stderr).toMatch(/\[INFO\] merged 4 parts into .*merged: 100 records, \d+ frame rows, \d+ consensus rows \(\d+ rows of repeated chunk ids merged\)/);
+    expect(result.stderr).toMatch(
+      /\[INFO\] merged 4 parts into .*merged: 100 records, \d+ frame rows, \d+ consensus rows \(\d+ rows of repeated chunk ids merged\)/,
+    );
     expect(await read('merged', RESULTS)).toBe(await read('whole', RESULTS));
     expect(await read('merged', HIGHEST)).toBe(await read('whole', HIGHEST));
     // Not a vacuous comparison: the repeated id's chunks appear in two parts and are folded into one row.
     expect((await read('merged', HIGHEST)).split('\n').filter((line) => line.startsWith('dup_chunk_1\t'))).toHaveLength(1);
-    expect((await read('part1', RESULTS)).includes('\ndup_chunk_1F') && (await read('part4', RESULTS)).includes('\ndup_chunk_1F')).toBe(true);
+    expect((await read('part1', RESULTS)).includes('\ndup_chunk_1F') && (await read('part4', RESULTS)).includes('\ndup_chunk_1F')).toBe(
+      true,
+    );
     const whole = await json('whole', SUMMARY);
     const merged = await json('merged', SUMMARY);
     expect(merged['command']).toBe('merge');
     expect(merged['input']).toBeNull();
-    expect(merged['parts'].map((part: { dir: string; shard: null }) => [part.dir, part.shard])).toEqual(parts().map((part) => [part, null]));
-    for (const key of ['recordsRead', 'recordsSkipped', 'chunks', 'chunksWithKeptFrames', 'framesKept', 'calls', 'rowsWritten', 'duplicateChunkIdsMerged']) {
+    expect(merged['parts'].map((part: { dir: string; shard: null }) => [part.dir, part.shard])).toEqual(
+      parts().map((part) => [part, null]),
+    );
+    for (const key of [
+      'recordsRead',
+      'recordsSkipped',
+      'chunks',
+      'chunksWithKeptFrames',
+      'framesKept',
+      'calls',
+      'rowsWritten',
+      'duplicateChunkIdsMerged',
+    ]) {
       expect(merged['counts'][key], key).toEqual(whole['counts'][key]);
     }
     expect(merged['bundle']).toMatchObject({ name: whole['bundle']['name'], manifestSha256: whole['bundle']['manifestSha256'] });
@@ -102,20 +122,40 @@ describe('virnucpro merge refuses parts that do not belong together (exit 3, not
   }
 
   it('a part that has not finished', async () => {
-    const unfinished = await changedPart('unfinished', 2, (copy) => editJson(path.join(copy, '.virnucpro/state.json'), (state) => (state['complete'] = false)));
-    await expectRefused('unfinished', [parts()[0]!, unfinished, ...parts().slice(2)], /unfinished: holds no finished predict -o run[\s\S]*--resume/);
+    const unfinished = await changedPart('unfinished', 2, (copy) =>
+      editJson(path.join(copy, '.virnucpro/state.json'), (state) => (state['complete'] = false)),
+    );
+    await expectRefused(
+      'unfinished',
+      [parts()[0]!, unfinished, ...parts().slice(2)],
+      /unfinished: holds no finished predict -o run[\s\S]*--resume/,
+    );
   });
 
   it('a part run with another bundle, or another chunk length', async () => {
-    const other = await changedPart('other-bundle', 3, (copy) => editJson(path.join(copy, SUMMARY), (summary) => (summary['bundle']['manifestSha256'] = 'f'.repeat(64))));
-    await expectRefused('bundle', [...parts().slice(0, 2), other, parts()[3]!], /were run differently: bundle 'demo \(meaningless\)' \(manifest sha256 [0-9a-f]{12}\) vs 'demo \(meaningless\)' \(ffffffffffff\)/);
-    const longer = await changedPart('other-length', 3, (copy) => editJson(path.join(copy, SUMMARY), (summary) => (summary['chunkLength'] = 300)));
+    const other = await changedPart('other-bundle', 3, (copy) =>
+      editJson(path.join(copy, SUMMARY), (summary) => (summary['bundle']['manifestSha256'] = 'f'.repeat(64))),
+    );
+    await expectRefused(
+      'bundle',
+      [...parts().slice(0, 2), other, parts()[3]!],
+      /were run differently: bundle 'demo \(meaningless\)' \(manifest sha256 [0-9a-f]{12}\) vs 'demo \(meaningless\)' \(ffffffffffff\)/,
+    );
+    const longer = await changedPart('other-length', 3, (copy) =>
+      editJson(path.join(copy, SUMMARY), (summary) => (summary['chunkLength'] = 300)),
+    );
     await expectRefused('length', [...parts().slice(0, 2), longer, parts()[3]!], /chunk length 500 vs 300/);
   });
 
   it('a part whose summary has no call counts (an earlier virnucpro wrote it)', async () => {
-    const old = await changedPart('no-calls', 2, (copy) => editJson(path.join(copy, SUMMARY), (summary) => delete summary['counts']['calls']));
-    await expectRefused('calls', [parts()[0]!, old, ...parts().slice(2)], /no-calls\/run_summary\.json: has no viral \/ not viral counts \(counts\.calls\)[\s\S]*--force/);
+    const old = await changedPart('no-calls', 2, (copy) =>
+      editJson(path.join(copy, SUMMARY), (summary) => delete summary['counts']['calls']),
+    );
+    await expectRefused(
+      'calls',
+      [parts()[0]!, old, ...parts().slice(2)],
+      /no-calls\/run_summary\.json: has no viral \/ not viral counts \(counts\.calls\)[\s\S]*--force/,
+    );
   });
 
   it('the same input twice', async () => {
@@ -128,12 +168,20 @@ describe('virnucpro merge refuses parts that do not belong together (exit 3, not
       const rows = (await readFile(path.join(copy, RESULTS), 'latin1')).split('\n');
       await writeFile(path.join(copy, RESULTS), rows.slice(0, -2).join('\n') + '\n', 'latin1');
     });
-    await expectRefused('cut', [...parts().slice(0, 3), cut], /prediction_results\.txt: holds \d+ frame rows but its run summary says \d+ frames were kept/);
+    await expectRefused(
+      'cut',
+      [...parts().slice(0, 3), cut],
+      /prediction_results\.txt: holds \d+ frame rows but its run summary says \d+ frames were kept/,
+    );
     const damaged = await changedPart('damaged', 4, async (copy) => {
       const rows = (await readFile(path.join(copy, RESULTS), 'latin1')).split('\n');
       rows[3] = rows[3]!.replace(/\t[^\t]+$/, '\tx');
       await writeFile(path.join(copy, RESULTS), rows.join('\n'), 'latin1');
     });
-    await expectRefused('damaged', [...parts().slice(0, 3), damaged], /prediction_results\.txt:4: expected '<frame id>\\t<prediction>\\t<score1>\\t<score2>'/);
+    await expectRefused(
+      'damaged',
+      [...parts().slice(0, 3), damaged],
+      /prediction_results\.txt:4: expected '<frame id>\\t<prediction>\\t<score1>\\t<score2>'/,
+    );
   });
 });

@@ -32,7 +32,10 @@ const out = (name: string): string => path.join(dir, name);
 const read = (...parts: string[]): Promise<string> => readFile(path.join(...parts), 'latin1');
 
 /** Starts the CLI; resolves with its exit code (or signal) and stderr. */
-function start(args: readonly string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> } {
+function start(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> } {
   const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -51,7 +54,9 @@ describe('virnucpro predict to stdout', () => {
     const lines = result.stdout.toString('latin1').trimEnd().split('\n');
     expect(lines[0]).toBe('chunk_id\tis_virus\tmax_score1\tmax_score2');
     expect(lines.filter((line) => line.startsWith('#'))).toEqual([]);
-    expect(result.stderr).toMatch(/^(\S+ )?\[INFO\] virnucpro \S+ predict: bundle 'demo \(meaningless\)' \(manifest sha256 [0-9a-f]{12}\), chunk length 500$/m);
+    expect(result.stderr).toMatch(
+      /^(\S+ )?\[INFO\] virnucpro \S+ predict: bundle 'demo \(meaningless\)' \(manifest sha256 [0-9a-f]{12}\), chunk length 500$/m,
+    );
     const rows = lines.slice(1).map((line) => line.split('\t'));
     expect(rows.length).toBeGreaterThan(10);
     for (const [id, viral, max1, max2] of rows) {
@@ -66,7 +71,11 @@ describe('virnucpro predict to stdout', () => {
     const frames = await runCli(['predict', '-q', '--models', DEMO, '--per-frame', '--format', 'jsonl', DEMO_READS]);
     const chunks = await runCli(['predict', '-q', '--models', DEMO, DEMO_READS]);
     expect(frames.code).toBe(0);
-    const rows = frames.stdout.toString('latin1').trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const rows = frames.stdout
+      .toString('latin1')
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(rows.length).toBeGreaterThan(10);
     for (const row of rows) {
       expect(Object.keys(row)).toEqual(['frame_id', 'prediction', 'score1', 'score2']);
@@ -88,7 +97,10 @@ describe('virnucpro predict to stdout', () => {
   });
 
   it('ends early and quietly with exit 0 when the reader closes stdout (| head)', async () => {
-    const child = spawn(`cat '${big}' '${big}' | node ${CLI} predict --models '${tiny}' - | head -n 3; echo "status \${PIPESTATUS[1]}" >&2`, { shell: '/bin/bash' });
+    const child = spawn(
+      `cat '${big}' '${big}' | node ${CLI} predict --models '${tiny}' - | head -n 3; echo "status \${PIPESTATUS[1]}" >&2`,
+      { shell: '/bin/bash' },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -136,8 +148,17 @@ describe('virnucpro predict -o DIR', () => {
       duplicateChunkIdsMerged: 2,
     });
     expect(summary['counts']['framesKept']).toBe(results.split('\n').length - 2);
-    expect(summary['timing']['stages'].map((s: { name: string }) => s.name)).toEqual(['read', 'translate', 'embed-dna', 'embed-protein', 'classify', 'write']);
-    expect(await read(skipped)).toBe('record_id\theader_line\treason\nempty1\t1\tempty record (no sequence)\nempty2\t4\tempty record (no sequence)\n');
+    expect(summary['timing']['stages'].map((s: { name: string }) => s.name)).toEqual([
+      'read',
+      'translate',
+      'embed-dna',
+      'embed-protein',
+      'classify',
+      'write',
+    ]);
+    expect(await read(skipped)).toBe(
+      'record_id\theader_line\treason\nempty1\t1\tempty record (no sequence)\nempty2\t4\tempty record (no sequence)\n',
+    );
     expect(result.stderr).toMatch(/skipped 2 empty record/);
   });
 
@@ -161,12 +182,17 @@ describe('virnucpro predict -o DIR', () => {
     const result = await runCli(['predict', '-q', '--models', tiny, '-o', out('many'), '--skipped-out', skipped, input]);
     expect(result.code, result.stderr).toBe(0);
     expect((await read(skipped)).split('\n')).toEqual(['record_id\theader_line\treason', ...expected, '']);
-    const summary = JSON.parse(await read(out('many'), 'run_summary.json')) as { counts: { recordsRead: number; recordsSkipped: { emptyRecord: number } } };
+    const summary = JSON.parse(await read(out('many'), 'run_summary.json')) as {
+      counts: { recordsRead: number; recordsSkipped: { emptyRecord: number } };
+    };
     expect(summary.counts).toMatchObject({ recordsRead: 30, recordsSkipped: { emptyRecord: 3000 } });
   });
 
   it('writes header-only files when nothing is kept', async () => {
-    for (const [name, input] of [['none', ''], ['no-frames', '>n\nNNNNNNNNNN\n']] as const) {
+    for (const [name, input] of [
+      ['none', ''],
+      ['no-frames', '>n\nNNNNNNNNNN\n'],
+    ] as const) {
       const result = await runCli(['predict', '-q', '--models', tiny, '-o', out(name), '-'], { stdin: input });
       expect(result.code).toBe(0);
       expect(await read(out(name), RESULTS)).toBe('Sequence_ID\tPrediction\tscore1\tscore2\n');
@@ -252,13 +278,16 @@ describe('virnucpro predict -o DIR --resume', () => {
     const name = 'no-call-counts';
     const run = start(['predict', '-q', '--models', tiny, '-o', out(name), big], { VIRNUCPRO_COMMIT_INTERVAL_MS: '0' });
     const state = path.join(out(name), '.virnucpro', 'state.json');
-    for (let i = 0; i < 800 && !/"records": [1-9]/.test(existsSync(state) ? await readFile(state, 'utf8').catch(() => '') : ''); i++) await delay(25);
+    for (let i = 0; i < 800 && !/"records": [1-9]/.test(existsSync(state) ? await readFile(state, 'utf8').catch(() => '') : ''); i++)
+      await delay(25);
     run.child.kill('SIGKILL');
     await run.done;
     const committed = JSON.parse(await readFile(state, 'utf8')) as { checkpoint: { records: number }; counters: Record<string, number> };
     expect(committed.checkpoint.records).toBeGreaterThan(0);
     expect(Object.keys(committed.counters)).toContain('readsUncallable');
-    committed.counters = Object.fromEntries(Object.entries(committed.counters).filter(([key]) => !/^(chunks|reads)(Viral|NotViral|Uncallable)$/.test(key)));
+    committed.counters = Object.fromEntries(
+      Object.entries(committed.counters).filter(([key]) => !/^(chunks|reads)(Viral|NotViral|Uncallable)$/.test(key)),
+    );
     await writeFile(state, JSON.stringify(committed));
     const refused = await runCli(resumeArgs(name));
     expect(refused.code).toBe(6);
@@ -279,7 +308,8 @@ describe('virnucpro predict -o DIR --resume', () => {
     const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
     child.stdin!.write(text.subarray(0, 3 << 20));
     const state = path.join(name, '.virnucpro', 'state.json');
-    for (let i = 0; i < 800 && !/"records": [1-9]/.test(existsSync(state) ? await readFile(state, 'utf8').catch(() => '') : ''); i++) await delay(25);
+    for (let i = 0; i < 800 && !/"records": [1-9]/.test(existsSync(state) ? await readFile(state, 'utf8').catch(() => '') : ''); i++)
+      await delay(25);
     child.kill('SIGINT');
     expect(await closed).toBe(130);
     expect(stderr).toMatch(/interrupted by SIGINT: .* holds the results of the first [\d,]+ records/);
@@ -305,11 +335,35 @@ describe('virnucpro predict -o DIR --resume', () => {
     const changedInput = await runCli(['predict', '-q', '--models', tiny, '-o', out('changing'), '--resume', input]);
     expect(changedInput.code).toBe(6);
     expect(changedInput.stderr).toMatch(/cannot resume: input\.mtime was .*; input\.size was \d+, now \d+/);
-    const changedOption = await runCli(['predict', '-q', '--models', tiny, '-o', out('reference'), '--resume', '-l', '300', '--force', big]);
+    const changedOption = await runCli([
+      'predict',
+      '-q',
+      '--models',
+      tiny,
+      '-o',
+      out('reference'),
+      '--resume',
+      '-l',
+      '300',
+      '--force',
+      big,
+    ]);
     expect(changedOption.code).toBe(6);
     expect(changedOption.stderr).toMatch(/options\.chunkLength was 500, now 300/);
     const other = await writeTinyBundle(out('tiny-300'), 300);
-    const changedBundle = await runCli(['predict', '-q', '--models', other, '-o', out('reference'), '--resume', '-l', '500', '--force', big]);
+    const changedBundle = await runCli([
+      'predict',
+      '-q',
+      '--models',
+      other,
+      '-o',
+      out('reference'),
+      '--resume',
+      '-l',
+      '500',
+      '--force',
+      big,
+    ]);
     expect(changedBundle.code).toBe(6);
     expect(changedBundle.stderr).toMatch(/bundle\.manifestSha256 was/);
   });
@@ -325,7 +379,8 @@ describe('virnucpro predict -o DIR --resume', () => {
     const closed = new Promise((resolve) => child.on('close', resolve));
     child.stdin!.write(text.subarray(0, 3 << 20));
     const state = path.join(name, '.virnucpro', 'state.json');
-    for (let i = 0; i < 800 && !/"records": [1-9]/.test(existsSync(state) ? await readFile(state, 'utf8').catch(() => '') : ''); i++) await delay(25);
+    for (let i = 0; i < 800 && !/"records": [1-9]/.test(existsSync(state) ? await readFile(state, 'utf8').catch(() => '') : ''); i++)
+      await delay(25);
     child.kill('SIGKILL');
     await closed;
     // The same bytes but for one base of the first read: stdin has no size or mtime, the fingerprint tells.
@@ -347,14 +402,27 @@ describeShared('virnucpro predict on the fixture models against the PyTorch whol
     bundleDir = out('fixture-bundle');
     await mkdir(bundleDir, { recursive: true });
     await copyFile(sharedPath('models', 'dnabert-s', 'tokenizer.json'), path.join(bundleDir, 'tokenizer.json'));
-    for (const file of await readdir(MODELS_DIR)) if (/\.(onnx|json)$/.test(file)) await copyFile(path.join(MODELS_DIR, file), path.join(bundleDir, file));
+    for (const file of await readdir(MODELS_DIR))
+      if (/\.(onnx|json)$/.test(file)) await copyFile(path.join(MODELS_DIR, file), path.join(bundleDir, file));
   });
 
   it.each([300, 500] as const)("chunk length %i: the original's files, scores within tolerance and the same calls", async (chunkLength) => {
-    const result = await runCli(['predict', '-q', '-m', path.join(bundleDir, `manifest-${chunkLength}.json`), '-o', out(`fixture-${chunkLength}`), READS]);
+    const result = await runCli([
+      'predict',
+      '-q',
+      '-m',
+      path.join(bundleDir, `manifest-${chunkLength}.json`),
+      '-o',
+      out(`fixture-${chunkLength}`),
+      READS,
+    ]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    const rows = (text: string) => text.trimEnd().split('\n').map((line) => line.split('\t'));
+    const rows = (text: string) =>
+      text
+        .trimEnd()
+        .split('\n')
+        .map((line) => line.split('\t'));
     const got = rows(await read(out(`fixture-${chunkLength}`), RESULTS));
     const expected = rows(await read(PIPELINE_DIR, `chunk${chunkLength}`, RESULTS));
     expect(got.map((row) => row[0])).toEqual(expected.map((row) => row[0]));

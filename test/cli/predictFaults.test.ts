@@ -41,37 +41,40 @@ describe('predict -o DIR: a model worker that dies mid-batch', () => {
   it.each([
     ['protein', 120],
     ['classifier', 15],
-  ] as const)('the %s worker dying on its batch %i fails the run (exit 1), keeps whole commits only, and --resume completes it', async (model, crashOn) => {
-    const out = path.join(dir, `crash-${model}`);
-    const crashed = await runCli(['predict', '--models', tiny, '-o', out, big], {
-      env: {
-        NODE_OPTIONS: `--import=${CRASH_PRELOAD}`,
-        VIRNUCPRO_TEST_CRASH_MODEL: model,
-        VIRNUCPRO_TEST_CRASH_ON_RUN: String(crashOn),
-        VIRNUCPRO_COMMIT_INTERVAL_MS: '0',
-      },
-    });
-    expect(crashed.code, crashed.stderr).toBe(1);
-    expect(crashed.stderr).toMatch(new RegExp(`inference worker \\d \\(${model} model\\) exited with code 3 while running a batch`));
-    expect(crashed.stderr).toMatch(/to continue: virnucpro predict .* --resume/);
+  ] as const)(
+    'the %s worker dying on its batch %i fails the run (exit 1), keeps whole commits only, and --resume completes it',
+    async (model, crashOn) => {
+      const out = path.join(dir, `crash-${model}`);
+      const crashed = await runCli(['predict', '--models', tiny, '-o', out, big], {
+        env: {
+          NODE_OPTIONS: `--import=${CRASH_PRELOAD}`,
+          VIRNUCPRO_TEST_CRASH_MODEL: model,
+          VIRNUCPRO_TEST_CRASH_ON_RUN: String(crashOn),
+          VIRNUCPRO_COMMIT_INTERVAL_MS: '0',
+        },
+      });
+      expect(crashed.code, crashed.stderr).toBe(1);
+      expect(crashed.stderr).toMatch(new RegExp(`inference worker \\d \\(${model} model\\) exited with code 3 while running a batch`));
+      expect(crashed.stderr).toMatch(/to continue: virnucpro predict .* --resume/);
 
-    // What is on disk is exactly what the last commit recorded: whole rows of whole input batches.
-    const state = JSON.parse(await readFile(path.join(out, '.virnucpro', 'state.json'), 'utf8')) as {
-      checkpoint: { records: number };
-      files: { predictionResults: number; journal: number };
-    };
-    expect((await stat(path.join(out, RESULTS))).size).toBe(state.files.predictionResults);
-    expect((await stat(path.join(out, '.virnucpro', 'consensus.journal'))).size).toBe(state.files.journal);
-    const partial = await readFile(path.join(out, RESULTS), 'latin1');
-    expect(partial.endsWith('\n')).toBe(true);
-    expect(reference[0].startsWith(partial)).toBe(true);
-    expect(state.checkpoint.records).toBeGreaterThan(0);
-    expect(state.checkpoint.records).toBeLessThan(5000);
+      // What is on disk is exactly what the last commit recorded: whole rows of whole input batches.
+      const state = JSON.parse(await readFile(path.join(out, '.virnucpro', 'state.json'), 'utf8')) as {
+        checkpoint: { records: number };
+        files: { predictionResults: number; journal: number };
+      };
+      expect((await stat(path.join(out, RESULTS))).size).toBe(state.files.predictionResults);
+      expect((await stat(path.join(out, '.virnucpro', 'consensus.journal'))).size).toBe(state.files.journal);
+      const partial = await readFile(path.join(out, RESULTS), 'latin1');
+      expect(partial.endsWith('\n')).toBe(true);
+      expect(reference[0].startsWith(partial)).toBe(true);
+      expect(state.checkpoint.records).toBeGreaterThan(0);
+      expect(state.checkpoint.records).toBeLessThan(5000);
 
-    const resumed = await runCli(['predict', '-q', '--models', tiny, '-o', out, '--resume', big]);
-    expect(resumed.code, resumed.stderr).toBe(0);
-    expect(await outputs(out)).toEqual(reference);
-  });
+      const resumed = await runCli(['predict', '-q', '--models', tiny, '-o', out, '--resume', big]);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(await outputs(out)).toEqual(reference);
+    },
+  );
 });
 
 describe('predict -o DIR: a bundle that cannot load leaves the directory as it was', () => {

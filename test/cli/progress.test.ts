@@ -71,11 +71,14 @@ interface ProgressLine {
 }
 
 function progressLines(log: string): ProgressLine[] {
-  return log.split('\n').filter((line) => line.includes('[INFO] progress: ')).map((line) => ({
-    time: Date.parse(STAMP.exec(line)![1]!),
-    percent: /progress: ([\d.]+) % of/.exec(line) ? Number(/progress: ([\d.]+) % of/.exec(line)![1]) : undefined,
-    framesWritten: Number(/([\d,]+) frames written/.exec(line)![1]!.replace(/,/g, '')),
-  }));
+  return log
+    .split('\n')
+    .filter((line) => line.includes('[INFO] progress: '))
+    .map((line) => ({
+      time: Date.parse(STAMP.exec(line)![1]!),
+      percent: /progress: ([\d.]+) % of/.exec(line) ? Number(/progress: ([\d.]+) % of/.exec(line)![1]) : undefined,
+      framesWritten: Number(/([\d,]+) frames written/.exec(line)![1]!.replace(/,/g, '')),
+    }));
 }
 
 const count = (text: string): number => Number(text.replace(/,/g, ''));
@@ -105,12 +108,20 @@ describe('progress on stderr', () => {
       // 100 % while few frames are written. Work finished tracks the frames written.
       expect(Math.abs(line.percent! / 100 - line.framesWritten / frames), log).toBeLessThan(0.1);
     }
-    expect(progress.some((line) => line.percent! > 0 && line.percent! < 100), log).toBe(true);
-    expect(log).toMatch(/rates over the last [\d.]+ s: read [\d,]+ records\/s, translate [\d,]+ frames\/s, embed-dna [\d,]+ frames\/s, embed-protein [\d,]+ frames\/s, classify [\d,]+ frames\/s, write [\d,]+ rows\/s/);
+    expect(
+      progress.some((line) => line.percent! > 0 && line.percent! < 100),
+      log,
+    ).toBe(true);
+    expect(log).toMatch(
+      /rates over the last [\d.]+ s: read [\d,]+ records\/s, translate [\d,]+ frames\/s, embed-dna [\d,]+ frames\/s, embed-protein [\d,]+ frames\/s, classify [\d,]+ frames\/s, write [\d,]+ rows\/s/,
+    );
   }, 120_000);
 
   it('gives no percentage on stdin until its end is read (then its size is known)', async () => {
-    const { code, log } = await runToLog(['predict', '-m', DEMO, '-j', '2', '--progress-interval', '0.2', '-'], readFileSync(reads, 'latin1'));
+    const { code, log } = await runToLog(
+      ['predict', '-m', DEMO, '-j', '2', '--progress-interval', '0.2', '-'],
+      readFileSync(reads, 'latin1'),
+    );
     expect(code, log).toBe(0);
     const progress = log.split('\n').filter((line) => line.includes('[INFO] progress: '));
     const before = progress.filter((line) => !line.includes('%'));
@@ -122,7 +133,17 @@ describe('progress on stderr', () => {
   }, 120_000);
 
   it('-q leaves nothing on stderr, not even progress', async () => {
-    const { code, log } = await runToLog(['predict', '-m', DEMO, '-j', '2', '-q', '--progress-interval', '0.05', path.join(REPO_ROOT, 'examples/data/demo.fa')]);
+    const { code, log } = await runToLog([
+      'predict',
+      '-m',
+      DEMO,
+      '-j',
+      '2',
+      '-q',
+      '--progress-interval',
+      '0.05',
+      path.join(REPO_ROOT, 'examples/data/demo.fa'),
+    ]);
     expect(code).toBe(0);
     expect(log).toBe('');
   }, 120_000);

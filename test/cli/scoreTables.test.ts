@@ -20,7 +20,19 @@ let reads: string;
 let text: string;
 const at = (...names: string[]): string => path.join(dir, ...names);
 const read = (...names: string[]): Promise<string> => readFile(at(...names), 'latin1');
-const run = (name: string, ...extra: string[]): string[] => ['predict', '-q', '-j', '2', '--models', tiny, '--score-tables', ...extra, '-o', at(name), reads];
+const run = (name: string, ...extra: string[]): string[] => [
+  'predict',
+  '-q',
+  '-j',
+  '2',
+  '--models',
+  tiny,
+  '--score-tables',
+  ...extra,
+  '-o',
+  at(name),
+  reads,
+];
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'virnucpro-score-tables-'));
@@ -53,7 +65,11 @@ async function killAfterACommit(name: string, args: readonly string[]): Promise<
 describe('predict -o --score-tables', () => {
   it("lists every chunk with a call and every read (uncallable ones with 0 chunks and NA), as the original's file and the input say", async () => {
     // Independently: frame rows grouped per chunk id (ids are unique here), each read's chunks from its length.
-    const frames = (await read('whole', DATA[0]!)).trimEnd().split('\n').slice(1).map((line) => line.split('\t'));
+    const frames = (await read('whole', DATA[0]!))
+      .trimEnd()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split('\t'));
     const chunks = new Map<string, { max1: [number, string]; max2: [number, string] }>();
     for (const [frame, , score1, score2] of frames) {
       const chunk = chunks.get(frame!.slice(0, -2)) ?? { max1: [-1, ''], max2: [-1, ''] };
@@ -63,11 +79,17 @@ describe('predict -o --score-tables', () => {
     }
     let chunkRows = 'chunk_id\tis_virus\tmax_score1\tmax_score2\n';
     let recordRows = 'sequence_id\tchunks\tviral_chunks\tmax_score2\n';
-    for (const [header, ...lines] of text.split('>').slice(1).map((record) => record.split('\n'))) {
+    for (const [header, ...lines] of text
+      .split('>')
+      .slice(1)
+      .map((record) => record.split('\n'))) {
       const id = header!.split(' ')[0]!;
-      const mine = Array.from({ length: Math.ceil(lines.join('').length / 500) }, (_, k) => [`${id}_chunk_${k + 1}`, chunks.get(`${id}_chunk_${k + 1}`)] as const)
-        .filter(([, chunk]) => chunk !== undefined);
-      for (const [chunkId, chunk] of mine) chunkRows += `${chunkId}\t${chunk!.max2[0] >= chunk!.max1[0] ? 'True' : 'False'}\t${chunk!.max1[1]}\t${chunk!.max2[1]}\n`;
+      const mine = Array.from(
+        { length: Math.ceil(lines.join('').length / 500) },
+        (_, k) => [`${id}_chunk_${k + 1}`, chunks.get(`${id}_chunk_${k + 1}`)] as const,
+      ).filter(([, chunk]) => chunk !== undefined);
+      for (const [chunkId, chunk] of mine)
+        chunkRows += `${chunkId}\t${chunk!.max2[0] >= chunk!.max1[0] ? 'True' : 'False'}\t${chunk!.max1[1]}\t${chunk!.max2[1]}\n`;
       const viral = mine.filter(([, chunk]) => chunk!.max2[0] >= chunk!.max1[0]).length;
       const best = mine.reduce((max, [, chunk]) => (chunk!.max2[0] > max[0] ? chunk!.max2 : max), [-1, 'NA'] as [number, string]);
       recordRows += `${id}\t${mine.length}\t${viral}\t${best[1]}\n`;
@@ -76,7 +98,9 @@ describe('predict -o --score-tables', () => {
     expect(await read('whole', 'record_scores.tsv')).toBe(recordRows);
     expect(recordRows).toContain('\nunknown\t0\t0\tNA\n');
     expect(recordRows).toMatch(/\n[^\t\n]+\t[1-9]\d*\t0\t[0-9.e-]+\n/); // not vacuous: reads called not viral too
-    const summary = JSON.parse(await read('whole', 'run_summary.json')) as { counts: { recordsRead: number; rowsWritten: Record<string, number>; chunksWithKeptFrames: number } };
+    const summary = JSON.parse(await read('whole', 'run_summary.json')) as {
+      counts: { recordsRead: number; rowsWritten: Record<string, number>; chunksWithKeptFrames: number };
+    };
     expect(summary.counts.rowsWritten['record_scores.tsv']).toBe(summary.counts.recordsRead);
     expect(summary.counts.rowsWritten['chunk_scores.tsv']).toBe(summary.counts.chunksWithKeptFrames);
     expect(summary.counts.recordsRead).toBe(5003);

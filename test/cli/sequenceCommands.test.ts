@@ -25,7 +25,17 @@ describeShared('chunk and translate against the original tool', () => {
 
   it.each(cases)("translate -f fasta %s/%s.fa writes the original's two identified files", async (dir, name) => {
     const out = mkdtempSync(path.join(tmpdir(), 'virnucpro-translate-'));
-    const result = await runCli(['translate', '-q', '-f', 'fasta', '--nucleotide-out', `${out}/nt.fa`, '--protein-out', `${out}/aa.faa`, ref(dir, `${name}.fa`)]);
+    const result = await runCli([
+      'translate',
+      '-q',
+      '-f',
+      'fasta',
+      '--nucleotide-out',
+      `${out}/nt.fa`,
+      '--protein-out',
+      `${out}/aa.faa`,
+      ref(dir, `${name}.fa`),
+    ]);
     expect(result.code).toBe(0);
     expect(readFileSync(`${out}/nt.fa`, 'utf8')).toBe(readFileSync(ref(dir, `${name}_identified_nucleotide.fa`), 'utf8'));
     expect(readFileSync(`${out}/aa.faa`, 'utf8')).toBe(readFileSync(ref(dir, `${name}_identified_protein.faa`), 'utf8'));

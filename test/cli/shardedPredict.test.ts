@@ -63,7 +63,10 @@ describe('virnucpro predict --shard K/N, then virnucpro merge', () => {
         expect(summary['shard']).toBe(`${k + 1}/${count}`);
         records.push(summary['counts']['recordsRead']);
       }
-      expect(records.reduce((a, b) => a + b, 0), `N = ${count}`).toBe(120);
+      expect(
+        records.reduce((a, b) => a + b, 0),
+        `N = ${count}`,
+      ).toBe(120);
       if (count > 1) splitShards += records.filter((n) => n > 0).length;
       const out = at(`merged${count}`);
       const result = await runCli(['merge', out, ...shards.reverse()]);
@@ -72,8 +75,18 @@ describe('virnucpro predict --shard K/N, then virnucpro merge', () => {
       expect(await read(`merged${count}`, HIGHEST), `N = ${count}`).toBe(whole.highest);
       const merged = await json(`merged${count}`, SUMMARY);
       expect(merged['input']).toEqual(whole.summary['input']);
-      expect(merged['parts'].map((part: { shard: string }) => part.shard)).toEqual(Array.from({ length: count }, (_, k) => `${k + 1}/${count}`));
-      for (const key of ['recordsRead', 'chunks', 'chunksWithKeptFrames', 'framesKept', 'calls', 'rowsWritten', 'duplicateChunkIdsMerged']) {
+      expect(merged['parts'].map((part: { shard: string }) => part.shard)).toEqual(
+        Array.from({ length: count }, (_, k) => `${k + 1}/${count}`),
+      );
+      for (const key of [
+        'recordsRead',
+        'chunks',
+        'chunksWithKeptFrames',
+        'framesKept',
+        'calls',
+        'rowsWritten',
+        'duplicateChunkIdsMerged',
+      ]) {
         expect(merged['counts'][key], `N = ${count}: ${key}`).toEqual(whole.summary['counts'][key]);
       }
     }
@@ -87,7 +100,9 @@ describe('virnucpro predict --shard K/N, then virnucpro merge', () => {
     const shards = Array.from({ length: 7 }, (_, k) => at('three-shards', `s${k + 1}`));
     await inPairs(shards.map((shard, k) => () => predict(['--shard', `${k + 1}/7`, '-o', shard, at('three.fa')])));
     const empty = [];
-    for (const shard of shards) if ((JSON.parse(await readFile(path.join(shard, SUMMARY), 'utf8')) as Record<string, any>)['counts']['recordsRead'] === 0) empty.push(shard);
+    for (const shard of shards)
+      if ((JSON.parse(await readFile(path.join(shard, SUMMARY), 'utf8')) as Record<string, any>)['counts']['recordsRead'] === 0)
+        empty.push(shard);
     expect(empty).toHaveLength(6);
     expect((await runCli(['merge', at('three-merged'), ...shards])).code).toBe(0);
     expect(await read('three-merged', RESULTS)).toBe(await read('three', RESULTS));

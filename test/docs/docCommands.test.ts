@@ -1,5 +1,16 @@
 import { spawn } from 'node:child_process';
-import { closeSync, cpSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -59,8 +70,9 @@ function docBlocks(file: string, markdown: string): DocBlock[] {
 
 const blocks = docFiles().flatMap((file) => docBlocks(file, readFileSync(path.join(REPO_ROOT, file), 'utf8')));
 const skipped = blocks.filter((block) => block.skip !== undefined);
-console.warn(`[skip] doc command blocks not run here (${skipped.length}):\n` +
-  skipped.map((block) => `  ${block.where}: ${block.skip}`).join('\n'));
+console.warn(
+  `[skip] doc command blocks not run here (${skipped.length}):\n` + skipped.map((block) => `  ${block.where}: ${block.skip}`).join('\n'),
+);
 
 /** A copy of the checkout (sharing node_modules and dist/) with the docs' placeholder files, and a PATH. */
 function docWorkspace(root: string): { cwd: string; env: NodeJS.ProcessEnv } {
@@ -85,9 +97,13 @@ function docWorkspace(root: string): { cwd: string; env: NodeJS.ProcessEnv } {
 
   const bin = path.join(root, 'bin');
   mkdirSync(bin);
-  writeFileSync(path.join(bin, 'virnucpro'), `#!/bin/sh\nexec node ${JSON.stringify(path.join(cwd, 'dist', 'src', 'cli', 'main.js'))} "$@"\n`, {
-    mode: 0o755,
-  });
+  writeFileSync(
+    path.join(bin, 'virnucpro'),
+    `#!/bin/sh\nexec node ${JSON.stringify(path.join(cwd, 'dist', 'src', 'cli', 'main.js'))} "$@"\n`,
+    {
+      mode: 0o755,
+    },
+  );
   return { cwd, env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env['PATH'] ?? ''}` } };
 }
 
@@ -96,11 +112,19 @@ function docWorkspace(root: string): { cwd: string; env: NodeJS.ProcessEnv } {
  * a command that ends its stdout shuts the socket down for every later writer, which no terminal or shell pipe
  * does), stdin closed.
  */
-async function runShell(script: string, workspace: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ code: number | null; stdout: string; stderr: string }> {
+async function runShell(
+  script: string,
+  workspace: { cwd: string; env: NodeJS.ProcessEnv },
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const outFile = path.join(workspace.cwd, '..', 'stdout.txt');
   const out = openSync(outFile, 'w');
   try {
-    const child = spawn('bash', ['-eo', 'pipefail', '-c', script], { cwd: workspace.cwd, env: workspace.env, stdio: ['ignore', out, 'pipe'], timeout: 120_000 });
+    const child = spawn('bash', ['-eo', 'pipefail', '-c', script], {
+      cwd: workspace.cwd,
+      env: workspace.env,
+      stdio: ['ignore', out, 'pipe'],
+      timeout: 120_000,
+    });
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise<number | null>((resolve, reject) => {
@@ -125,19 +149,28 @@ describe('every command block in the docs runs as written (on the demo bundle)',
 
   for (const block of blocks) {
     const title = block.kind === 'command' ? `${block.where} runs` : `${block.where} is the output of \`${block.outputOf}\``;
-    it.skipIf(block.skip !== undefined)(title, async () => {
-      const script = block.kind === 'command' ? block.text : block.outputOf!;
-      // Each block in a fresh workspace: a reader of one page has not run another page's commands.
-      const workspace = docWorkspace(mkdtempSync(path.join(root, 'block-')));
-      const result = await runShell(script, workspace);
-      if (result.code !== 0) {
-        const stderr = result.stderr.split('\n').filter((line) => !/^(\S+Z )?\[INFO\]/.test(line)).join('\n');
-        throw new Error(`${block.where}: this block from the docs failed (exit ${result.code}):\n${script}\n` +
-          `--- stderr, [INFO] lines left out:\n${stderr.slice(-3000)}`);
-      }
-      if (block.kind === 'output') {
-        expect(result.stdout, `${block.where}: the docs' example output differs from the real output`).toBe(`${block.text}\n`);
-      }
-    }, 150_000);
+    it.skipIf(block.skip !== undefined)(
+      title,
+      async () => {
+        const script = block.kind === 'command' ? block.text : block.outputOf!;
+        // Each block in a fresh workspace: a reader of one page has not run another page's commands.
+        const workspace = docWorkspace(mkdtempSync(path.join(root, 'block-')));
+        const result = await runShell(script, workspace);
+        if (result.code !== 0) {
+          const stderr = result.stderr
+            .split('\n')
+            .filter((line) => !/^(\S+Z )?\[INFO\]/.test(line))
+            .join('\n');
+          throw new Error(
+            `${block.where}: this block from the docs failed (exit ${result.code}):\n${script}\n` +
+              `--- stderr, [INFO] lines left out:\n${stderr.slice(-3000)}`,
+          );
+        }
+        if (block.kind === 'output') {
+          expect(result.stdout, `${block.where}: the docs' example output differs from the real output`).toBe(`${block.text}\n`);
+        }
+      },
+      150_000,
+    );
   }
 });

@@ -86,10 +86,12 @@ function harness(overrides: Partial<EmbeddingEngineSettings<Batch>> = {}, delay:
       const result = fakeModel(batch); // computed now: the real pool's buffer moves away on run
       running += 1;
       h.inFlightPeak = Math.max(h.inFlightPeak, running);
-      return new Promise<Matrix>((resolve) => setTimeout(() => {
-        running -= 1;
-        resolve(result);
-      }, delay()));
+      return new Promise<Matrix>((resolve) =>
+        setTimeout(() => {
+          running -= 1;
+          resolve(result);
+        }, delay()),
+      );
     },
     ...overrides,
   };
@@ -123,7 +125,9 @@ describe('EmbeddingEngine', () => {
     expect(h.out.map(({ batch }) => batch.ids)).toEqual(inputs.map((records) => records.map((r) => r.id)));
     h.out.forEach(({ batch, embeddings }, b) => {
       expect(embeddings.length).toBe(batch.count * HIDDEN);
-      inputs[b]!.forEach((record, i) => expect(Array.from(embeddings.subarray(i * HIDDEN, (i + 1) * HIDDEN)), record.id).toEqual(expectedRow(record.seq)));
+      inputs[b]!.forEach((record, i) =>
+        expect(Array.from(embeddings.subarray(i * HIDDEN, (i + 1) * HIDDEN)), record.id).toEqual(expectedRow(record.seq)),
+      );
     });
     const rows = inputs.flat().length;
     // Every row ran exactly once, in packs within the budget (a row over it alone), and the stats saw them all.
@@ -135,18 +139,21 @@ describe('EmbeddingEngine', () => {
     expect(h.inFlightPeak).toBe(2);
   });
 
-  it('pads every pack to the packing lengthMultiple (the CUDA kernels\' alignment) with the same rows out', async () => {
+  it("pads every pack to the packing lengthMultiple (the CUDA kernels' alignment) with the same rows out", async () => {
     const h = harness({ packing: { ...DEFAULT_TOKEN_PACKER, tokenBudget: 256, window: 16, lengthMultiple: 4 } });
     const records = randomProteins(11, 40, 90);
     h.engine.push(leased(records, new Credit(10)));
     h.engine.end();
     await h.done;
     // fakeModel reads the mask: padding to the multiple changes no row, and every pack's width is aligned.
-    records.forEach((record, i) => expect(Array.from(h.out[0]!.embeddings.subarray(i * HIDDEN, (i + 1) * HIDDEN)), record.id).toEqual(expectedRow(record.seq)));
+    records.forEach((record, i) =>
+      expect(Array.from(h.out[0]!.embeddings.subarray(i * HIDDEN, (i + 1) * HIDDEN)), record.id).toEqual(expectedRow(record.seq)),
+    );
     expect(h.calls.length).toBeGreaterThan(1);
     for (const call of h.calls) expect(call.length % 4, `pack of width ${call.length}`).toBe(0);
     // Some pack was widened past its longest row: its last column is padding in every row.
-    const lastColumnPadded = (call: TokenBatch) => Array.from({ length: call.rows }, (_, r) => call.attentionMask[(r + 1) * call.length - 1]).every((m) => m === 0n);
+    const lastColumnPadded = (call: TokenBatch) =>
+      Array.from({ length: call.rows }, (_, r) => call.attentionMask[(r + 1) * call.length - 1]).every((m) => m === 0n);
     expect(h.calls.some(lastColumnPadded)).toBe(true);
   });
 
@@ -186,9 +193,10 @@ describe('EmbeddingEngine', () => {
   it('takes in results and sends more packs while a large batch is still being tokenized', async () => {
     let tokenized = 0;
     const counting = new Proxy(tokenizer, {
-      get: (target, key) => key === 'encodeInto'
-        ? (bytes: Uint8Array, out: Int32Array, offset?: number) => ((tokenized += 1), target.encodeInto(bytes, out, offset))
-        : Reflect.get(target, key),
+      get: (target, key) =>
+        key === 'encodeInto'
+          ? (bytes: Uint8Array, out: Int32Array, offset?: number) => ((tokenized += 1), target.encodeInto(bytes, out, offset))
+          : Reflect.get(target, key),
     });
     const sentWhileTokenizing: number[] = [];
     const h = harness({
@@ -222,14 +230,36 @@ describe('EmbeddingEngine', () => {
     const credit = new Credit(10);
     const bad = harness();
     bad.engine.push(leased(randomProteins(10, 3, 20), credit));
-    bad.engine.push(leased([{ id: 'ok', seq: 'MK' }, { id: 'odd', seq: 'MK\u00e9V' }], credit));
-    const error = await bad.done.then(() => undefined, (e: unknown) => e);
+    bad.engine.push(
+      leased(
+        [
+          { id: 'ok', seq: 'MK' },
+          { id: 'odd', seq: 'MK\u00e9V' },
+        ],
+        credit,
+      ),
+    );
+    const error = await bad.done.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toMatchObject({ code: 'TOKENIZER_INPUT', position: { file: 'test.fa', line: 3, recordId: 'odd' } });
     expect(credit.used).toBe(0);
 
     const long = harness({ maxTokens: 12 });
-    long.engine.push(leased([{ id: 'fits', seq: 'M'.repeat(10) }, { id: 'long', seq: 'M'.repeat(11) }], credit));
-    const tooLong = await long.done.then(() => undefined, (e: unknown) => e);
+    long.engine.push(
+      leased(
+        [
+          { id: 'fits', seq: 'M'.repeat(10) },
+          { id: 'long', seq: 'M'.repeat(11) },
+        ],
+        credit,
+      ),
+    );
+    const tooLong = await long.done.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(tooLong).toBeInstanceOf(VirnucproError);
     expect(tooLong).toMatchObject({ code: 'ROW_TOO_LONG', position: { recordId: 'long' } });
     expect((tooLong as Error).message).toMatch(/sequence of 13 tokens is longer than the model takes \(maxTokens 12\)/);

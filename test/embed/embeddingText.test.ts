@@ -42,10 +42,22 @@ describe('formatShortestFloat32', () => {
   });
 
   it.each([
-    [0, '0'], [-0, '-0'], [NaN, 'NaN'], [Infinity, 'Infinity'], [-Infinity, '-Infinity'],
-    [Math.fround(0.1), '0.1'], [Math.fround(-2.5), '-2.5'], [1, '1'], [Math.fround(123456789), '123456790'],
-    [Math.fround(1e-6), '0.000001'], [Math.fround(1.5e-7), '1.5e-7'], [Math.fround(1e21), '1e+21'], [Math.fround(9.999999e20), '999999900000000000000'],
-    [2 ** -149, '1e-45'], [Math.fround(3.4028234663852886e38), '3.4028235e+38'], [Math.fround(0.99999997), '0.99999994'],
+    [0, '0'],
+    [-0, '-0'],
+    [NaN, 'NaN'],
+    [Infinity, 'Infinity'],
+    [-Infinity, '-Infinity'],
+    [Math.fround(0.1), '0.1'],
+    [Math.fround(-2.5), '-2.5'],
+    [1, '1'],
+    [Math.fround(123456789), '123456790'],
+    [Math.fround(1e-6), '0.000001'],
+    [Math.fround(1.5e-7), '1.5e-7'],
+    [Math.fround(1e21), '1e+21'],
+    [Math.fround(9.999999e20), '999999900000000000000'],
+    [2 ** -149, '1e-45'],
+    [Math.fround(3.4028234663852886e38), '3.4028235e+38'],
+    [Math.fround(0.99999997), '0.99999994'],
   ])('%s → %s', (value, text) => {
     expect(formatShortestFloat32(value)).toBe(text);
   });

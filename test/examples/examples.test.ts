@@ -41,7 +41,12 @@ const viralPerRead = (): Map<string, string[]> => {
 beforeAll(async () => {
   const result = await runCli(['predict', '-q', '--models', DEMO, DEMO_READS]);
   expect(result.code).toBe(0);
-  calls = result.stdout.toString('latin1').trimEnd().split('\n').slice(1).map((line) => line.split('\t').slice(0, 2) as [string, string]);
+  calls = result.stdout
+    .toString('latin1')
+    .trimEnd()
+    .split('\n')
+    .slice(1)
+    .map((line) => line.split('\t').slice(0, 2) as [string, string]);
 });
 
 describe('examples/', () => {
@@ -56,7 +61,10 @@ describe('examples/', () => {
   it('etlEnrich.ts: one JSON line per input record, in input order, joined with its chunk calls', async () => {
     const result = await run(process.execPath, ['dist/examples/etlEnrich.js']);
     expect(result.code).toBe(0);
-    const lines = result.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as { id: string; chunks: number; chunksWithKeptFrames: number; viralChunks: number; viral: boolean });
+    const lines = result.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { id: string; chunks: number; chunksWithKeptFrames: number; viralChunks: number; viral: boolean });
     const records = parseFastaText(await readFile(DEMO_READS, 'latin1'));
     expect(lines.map((line) => line.id)).toEqual(records.map((record) => record.id));
     const perRead = viralPerRead();
@@ -81,8 +89,12 @@ describe('examples/', () => {
       const first = await run(process.execPath, ['dist/examples/resumableRun.js', DEMO_READS, path.join(dir, 'lib')]);
       expect(first.code).toBe(0);
       expect(first.stderr).toMatch(/meaningless/);
-      const summary = JSON.parse(await readFile(path.join(dir, 'lib', 'run_summary.json'), 'utf8')) as { counts: { framesKept: number; chunksWithKeptFrames: number } };
-      expect(first.stdout).toContain(`frames: ${summary.counts.framesKept}, chunks with kept frames: ${summary.counts.chunksWithKeptFrames}`);
+      const summary = JSON.parse(await readFile(path.join(dir, 'lib', 'run_summary.json'), 'utf8')) as {
+        counts: { framesKept: number; chunksWithKeptFrames: number };
+      };
+      expect(first.stdout).toContain(
+        `frames: ${summary.counts.framesKept}, chunks with kept frames: ${summary.counts.chunksWithKeptFrames}`,
+      );
       for (const file of ['prediction_results.txt', 'prediction_results_highestscore.csv']) {
         expect(await readFile(path.join(dir, 'lib', file)), file).toEqual(await readFile(path.join(dir, 'cli', file)));
       }
@@ -102,8 +114,19 @@ describe('examples/', () => {
     it('keeps the header and the first five viral chunks; virnucpro exits 0', async () => {
       const result = await run('bash', ['examples/pipeFromStdin.sh']);
       expect(result.code).toBe(0);
-      const expected = ['chunk_id\tis_virus\tmax_score1\tmax_score2', ...calls.filter(([, viral]) => viral === 'True').slice(0, 5).map(([chunk]) => chunk)];
-      expect(result.stdout.trimEnd().split('\n').map((line, i) => (i === 0 ? line : line.split('\t')[0]))).toEqual(expected);
+      const expected = [
+        'chunk_id\tis_virus\tmax_score1\tmax_score2',
+        ...calls
+          .filter(([, viral]) => viral === 'True')
+          .slice(0, 5)
+          .map(([chunk]) => chunk),
+      ];
+      expect(
+        result.stdout
+          .trimEnd()
+          .split('\n')
+          .map((line, i) => (i === 0 ? line : line.split('\t')[0])),
+      ).toEqual(expected);
       expect(result.stderr).toContain('virnucpro exit status: 0');
     });
 

@@ -25,11 +25,30 @@ async function parseError(input: string | Uint8Array, sizes?: readonly number[])
 
 describe('parseFasta: ids and sequences (Biopython semantics, spec section 1)', () => {
   it.each([
-    ['crlf.fa', [['r1', 'ACGTGG'], ['r2', 'TTAA']]],
+    [
+      'crlf.fa',
+      [
+        ['r1', 'ACGTGG'],
+        ['r2', 'TTAA'],
+      ],
+    ],
     ['no-final-newline.fa', [['r1', 'ACGTGG']]],
-    ['blank-lines.fa', [['r1', 'ACGT'], ['r2', 'A']]],
+    [
+      'blank-lines.fa',
+      [
+        ['r1', 'ACGT'],
+        ['r2', 'A'],
+      ],
+    ],
     ['whitespace-in-lines.fa', [['r1', 'ACGTACGG']]],
-    ['empty-id.fa', [['', 'ACGT'], ['', 'GG'], ['lead', 'TT']]],
+    [
+      'empty-id.fa',
+      [
+        ['', 'ACGT'],
+        ['', 'GG'],
+        ['lead', 'TT'],
+      ],
+    ],
   ] as const)('%s', async (name, expected) => {
     for (const sizes of [undefined, [1], [2, 3]]) {
       const { records } = await parseFixture(name, sizes);
@@ -64,9 +83,16 @@ describe('parseFasta: ids and sequences (Biopython semantics, spec section 1)', 
     const { records, stats, warnings } = await parseFixture('empty-record.fa');
     expect(records.map((r) => r.id)).toEqual(['r1', 'r2']);
     expect(stats.emptySkipped).toBe(2);
-    expect(stats.emptyExamples).toEqual([{ id: 'empty1', line: 3 }, { id: 'empty2', line: 6 }]);
+    expect(stats.emptyExamples).toEqual([
+      { id: 'empty1', line: 3 },
+      { id: 'empty2', line: 6 },
+    ]);
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatchObject({ kind: 'empty-records', count: 2, position: { file: 'empty-record.fa', line: 3, recordId: 'empty1' } });
+    expect(warnings[0]).toMatchObject({
+      kind: 'empty-records',
+      count: 2,
+      position: { file: 'empty-record.fa', line: 3, recordId: 'empty1' },
+    });
     expect(warnings[0]!.message).toContain("'empty2' (line 6)");
   });
 
@@ -90,7 +116,11 @@ describe('parseFasta: ids and sequences (Biopython semantics, spec section 1)', 
     const text = `>short ${description}\nACGT\n>${longId}\nGG\n>${longId} ${description}\nT\n`;
     for (const sizes of [undefined, [65_537], [4_093, 1]]) {
       const records = plainRecords(await parseAll(text, {}, sizes));
-      expect(records.map((r) => [r.id.length, r.seq])).toEqual([[5, 'ACGT'], [1 << 20, 'GG'], [1 << 20, 'T']]);
+      expect(records.map((r) => [r.id.length, r.seq])).toEqual([
+        [5, 'ACGT'],
+        [1 << 20, 'GG'],
+        [1 << 20, 'T'],
+      ]);
       expect(records[1]!.id).toBe(longId);
     }
   });
@@ -194,7 +224,9 @@ describe('parseFasta: non-ASCII headers', () => {
     const latin1 = plainRecords(await parseAll(readFileSync(fixture('header-latin1.fa'))));
     expect(latin1.map((r) => [r.id, r.seq])).toEqual([['r1', 'ACGT']]);
     for (const sizes of [undefined, [1], [3]]) {
-      const utf8 = plainRecords(await parseAll(Buffer.from('>virus_\u00e9 Escherichia coli \u00df\nACGT\n>r2\u00b5\nGG\n', 'utf8'), {}, sizes));
+      const utf8 = plainRecords(
+        await parseAll(Buffer.from('>virus_\u00e9 Escherichia coli \u00df\nACGT\n>r2\u00b5\nGG\n', 'utf8'), {}, sizes),
+      );
       // Ids are decoded as Latin-1 so that writing them back as Latin-1 restores the input bytes.
       expect(utf8.map((r) => Buffer.from(r.id, 'latin1').toString('utf8'))).toEqual(['virus_\u00e9', 'r2\u00b5']);
       expect(utf8.map((r) => r.seq)).toEqual(['ACGT', 'GG']);
@@ -304,13 +336,18 @@ describe('parseFasta: random round trip against a string-based reference', () =>
     const random = prng(20261129);
     for (let round = 0; round < 150; round++) {
       const text = randomFasta(random);
-      const sizes = text.length < 6000 && round % 3 === 0
-        ? [1]
-        : [[2, 3], [Math.floor(random() * 50) + 1, 1, 17], [4096], [text.length + 1]][round % 4]!;
+      const sizes =
+        text.length < 6000 && round % 3 === 0
+          ? [1]
+          : [[2, 3], [Math.floor(random() * 50) + 1, 1, 17], [4096], [text.length + 1]][round % 4]!;
       const batchBases = [1, 7, 64, 1000, undefined][round % 5];
       const batchRecords = [1, 2, 5, undefined][round % 4];
       const stats = new FastaStats();
-      const batches = await parseAll(text, { stats, ...(batchBases ? { batchBases } : {}), ...(batchRecords ? { batchRecords } : {}) }, sizes);
+      const batches = await parseAll(
+        text,
+        { stats, ...(batchBases ? { batchBases } : {}), ...(batchRecords ? { batchRecords } : {}) },
+        sizes,
+      );
       const all = referenceParse(text);
       const kept = nonEmpty(all);
       const context = `round ${round}, sizes ${sizes.join(',')}`;

@@ -66,7 +66,11 @@ export async function* piecesOf(bytes: Uint8Array, sizes: readonly number[] = [b
 }
 
 /** Parses `input` (text as latin1, or bytes) completely and returns the batches. */
-export async function parseAll(input: string | Uint8Array, options: FastaParseOptions = {}, sizes?: readonly number[]): Promise<RecordBatch[]> {
+export async function parseAll(
+  input: string | Uint8Array,
+  options: FastaParseOptions = {},
+  sizes?: readonly number[],
+): Promise<RecordBatch[]> {
   const bytes = typeof input === 'string' ? Buffer.from(input, 'latin1') : input;
   const batches: RecordBatch[] = [];
   for await (const batch of parseFasta(piecesOf(bytes, sizes), options)) batches.push(batch);

@@ -59,20 +59,53 @@ describe('parseFasta on FASTQ (first text byte @)', () => {
     const warnings: string[] = [];
     const text = '\n\n@a first\nACGT\n+\nIIII\n\n@empty\n\n+\n\n@b\nGG\n+b\n#@';
     const batches = await parseAll(text, { source: 'x.fq', stats, onWarning: (w) => warnings.push(w.message) }, [3]);
-    expect(plainRecords(batches)).toEqual([{ id: 'a', seq: 'ACGT', line: 3 }, { id: 'b', seq: 'GG', line: 12 }]);
+    expect(plainRecords(batches)).toEqual([
+      { id: 'a', seq: 'ACGT', line: 3 },
+      { id: 'b', seq: 'GG', line: 12 },
+    ]);
     expect([stats.records, stats.emptySkipped, stats.lines]).toEqual([2, 1, 15]);
     expect(warnings).toEqual([expect.stringMatching(/^x\.fq: skipped 1 empty record\(s\) .*'empty' \(line 8\)/)]);
   });
 
   it.each([
     ['a missing + line', '@r1\nACGT\nIIII\n', 3, 'r1', /expected '\+' after the sequence line \(FASTQ\) but found 'I'/],
-    ['a quality line shorter than the sequence', '@r1\nACGT\n+\nIII\n@r2\nA\n+\nI\n', 4, 'r1', /expected 4 quality characters, one per base, but the quality line holds 3/],
+    [
+      'a quality line shorter than the sequence',
+      '@r1\nACGT\n+\nIII\n@r2\nA\n+\nI\n',
+      4,
+      'r1',
+      /expected 4 quality characters, one per base, but the quality line holds 3/,
+    ],
     ['a quality line longer than the sequence', '@r1\nA\n+\nI\n@r2\nACGT\n+\nIIIII\n', 8, 'r2', /expected 4 quality characters.* holds 5/],
-    ['wrapped FASTQ (a second sequence line)', '@r1\nACGT\nACGT\n+\nIIIIIIII\n', 3, 'r1', /expected '\+' after the sequence line .* but found 'A'/],
-    ['a record not starting with @', '@r1\nACGT\n+\nIIII\nr2\nACGT\n', 5, undefined, /expected '@' at the start of a record \(FASTQ\) but found 'r'/],
-    ['an input ending after the sequence', '@r1\nACGT\n+\nIIII\n@r2\nACGT\n', 7, 'r2', /ends inside a FASTQ record, in the line where its '\+' line belongs: the record is truncated/],
+    [
+      'wrapped FASTQ (a second sequence line)',
+      '@r1\nACGT\nACGT\n+\nIIIIIIII\n',
+      3,
+      'r1',
+      /expected '\+' after the sequence line .* but found 'A'/,
+    ],
+    [
+      'a record not starting with @',
+      '@r1\nACGT\n+\nIIII\nr2\nACGT\n',
+      5,
+      undefined,
+      /expected '@' at the start of a record \(FASTQ\) but found 'r'/,
+    ],
+    [
+      'an input ending after the sequence',
+      '@r1\nACGT\n+\nIIII\n@r2\nACGT\n',
+      7,
+      'r2',
+      /ends inside a FASTQ record, in the line where its '\+' line belongs: the record is truncated/,
+    ],
     ['an input ending inside the sequence', '@r1\nAC', 2, 'r1', /in its sequence line: the record is truncated/],
-    ['an input ending inside the qualities', '@r1\nACGT\n+\nII', 4, 'r1', /in its quality line \(2 of 4 qualities\): the record is truncated/],
+    [
+      'an input ending inside the qualities',
+      '@r1\nACGT\n+\nII',
+      4,
+      'r1',
+      /in its quality line \(2 of 4 qualities\): the record is truncated/,
+    ],
     ['an input ending after the header', '@r1 desc\n', 2, 'r1', /in its sequence line/],
   ])('%s: FASTQ_FORMAT naming the line and the record', async (_name, input, line, recordId, message) => {
     for (const sizes of [undefined, [1], [5]]) {

@@ -42,12 +42,14 @@ describe('openInput: plain and gzip files', () => {
     const text = sampleText(100_000);
     writeFileSync(file, text);
     const sizes: number[] = [];
-    const bytes = await collect((async function* () {
-      for await (const chunk of openInput(file, { chunkBytes: 4096 })) {
-        sizes.push(chunk.length);
-        yield chunk;
-      }
-    })());
+    const bytes = await collect(
+      (async function* () {
+        for await (const chunk of openInput(file, { chunkBytes: 4096 })) {
+          sizes.push(chunk.length);
+          yield chunk;
+        }
+      })(),
+    );
     expect(bytes.toString('latin1')).toBe(text);
     expect(Math.max(...sizes)).toBe(4096);
   });

@@ -22,7 +22,10 @@ describe("alphabet: 'protein'", () => {
   it('keeps every printable character without a warning, but still drops spaces and refuses binary bytes', async () => {
     const records = plainRecords(await parseAll('>p1\nMK*X B\tZ.-\r\n>p2\nQ2#\n', { alphabet: 'protein' }));
     expect(records.map((r) => r.seq)).toEqual(['MK*XBZ.-', 'Q2#']);
-    await expect(parseAll('>p\nMK\x01V\n', { alphabet: 'protein' })).rejects.toMatchObject({ code: 'FASTA_BINARY', position: { recordId: 'p' } });
+    await expect(parseAll('>p\nMK\x01V\n', { alphabet: 'protein' })).rejects.toMatchObject({
+      code: 'FASTA_BINARY',
+      position: { recordId: 'p' },
+    });
     for (let b = 0; b < 256; b++) {
       const expected = SEQUENCE_BYTE_CLASS[b] === BYTE_NON_IUPAC ? 0 : SEQUENCE_BYTE_CLASS[b];
       expect(PROTEIN_BYTE_CLASS[b], `byte ${b}`).toBe(expected);

@@ -29,7 +29,7 @@ describe('record ids decoded once per batch', () => {
     expect(idBytes(copy, 0, 2).bytes).toEqual(Buffer.from('xyz'));
   });
 
-  it('keeps the header bytes of the reader\'s ids, UTF-8 and ids cut across chunks included', async () => {
+  it("keeps the header bytes of the reader's ids, UTF-8 and ids cut across chunks included", async () => {
     const input = Buffer.from('>r\xc3\xa9ad|\xce\xbb1 desc\nACGT\n>  sp|x2\tmore\nGG\n>\nTT\n>long_' + 'x'.repeat(100) + '\nA\n', 'latin1');
     for (const sizes of [undefined, [1], [3, 7]]) {
       const batches = await parseAll(input, { batchRecords: 2 }, sizes);

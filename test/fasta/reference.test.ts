@@ -20,8 +20,7 @@ describeShared('parseFasta on the reference inputs (ids and sequences as the ori
     const records = plainRecords(await parseAll(bytes, { source: input }, [4093]));
     // The original wrote chunk 1 of every read as `<id>_chunk_1` = the read's first 500 bases (the whole read
     // when it is <= 500 bp), in input order: an oracle for what Biopython read, ids and case included.
-    const firstChunks = referenceParse(readFileSync(sharedPath('reference', chunked), 'latin1'))
-      .filter((r) => r.id.endsWith('_chunk_1'));
+    const firstChunks = referenceParse(readFileSync(sharedPath('reference', chunked), 'latin1')).filter((r) => r.id.endsWith('_chunk_1'));
     expect(records.map((r) => `${r.id}_chunk_1`)).toEqual(firstChunks.map((r) => r.id));
     expect(records.map((r) => r.seq.slice(0, CHUNK))).toEqual(firstChunks.map((r) => r.seq));
     const whole = records.filter((r) => r.seq.length <= CHUNK).length;

@@ -93,10 +93,15 @@ function expectedShard(text: string, shard: Shard, syncBytes = SYNC_BYTES): Shar
   };
   const from = start === end ? all.length : start === 0 ? 0 : after(start);
   const to = after(end);
-  const mine = referenceParse(text).map((record, i) => ({ record, offset: all[i]!.offset })).slice(from, Math.max(from, to));
+  const mine = referenceParse(text)
+    .map((record, i) => ({ record, offset: all[i]!.offset }))
+    .slice(from, Math.max(from, to));
   const firstByte = start === 0 && end > 0 ? 0 : mine[0]?.offset;
   const base = firstByte === undefined ? 1 : lineAt(text, firstByte);
-  const records = mine.map(({ record }) => record).filter((record) => record.seq !== '').map((record) => ({ ...record, line: record.line - base + 1 }));
+  const records = mine
+    .map(({ record }) => record)
+    .filter((record) => record.seq !== '')
+    .map((record) => ({ ...record, line: record.line - base + 1 }));
   return { records, firstByte };
 }
 
@@ -110,8 +115,15 @@ interface ReadResult {
 /** Reads `file` (or one shard of it) with small batches (the size rules cut often too). */
 async function read(file: string, shard?: Shard, syncBytes = SYNC_BYTES): Promise<ReadResult> {
   const batches: import('../../operators/readFasta.js').FastaBatch[] = [];
-  await consumeBatches(readFasta(file, { ...(shard ? { shard } : {}), syncBytes, batchRecords: 7, batchBases: 900 }), (batch) => void batches.push(batch));
-  return { records: plainRecords(batches), sources: new Set(batches.map((batch) => batch.source)), batches: batches.map((batch) => [...batch.ids]) };
+  await consumeBatches(
+    readFasta(file, { ...(shard ? { shard } : {}), syncBytes, batchRecords: 7, batchBases: 900 }),
+    (batch) => void batches.push(batch),
+  );
+  return {
+    records: plainRecords(batches),
+    sources: new Set(batches.map((batch) => batch.source)),
+    batches: batches.map((batch) => [...batch.ids]),
+  };
 }
 
 const readShard = (file: string, shard: Shard, syncBytes = SYNC_BYTES): Promise<ReadResult> => read(file, shard, syncBytes);
@@ -141,7 +153,7 @@ describe('shardByteRange', () => {
         for (let index = 1; index <= count; index++) {
           const range = shardByteRange(size, { index, count });
           expect(range.start).toBe(previousEnd);
-          expect(range.end).toBe(Number((BigInt(index) * BigInt(size) - (BigInt(index) * BigInt(size)) % BigInt(count)) / BigInt(count)));
+          expect(range.end).toBe(Number((BigInt(index) * BigInt(size) - ((BigInt(index) * BigInt(size)) % BigInt(count))) / BigInt(count)));
           previousEnd = range.end;
         }
         expect(previousEnd).toBe(size);
@@ -156,7 +168,7 @@ describe('shards of random files', () => {
   it('every record in exactly one shard, in input order, with the lines of the shard and its name (N = 1..7)', async () => {
     let laterShardsWithRecords = 0;
     for (let seed = 1; seed <= 30; seed++) {
-      const text = randomFasta(seed, seed % 5 === 0 ? 3 : 1 + (seed * 7) % 40);
+      const text = randomFasta(seed, seed % 5 === 0 ? 3 : 1 + ((seed * 7) % 40));
       const file = path.join(scratch, `random-${seed}.fa`);
       writeFileSync(file, text, 'latin1');
       const whole = referenceParse(text).filter((record) => record.seq !== '');
@@ -171,7 +183,8 @@ describe('shards of random files', () => {
           const context = `seed ${seed}, shard ${index}/${count}`;
           expect(records, context).toEqual(expected.records);
           if (records.length > 0) {
-            const name = expected.firstByte === 0 ? file : `${file} [shard ${index}/${count}: lines counted from byte ${expected.firstByte}]`;
+            const name =
+              expected.firstByte === 0 ? file : `${file} [shard ${index}/${count}: lines counted from byte ${expected.firstByte}]`;
             expect([...sources], context).toEqual([name]);
           }
           seen.push(...records.map((record) => `${record.id}\t${record.seq}`));
@@ -224,10 +237,17 @@ describe('shards of random files', () => {
       const shifted = path.join(scratch, `shifted-${count}.fa`);
       writeFileSync(shifted, `\n${text}`);
       const ids: string[][] = [];
-      for (let index = 1; index <= count; index++) ids.push((await readShard(shifted, { index, count }, 1)).records.map((record) => record.id));
+      for (let index = 1; index <= count; index++)
+        ids.push((await readShard(shifted, { index, count }, 1)).records.map((record) => record.id));
       expect(ids.flat()).toEqual(records.map((_, i) => `s${String(i).padStart(2, '0')}`));
-      expect(ids).toEqual(Array.from({ length: count }, (_, k) => expectedShard(`\n${text}`, { index: k + 1, count }, 1).records.map((record) => record.id)));
-      if (count === 2) expect(ids).toEqual([['s00', 's01', 's02'], ['s03', 's04', 's05']]);
+      expect(ids).toEqual(
+        Array.from({ length: count }, (_, k) => expectedShard(`\n${text}`, { index: k + 1, count }, 1).records.map((record) => record.id)),
+      );
+      if (count === 2)
+        expect(ids).toEqual([
+          ['s00', 's01', 's02'],
+          ['s03', 's04', 's05'],
+        ]);
     }
   });
 

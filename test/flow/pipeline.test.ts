@@ -49,11 +49,17 @@ describe('credited pipeline', () => {
       await delay((item.n * 7) % 5); // completes out of order
       return { n: item.n * 2, lease: item.lease };
     });
-    await consumeBatches(source.pipe(work, map((x) => x)), async (item) => {
-      maxAhead = Math.max(maxAhead, pulled.length - seen.length);
-      await delay(2);
-      seen.push(item.n);
-    });
+    await consumeBatches(
+      source.pipe(
+        work,
+        map((x) => x),
+      ),
+      async (item) => {
+        maxAhead = Math.max(maxAhead, pulled.length - seen.length);
+        await delay(2);
+        seen.push(item.n);
+      },
+    );
     expect(seen).toEqual([...Array(60).keys()].map((n) => n * 2));
     expect(credit.peak).toBeLessThanOrEqual(5);
     // At most capacity items hold credit, plus the one item read ahead of its credit.

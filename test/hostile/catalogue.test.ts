@@ -44,7 +44,10 @@ function bases(length: number, alphabet: string): string {
 const gc = (length: number): string => bases(length, 'GC');
 
 /** 1 to 4 chunks each, with lengths around the 500-bp edges; the G/C reads give translate something to print. */
-const READS: readonly Read[] = [120, 499, 500, 501, 777, 1234, 1700, 333].map((length, i) => [`r${i}`, bases(length, i % 2 ? 'ACGT' : 'GC')]);
+const READS: readonly Read[] = [120, 499, 500, 501, 777, 1234, 1700, 333].map((length, i) => [
+  `r${i}`,
+  bases(length, i % 2 ? 'ACGT' : 'GC'),
+]);
 
 let dir: string;
 const plain: { chunk?: Buffer; translate?: Buffer } = {};
@@ -86,16 +89,31 @@ const LONG_ID = 'i'.repeat(1 << 20);
 const LONG_HEADER_READ = gc(700);
 
 const INPUT_CASES: readonly InputCase[] = [
-  { input: 'well-formed baseline (plain LF FASTA)', file: 'baseline.fa', content: fasta(READS), exit: EXIT.ok, stderr: /chunk: 8 records/, reads: READS },
+  {
+    input: 'well-formed baseline (plain LF FASTA)',
+    file: 'baseline.fa',
+    content: fasta(READS),
+    exit: EXIT.ok,
+    stderr: /chunk: 8 records/,
+    reads: READS,
+  },
   { input: 'empty file (0 bytes)', file: 'empty.fa', content: '', exit: EXIT.ok, stderr: /chunk: 0 records/, reads: [] },
   { input: "a file of only '\\n'", file: 'newline.fa', content: '\n', exit: EXIT.ok, stderr: /chunk: 0 records/, reads: [] },
-  { input: 'only blank lines (CRLF, spaces, tabs)', file: 'blank.fa', content: '\r\n  \n\t\n', exit: EXIT.ok, stderr: /chunk: 0 records/, reads: [] },
+  {
+    input: 'only blank lines (CRLF, spaces, tabs)',
+    file: 'blank.fa',
+    content: '\r\n  \n\t\n',
+    exit: EXIT.ok,
+    stderr: /chunk: 0 records/,
+    reads: [],
+  },
   {
     input: 'header-only records, nothing else',
     file: 'headers-only.fa',
     content: '>a\n>b some description\n',
     exit: EXIT.ok,
-    stderr: /\[WARN\] \S*headers-only\.fa: skipped 2 empty record\(s\) \(a header with no sequence; the original VirNucPro crashes on them\): 'a' \(line 1\), 'b' \(line 2\)/,
+    stderr:
+      /\[WARN\] \S*headers-only\.fa: skipped 2 empty record\(s\) \(a header with no sequence; the original VirNucPro crashes on them\): 'a' \(line 1\), 'b' \(line 2\)/,
     reads: [],
   },
   {
@@ -104,7 +122,10 @@ const INPUT_CASES: readonly InputCase[] = [
     content: '>e1 no sequence\n>g1\nGCGGCC\n>e2\n\n>g2\nGGCCGCGC\n>e3',
     exit: EXIT.ok,
     stderr: /some-empty\.fa: skipped 3 empty record\(s\) .*'e1' \(line 1\), 'e2' \(line 4\), 'e3' \(line 8\)[\s\S]*chunk: 2 records/,
-    reads: [['g1', 'GCGGCC'], ['g2', 'GGCCGCGC']],
+    reads: [
+      ['g1', 'GCGGCC'],
+      ['g2', 'GGCCGCGC'],
+    ],
   },
   {
     input: 'sequence data before the first header',
@@ -113,7 +134,13 @@ const INPUT_CASES: readonly InputCase[] = [
     exit: EXIT.input,
     stderr: /no-header\.fa:1: expected '>' at the start of a record but found 'A'/,
   },
-  { input: 'blank lines, then sequence before the first header', file: 'late-text.fa', content: '\n\nacgt\n>r1\nACGT\n', exit: EXIT.input, stderr: /late-text\.fa:3: expected '>' .*found 'a'/ },
+  {
+    input: 'blank lines, then sequence before the first header',
+    file: 'late-text.fa',
+    content: '\n\nacgt\n>r1\nACGT\n',
+    exit: EXIT.input,
+    stderr: /late-text\.fa:3: expected '>' .*found 'a'/,
+  },
   {
     input: 'FASTQ (qualities starting with @, + and >; CRLF), read as the same reads in FASTA',
     file: 'reads.fq',
@@ -123,11 +150,43 @@ const INPUT_CASES: readonly InputCase[] = [
     reads: READS,
     sameAsPlain: ['chunk', 'translate'],
   },
-  { input: 'FASTQ without its + line', file: 'no-plus.fq', content: '@r1\nACGT\nIIII\n', exit: EXIT.input, stderr: /no-plus\.fq:3: record 'r1': expected '\+' after the sequence line \(FASTQ\)/ },
-  { input: 'FASTQ with fewer qualities than bases', file: 'short.fq', content: '@r1\nACGT\n+\nIII\n', exit: EXIT.input, stderr: /short\.fq:4: record 'r1': expected 4 quality characters, one per base, but the quality line holds 3/ },
-  { input: 'FASTQ cut short (truncated download)', file: 'cut.fq', content: '@r1\nACGT\n+\nIIII\n@r2\nAC', exit: EXIT.input, stderr: /cut\.fq:6: record 'r2': the input ends inside a FASTQ record, in its sequence line/ },
-  { input: 'CRLF line endings', file: 'crlf.fa', content: fasta(READS, '\r\n'), exit: EXIT.ok, stderr: /chunk: 8 records/, reads: READS, sameAsPlain: ['chunk', 'translate'] },
-  { input: "lone '\\r' line endings (classic Mac)", file: 'cr.fa', content: fasta(READS, '\r'), exit: EXIT.input, stderr: /cr\.fa:1: expected '\\n' or '\\r\\n' line endings but the first line holds a lone '\\r'/ },
+  {
+    input: 'FASTQ without its + line',
+    file: 'no-plus.fq',
+    content: '@r1\nACGT\nIIII\n',
+    exit: EXIT.input,
+    stderr: /no-plus\.fq:3: record 'r1': expected '\+' after the sequence line \(FASTQ\)/,
+  },
+  {
+    input: 'FASTQ with fewer qualities than bases',
+    file: 'short.fq',
+    content: '@r1\nACGT\n+\nIII\n',
+    exit: EXIT.input,
+    stderr: /short\.fq:4: record 'r1': expected 4 quality characters, one per base, but the quality line holds 3/,
+  },
+  {
+    input: 'FASTQ cut short (truncated download)',
+    file: 'cut.fq',
+    content: '@r1\nACGT\n+\nIIII\n@r2\nAC',
+    exit: EXIT.input,
+    stderr: /cut\.fq:6: record 'r2': the input ends inside a FASTQ record, in its sequence line/,
+  },
+  {
+    input: 'CRLF line endings',
+    file: 'crlf.fa',
+    content: fasta(READS, '\r\n'),
+    exit: EXIT.ok,
+    stderr: /chunk: 8 records/,
+    reads: READS,
+    sameAsPlain: ['chunk', 'translate'],
+  },
+  {
+    input: "lone '\\r' line endings (classic Mac)",
+    file: 'cr.fa',
+    content: fasta(READS, '\r'),
+    exit: EXIT.input,
+    stderr: /cr\.fa:1: expected '\\n' or '\\r\\n' line endings but the first line holds a lone '\\r'/,
+  },
   {
     input: 'a 1-MiB header line (short id, 1-MiB description)',
     file: 'long-header.fa',
@@ -136,20 +195,65 @@ const INPUT_CASES: readonly InputCase[] = [
     stderr: /chunk: 3 records/,
     reads: [['long', LONG_HEADER_READ], ...READS.slice(0, 2)],
   },
-  { input: 'a 1-MiB read id', file: 'long-id.fa', content: `>${LONG_ID}\nGCGC\n`, exit: EXIT.ok, stderr: /chunk: 1 records/, reads: [[LONG_ID, 'GCGC']] },
+  {
+    input: 'a 1-MiB read id',
+    file: 'long-id.fa',
+    content: `>${LONG_ID}\nGCGC\n`,
+    exit: EXIT.ok,
+    stderr: /chunk: 1 records/,
+    reads: [[LONG_ID, 'GCGC']],
+  },
   {
     input: 'duplicate read ids (chunk, translate and predict stdout keep both; see section 5 for predict -o)',
     file: 'duplicates.fa',
-    content: fasta([['d', READS[5]![1]], ['d', READS[6]![1]], ['u', READS[0]![1]]]),
+    content: fasta([
+      ['d', READS[5]![1]],
+      ['d', READS[6]![1]],
+      ['u', READS[0]![1]],
+    ]),
     exit: EXIT.ok,
     stderr: /chunk: 3 records/,
-    reads: [['d', READS[5]![1]], ['d', READS[6]![1]], ['u', READS[0]![1]]],
+    reads: [
+      ['d', READS[5]![1]],
+      ['d', READS[6]![1]],
+      ['u', READS[0]![1]],
+    ],
   },
-  { input: 'NUL byte in a sequence line', file: 'nul-seq.fa', content: '>r1\nACGT\n>r2\nAC\0GT\n', exit: EXIT.input, stderr: /nul-seq\.fa:4: record 'r2': expected text but found byte 0x00 in a sequence line/ },
-  { input: 'NUL byte in a header', file: 'nul-header.fa', content: '>r1\nACGT\n>r2 a\0b\nACGT\n', exit: EXIT.input, stderr: /nul-header\.fa:3: expected text but found byte 0x00 in a header line/ },
-  { input: 'control byte ^A in an all-ASCII header', file: 'control.fa', content: '>r1\nACGT\n>r2 a\x01b\nACGT\n', exit: EXIT.input, stderr: /control\.fa:3: expected text but found byte 0x01 in a header line/ },
-  { input: '^A in a header 240 kB into the file (a later read buffer)', file: 'control-far.fa', content: CONTROL_FAR, exit: EXIT.input, stderr: /control-far\.fa:4002: expected text but found byte 0x01 in a header line/ },
-  { input: 'binary data from the first byte', file: 'binary.fa', content: '\0\0\0\0\x7fELF', exit: EXIT.input, stderr: /binary\.fa:1: expected text but found byte 0x00 before the first header/ },
+  {
+    input: 'NUL byte in a sequence line',
+    file: 'nul-seq.fa',
+    content: '>r1\nACGT\n>r2\nAC\0GT\n',
+    exit: EXIT.input,
+    stderr: /nul-seq\.fa:4: record 'r2': expected text but found byte 0x00 in a sequence line/,
+  },
+  {
+    input: 'NUL byte in a header',
+    file: 'nul-header.fa',
+    content: '>r1\nACGT\n>r2 a\0b\nACGT\n',
+    exit: EXIT.input,
+    stderr: /nul-header\.fa:3: expected text but found byte 0x00 in a header line/,
+  },
+  {
+    input: 'control byte ^A in an all-ASCII header',
+    file: 'control.fa',
+    content: '>r1\nACGT\n>r2 a\x01b\nACGT\n',
+    exit: EXIT.input,
+    stderr: /control\.fa:3: expected text but found byte 0x01 in a header line/,
+  },
+  {
+    input: '^A in a header 240 kB into the file (a later read buffer)',
+    file: 'control-far.fa',
+    content: CONTROL_FAR,
+    exit: EXIT.input,
+    stderr: /control-far\.fa:4002: expected text but found byte 0x01 in a header line/,
+  },
+  {
+    input: 'binary data from the first byte',
+    file: 'binary.fa',
+    content: '\0\0\0\0\x7fELF',
+    exit: EXIT.input,
+    stderr: /binary\.fa:1: expected text but found byte 0x00 before the first header/,
+  },
   {
     input: 'UTF-8 byte-order mark before the first header',
     file: 'bom.fa',
@@ -160,7 +264,8 @@ const INPUT_CASES: readonly InputCase[] = [
   {
     input: 'protein FASTA by mistake',
     file: 'protein.fa',
-    content: '>sp|P01308|INS_HUMAN Insulin\nMALWMRLLPLLALLALWGPDPAAAFVNQHLCGSHLVEALYLVCGERGFFYTPKTRREAEDLQVGQVELGGGPGAGSLQPLALEGSLQKRGIVEQCCTSICSLYQLENYCN\n',
+    content:
+      '>sp|P01308|INS_HUMAN Insulin\nMALWMRLLPLLALLALWGPDPAAAFVNQHLCGSHLVEALYLVCGERGFFYTPKTRREAEDLQVGQVELGGGPGAGSLQPLALEGSLQKRGIVEQCCTSICSLYQLENYCN\n',
     exit: EXIT.input,
     stderr: /protein\.fa:1: record 'sp\|P01308\|INS_HUMAN': expected nucleotide sequences but only 31% [\s\S]*give it the nucleotide FASTA/,
   },
@@ -169,8 +274,13 @@ const INPUT_CASES: readonly InputCase[] = [
     file: 'non-iupac.fa',
     content: '>x1\nGCXGCG\n>x2\nGC*GC1GC\n>ok\nGCGC\n',
     exit: EXIT.ok,
-    stderr: /\[WARN\] \S*non-iupac\.fa: 3 character\(s\) outside the IUPAC nucleotide codes in 2 record\(s\), first 'X' at base 3 of record 'x1' .*kept, and translated like N/,
-    reads: [['x1', 'GCXGCG'], ['x2', 'GC*GC1GC'], ['ok', 'GCGC']],
+    stderr:
+      /\[WARN\] \S*non-iupac\.fa: 3 character\(s\) outside the IUPAC nucleotide codes in 2 record\(s\), first 'X' at base 3 of record 'x1' .*kept, and translated like N/,
+    reads: [
+      ['x1', 'GCXGCG'],
+      ['x2', 'GC*GC1GC'],
+      ['ok', 'GCGC'],
+    ],
   },
   {
     input: 'IUPAC ambiguity codes, gaps and RNA U: accepted silently',
@@ -179,7 +289,11 @@ const INPUT_CASES: readonly InputCase[] = [
     exit: EXIT.ok,
     // stderr is not a terminal here: the line carries its UTC time stamp.
     stderr: /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \[INFO\] chunk: 3 records[^\n]*\n$/,
-    reads: [['a', 'GCNRYKMSWBDHVN'], ['b', 'GC-GC.GC'], ['u', 'GCUUGC']],
+    reads: [
+      ['a', 'GCNRYKMSWBDHVN'],
+      ['b', 'GC-GC.GC'],
+      ['u', 'GCUUGC'],
+    ],
   },
   {
     input: 'lowercase bases (chunk keeps the case; translate upper-cases)',
@@ -190,8 +304,20 @@ const INPUT_CASES: readonly InputCase[] = [
     reads: READS.map(([id, seq]) => [id, seq.toLowerCase()]),
     sameAsPlain: ['translate'],
   },
-  { input: 'input path that does not exist', file: 'missing.fa', content: 'absent', exit: EXIT.input, stderr: /missing\.fa: expected an input file but found no file at \S*missing\.fa[\s\S]*use '-' to read stdin/ },
-  { input: 'input path is a directory', file: 'a-directory', content: 'directory', exit: EXIT.input, stderr: /a-directory: expected a FASTA file but \S*a-directory is a directory/ },
+  {
+    input: 'input path that does not exist',
+    file: 'missing.fa',
+    content: 'absent',
+    exit: EXIT.input,
+    stderr: /missing\.fa: expected an input file but found no file at \S*missing\.fa[\s\S]*use '-' to read stdin/,
+  },
+  {
+    input: 'input path is a directory',
+    file: 'a-directory',
+    content: 'directory',
+    exit: EXIT.input,
+    stderr: /a-directory: expected a FASTA file but \S*a-directory is a directory/,
+  },
   {
     input: 'truncated gzip',
     file: 'truncated.fa.gz',
@@ -199,7 +325,13 @@ const INPUT_CASES: readonly InputCase[] = [
     exit: EXIT.input,
     stderr: /truncated\.fa\.gz: expected more gzip data but the input ended \(truncated download or copy\?\)[\s\S]*gzip -t/,
   },
-  { input: 'corrupt gzip (CRC mismatch)', file: 'corrupt.fa.gz', content: flipByte(PLAIN_GZIP, PLAIN_GZIP.length - 8), exit: EXIT.input, stderr: /corrupt\.fa\.gz: expected valid gzip data but zlib says: incorrect data check/ },
+  {
+    input: 'corrupt gzip (CRC mismatch)',
+    file: 'corrupt.fa.gz',
+    content: flipByte(PLAIN_GZIP, PLAIN_GZIP.length - 8),
+    exit: EXIT.input,
+    stderr: /corrupt\.fa\.gz: expected valid gzip data but zlib says: incorrect data check/,
+  },
   {
     input: 'text appended after the last gzip member',
     file: 'trailing.fa.gz',
@@ -225,7 +357,8 @@ const INPUT_CASES: readonly InputCase[] = [
     file: 'twice.fa.gz',
     content: gzipSync(PLAIN_GZIP),
     exit: EXIT.input,
-    stderr: /twice\.fa\.gz: expected FASTA text inside the gzip data but found gzip again: the file is compressed twice[\s\S]*decompress once more: gunzip -c/,
+    stderr:
+      /twice\.fa\.gz: expected FASTA text inside the gzip data but found gzip again: the file is compressed twice[\s\S]*decompress once more: gunzip -c/,
   },
   {
     input: 'xz inside gzip',
@@ -242,8 +375,24 @@ const INPUT_CASES: readonly InputCase[] = [
     stderr: /binary-cr\.fa:1: expected text but found byte 0x[0-9a-f]{2} in the first line: this is binary data, not FASTA/,
   },
   { input: 'an empty gzip member', file: 'nothing.fa.gz', content: gzipSync(''), exit: EXIT.ok, stderr: /chunk: 0 records/, reads: [] },
-  { input: 'gzip named .fa (detected by its magic bytes)', file: 'gzip-inside.fa', content: PLAIN_GZIP, exit: EXIT.ok, stderr: /chunk: 8 records/, reads: READS, sameAsPlain: ['chunk'] },
-  { input: 'plain text named .gz', file: 'plain-inside.fa.gz', content: fasta(READS), exit: EXIT.ok, stderr: /chunk: 8 records/, reads: READS, sameAsPlain: ['chunk'] },
+  {
+    input: 'gzip named .fa (detected by its magic bytes)',
+    file: 'gzip-inside.fa',
+    content: PLAIN_GZIP,
+    exit: EXIT.ok,
+    stderr: /chunk: 8 records/,
+    reads: READS,
+    sameAsPlain: ['chunk'],
+  },
+  {
+    input: 'plain text named .gz',
+    file: 'plain-inside.fa.gz',
+    content: fasta(READS),
+    exit: EXIT.ok,
+    stderr: /chunk: 8 records/,
+    reads: READS,
+    sameAsPlain: ['chunk'],
+  },
   {
     input: 'xz-compressed (or bzip2, zstd): not read, told how to decompress',
     file: 'reads.fa.xz',
@@ -344,7 +493,14 @@ describe('4. output that cannot be written', () => {
   }
 
   it('translate --nucleotide-out into a missing directory: exit 5 naming the file', async () => {
-    const result = await runCli(['translate', '-f', 'fasta', '--nucleotide-out', path.join(dir, 'no-such-dir', 'nt.fa'), path.join(dir, 'plain.fa')]);
+    const result = await runCli([
+      'translate',
+      '-f',
+      'fasta',
+      '--nucleotide-out',
+      path.join(dir, 'no-such-dir', 'nt.fa'),
+      path.join(dir, 'plain.fa'),
+    ]);
     expect(result.code, result.stderr).toBe(EXIT.output);
     expect(result.stderr).toMatch(/no-such-dir\/nt\.fa: cannot write: ENOENT/);
     expectNoCrash(result);
@@ -361,7 +517,17 @@ describe('5. predict on header-only records and duplicate read ids', () => {
    * before ten_chunk_2), and more empty records than the warning names (5): --skipped-out must list all 7.
    */
   const reads: readonly Read[] = [
-    ['e1', ''], ['d', gc(700)], ['g', gc(40)], ['e2', ''], ['e3', ''], ['d', gc(900)], ['e4', ''], ['e5', ''], ['ten', gc(4600)], ['e6', ''], ['e7', ''],
+    ['e1', ''],
+    ['d', gc(700)],
+    ['g', gc(40)],
+    ['e2', ''],
+    ['e3', ''],
+    ['d', gc(900)],
+    ['e4', ''],
+    ['e5', ''],
+    ['ten', gc(4600)],
+    ['e6', ''],
+    ['e7', ''],
   ];
   const text = fasta(reads);
   const kept = reads.filter(([, seq]) => seq !== '');
@@ -385,7 +551,12 @@ describe('5. predict on header-only records and duplicate read ids', () => {
     expect(highest[0]).toEqual(['Modified_ID', 'Is_Virus']);
     expect(highest.slice(1).map(([id]) => id)).toEqual(distinct);
     const results = tsvRows(await readFile(path.join(out, RESULTS), 'latin1'));
-    expect(results.slice(1).map(([id]) => id).sort()).toEqual(chunkIds.flatMap((id) => FRAMES.map((f) => id + f)).sort());
+    expect(
+      results
+        .slice(1)
+        .map(([id]) => id)
+        .sort(),
+    ).toEqual(chunkIds.flatMap((id) => FRAMES.map((f) => id + f)).sort());
     const summary = JSON.parse(await readFile(path.join(out, 'run_summary.json'), 'utf8')) as { counts: Record<string, unknown> };
     expect(summary.counts).toMatchObject({
       recordsRead: reads.length - empty.length,
@@ -424,7 +595,12 @@ interface BundleCase {
 }
 
 const BUNDLE_CASES: readonly BundleCase[] = [
-  { broken: 'an ONNX file named in the manifest is missing', breakIt: (b) => rm(path.join(b, 'esm2.onnx')), exit: EXIT.model, stderr: /esm2\.onnx: file named in manifest\.json is missing or unreadable/ },
+  {
+    broken: 'an ONNX file named in the manifest is missing',
+    breakIt: (b) => rm(path.join(b, 'esm2.onnx')),
+    exit: EXIT.model,
+    stderr: /esm2\.onnx: file named in manifest\.json is missing or unreadable/,
+  },
   {
     broken: 'a truncated ONNX file (caught by its checksum)',
     breakIt: (b) => truncateFile(path.join(b, 'dnabert_s.onnx'), 1000),
@@ -467,7 +643,8 @@ const BUNDLE_CASES: readonly BundleCase[] = [
       });
     },
     exit: EXIT.model,
-    stderr: /classifier_500\.onnx: classifier\.inputWidth: the classifier takes 112 features, but dna\.hiddenSize 48 \+ protein\.hiddenSize 32 = 80/,
+    stderr:
+      /classifier_500\.onnx: classifier\.inputWidth: the classifier takes 112 features, but dna\.hiddenSize 48 \+ protein\.hiddenSize 32 = 80/,
   },
   {
     broken: 'a tokenizer.json that does not parse',
@@ -495,7 +672,8 @@ const BUNDLE_CASES: readonly BundleCase[] = [
   },
   {
     broken: "a checksum entry naming a file outside the bundle ('sub/../../x')",
-    breakIt: (b) => editManifest(b, (m) => ((m['checksums'] as Record<string, unknown>)['sub/../../etc/passwd'] = `sha256:${'0'.repeat(64)}`)),
+    breakIt: (b) =>
+      editManifest(b, (m) => ((m['checksums'] as Record<string, unknown>)['sub/../../etc/passwd'] = `sha256:${'0'.repeat(64)}`)),
     exit: EXIT.model,
     stderr: /manifest\.json: checksums\."sub\/\.\.\/\.\.\/etc\/passwd": .* is not a path inside the bundle directory/,
   },
@@ -516,7 +694,12 @@ const BUNDLE_CASES: readonly BundleCase[] = [
     exit: EXIT.ok,
     stderr: /\[WARN\] \S*manifest\.json: no checksum for 'esm2\.onnx': loaded unverified/,
   },
-  { broken: 'a manifest.json that is not JSON', breakIt: (b) => writeFile(path.join(b, 'manifest.json'), 'not json'), exit: EXIT.model, stderr: /manifest\.json: not valid JSON/ },
+  {
+    broken: 'a manifest.json that is not JSON',
+    breakIt: (b) => writeFile(path.join(b, 'manifest.json'), 'not json'),
+    exit: EXIT.model,
+    stderr: /manifest\.json: not valid JSON/,
+  },
   {
     broken: '--models names a directory that does not exist',
     models: 'no-such-bundle',
@@ -553,7 +736,12 @@ describe('6. broken model bundles (virnucpro predict --models COPY)', () => {
       expect(result.code, result.stderr).toBe(c.exit);
       expect(result.stderr).toMatch(c.stderr);
       expectNoCrash(result);
-      if (c.exit === EXIT.ok) expect(tsvRows(result.stdout.toString('latin1')).slice(1).map(([id]) => id)).toEqual(['one_chunk_1']);
+      if (c.exit === EXIT.ok)
+        expect(
+          tsvRows(result.stdout.toString('latin1'))
+            .slice(1)
+            .map(([id]) => id),
+        ).toEqual(['one_chunk_1']);
     });
   });
 
@@ -566,7 +754,10 @@ describe('6. broken model bundles (virnucpro predict --models COPY)', () => {
     const result = await runCli(['predict', '-q', '--models', bundle, '-o', out, reads]);
     expect(result.code, result.stderr).toBe(EXIT.ok);
     const summary = JSON.parse(await readFile(path.join(out, 'run_summary.json'), 'utf8')) as { bundle: { files: Record<string, string> } };
-    const sha256 = async (name: string): Promise<string> => createHash('sha256').update(await readFile(path.join(bundle, name))).digest('hex');
+    const sha256 = async (name: string): Promise<string> =>
+      createHash('sha256')
+        .update(await readFile(path.join(bundle, name)))
+        .digest('hex');
     expect(summary.bundle.files).toEqual({
       'dnabert_s.onnx': await sha256('dnabert_s.onnx'),
       'tokenizer.json': await sha256('tokenizer.json'),
@@ -575,7 +766,8 @@ describe('6. broken model bundles (virnucpro predict --models COPY)', () => {
     });
     const skipped = await runCli(['predict', '-q', '--skip-checksums', '--models', bundle, '-o', out, '--force', reads]);
     expect(skipped.code, skipped.stderr).toBe(EXIT.ok);
-    const files = (JSON.parse(await readFile(path.join(out, 'run_summary.json'), 'utf8')) as { bundle: { files: Record<string, string> } }).bundle.files;
+    const files = (JSON.parse(await readFile(path.join(out, 'run_summary.json'), 'utf8')) as { bundle: { files: Record<string, string> } })
+      .bundle.files;
     expect(Object.values(files)).toEqual(['unverified', 'unverified', 'unverified', 'unverified']);
   });
 
@@ -627,7 +819,9 @@ function windows(length: number, c: number): [number, number][] {
 
 /** The chunks `virnucpro chunk` must write for `reads`: [chunk id, sequence], in order. */
 function expectedChunks(reads: readonly Read[]): [string, string][] {
-  return reads.flatMap(([id, seq]) => windows(seq.length, CHUNK_LENGTH).map(([start, end], k): [string, string] => [`${id}_chunk_${k + 1}`, seq.slice(start, end)]));
+  return reads.flatMap(([id, seq]) =>
+    windows(seq.length, CHUNK_LENGTH).map(([start, end], k): [string, string] => [`${id}_chunk_${k + 1}`, seq.slice(start, end)]),
+  );
 }
 
 /** The records of `chunk`'s FASTA output: [id, sequence with its lines joined]. */
@@ -641,7 +835,10 @@ function chunkRecords(stdout: Buffer): [string, string][] {
 }
 
 function tsvRows(text: string): string[][] {
-  return text.trimEnd().split('\n').map((line) => line.split('\t'));
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((line) => line.split('\t'));
 }
 
 /** A crash is a bug whatever the input: no "internal error", no stack trace. */

@@ -49,7 +49,10 @@ interface Ended {
 }
 
 function start(args: readonly string[]): { pid: number; kill: (signal: NodeJS.Signals) => void; done: Promise<Ended> } {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, VIRNUCPRO_COMMIT_INTERVAL_MS: '0' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, VIRNUCPRO_COMMIT_INTERVAL_MS: '0' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const done = new Promise<Ended>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr })));
@@ -76,92 +79,117 @@ async function outputs(out: string): Promise<[string, string]> {
 const predictArgs = (out: string, ...more: string[]): string[] => ['predict', '-q', '--models', tiny, '-o', out, ...more, big];
 
 describe('one owner per -o directory', () => {
-  it('a second predict there (fresh, --resume, --force) is refused at once naming the holder; the first run finishes unharmed', async () => {
-    const out = path.join(dir, 'shared');
-    // The first run reads stdin, which the test holds open: it is still running whatever the machine's speed.
-    const first = spawn(process.execPath, [CLI, 'predict', '-q', '--models', tiny, '-o', out, '-'], {
-      env: { ...process.env, VIRNUCPRO_COMMIT_INTERVAL_MS: '0' },
-      stdio: ['pipe', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    first.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    first.stdin.on('error', () => undefined);
-    const done = new Promise<Ended>((resolve) => first.on('close', (code, signal) => resolve({ code, signal, stderr })));
-    const text = await readFile(big);
-    first.stdin.write(text.subarray(0, 3 << 20));
-    await firstCommit(out, done);
-    for (const extra of [[], ['--resume'], ['--force']]) {
-      const second = await runCli(predictArgs(out, ...extra));
-      expect(second.code, `${extra.join(' ')}: ${second.stderr}`).toBe(EXIT.output);
-      expect(second.stderr).toMatch(new RegExp(`shared: the output directory is in use by process ${first.pid} on host ${hostname()} since \\d{4}-\\d\\d-\\d\\dT`));
-    }
-    first.stdin.end(text.subarray(3 << 20));
-    const ended = await done;
-    expect(ended.code, ended.stderr).toBe(EXIT.ok);
-    expect(await outputs(out)).toEqual(reference);
-    expect(existsSync(path.join(out, LOCK)), 'the lock is released at the end').toBe(false);
-  }, TIMEOUT_MS);
+  it(
+    'a second predict there (fresh, --resume, --force) is refused at once naming the holder; the first run finishes unharmed',
+    async () => {
+      const out = path.join(dir, 'shared');
+      // The first run reads stdin, which the test holds open: it is still running whatever the machine's speed.
+      const first = spawn(process.execPath, [CLI, 'predict', '-q', '--models', tiny, '-o', out, '-'], {
+        env: { ...process.env, VIRNUCPRO_COMMIT_INTERVAL_MS: '0' },
+        stdio: ['pipe', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      first.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      first.stdin.on('error', () => undefined);
+      const done = new Promise<Ended>((resolve) => first.on('close', (code, signal) => resolve({ code, signal, stderr })));
+      const text = await readFile(big);
+      first.stdin.write(text.subarray(0, 3 << 20));
+      await firstCommit(out, done);
+      for (const extra of [[], ['--resume'], ['--force']]) {
+        const second = await runCli(predictArgs(out, ...extra));
+        expect(second.code, `${extra.join(' ')}: ${second.stderr}`).toBe(EXIT.output);
+        expect(second.stderr).toMatch(
+          new RegExp(`shared: the output directory is in use by process ${first.pid} on host ${hostname()} since \\d{4}-\\d\\d-\\d\\dT`),
+        );
+      }
+      first.stdin.end(text.subarray(3 << 20));
+      const ended = await done;
+      expect(ended.code, ended.stderr).toBe(EXIT.ok);
+      expect(await outputs(out)).toEqual(reference);
+      expect(existsSync(path.join(out, LOCK)), 'the lock is released at the end').toBe(false);
+    },
+    TIMEOUT_MS,
+  );
 
-  it('after kill -9 the lock is left behind, and --resume takes it over (same host, pid gone): byte-identical files', async () => {
-    const out = path.join(dir, 'killed');
-    const run = start(predictArgs(out));
-    await firstCommit(out, run.done);
-    run.kill('SIGKILL');
-    expect((await run.done).signal).toBe('SIGKILL');
-    expect(existsSync(path.join(out, LOCK))).toBe(true);
-    const resumed = await runCli(predictArgs(out, '--resume'));
-    expect(resumed.code, resumed.stderr).toBe(EXIT.ok);
-    expect(await outputs(out)).toEqual(reference);
-  }, TIMEOUT_MS);
+  it(
+    'after kill -9 the lock is left behind, and --resume takes it over (same host, pid gone): byte-identical files',
+    async () => {
+      const out = path.join(dir, 'killed');
+      const run = start(predictArgs(out));
+      await firstCommit(out, run.done);
+      run.kill('SIGKILL');
+      expect((await run.done).signal).toBe('SIGKILL');
+      expect(existsSync(path.join(out, LOCK))).toBe(true);
+      const resumed = await runCli(predictArgs(out, '--resume'));
+      expect(resumed.code, resumed.stderr).toBe(EXIT.ok);
+      expect(await outputs(out)).toEqual(reference);
+    },
+    TIMEOUT_MS,
+  );
 
-  it("another host's lock: refused while its heartbeat is fresh, taken over once it is old", async () => {
-    const out = path.join(dir, 'other-host');
-    await mkdir(path.join(out, LOCK), { recursive: true });
-    await writeFile(path.join(out, LOCK, 'owner.json'), JSON.stringify({ host: 'node-elsewhere-17', pid: 4242, since: '2026-01-02T03:04:05.000Z', command: 'predict' }));
-    const small = ['predict', '-q', '--models', tiny, '-o', out, path.join(dir, 'small.fa')];
-    const refused = await runCli(small);
-    expect(refused.code, refused.stderr).toBe(EXIT.output);
-    expect(refused.stderr).toMatch(/in use by process 4242 on host node-elsewhere-17 since 2026-01-02T03:04:05\.000Z/);
-    const hourAgo = new Date(Date.now() - 3_600_000);
-    await utimes(path.join(out, LOCK), hourAgo, hourAgo);
-    const taken = await runCli(small);
-    expect(taken.code, taken.stderr).toBe(EXIT.ok);
-    expect(existsSync(path.join(out, RESULTS))).toBe(true);
-    expect(existsSync(path.join(out, LOCK))).toBe(false);
-  }, TIMEOUT_MS);
+  it(
+    "another host's lock: refused while its heartbeat is fresh, taken over once it is old",
+    async () => {
+      const out = path.join(dir, 'other-host');
+      await mkdir(path.join(out, LOCK), { recursive: true });
+      await writeFile(
+        path.join(out, LOCK, 'owner.json'),
+        JSON.stringify({ host: 'node-elsewhere-17', pid: 4242, since: '2026-01-02T03:04:05.000Z', command: 'predict' }),
+      );
+      const small = ['predict', '-q', '--models', tiny, '-o', out, path.join(dir, 'small.fa')];
+      const refused = await runCli(small);
+      expect(refused.code, refused.stderr).toBe(EXIT.output);
+      expect(refused.stderr).toMatch(/in use by process 4242 on host node-elsewhere-17 since 2026-01-02T03:04:05\.000Z/);
+      const hourAgo = new Date(Date.now() - 3_600_000);
+      await utimes(path.join(out, LOCK), hourAgo, hourAgo);
+      const taken = await runCli(small);
+      expect(taken.code, taken.stderr).toBe(EXIT.ok);
+      expect(existsSync(path.join(out, RESULTS))).toBe(true);
+      expect(existsSync(path.join(out, LOCK))).toBe(false);
+    },
+    TIMEOUT_MS,
+  );
 });
 
 describe('--resume verifies what it builds on', () => {
-  it('a committed byte changed since the last commit (results, then journal) is refused with exit 6 naming the file and offset, the file left as it is', async () => {
-    const out = path.join(dir, 'tampered');
-    const run = start(predictArgs(out));
-    await firstCommit(out, run.done);
-    run.kill('SIGKILL');
-    await run.done;
-    const state = JSON.parse(await readFile(path.join(out, '.virnucpro', 'state.json'), 'utf8')) as { files: { predictionResults: number; journal: number } };
-    const files = [
-      [path.join(out, RESULTS), state.files.predictionResults, /prediction_results\.txt/],
-      [path.join(out, '.virnucpro', 'consensus.journal'), state.files.journal, /consensus\.journal/],
-    ] as const;
-    for (const [file, committed, name] of files) {
-      expect(committed, `${file} has committed rows`).toBeGreaterThan(100);
-      const original = await readFile(file);
-      const at = Math.floor(committed * 0.7);
-      const tampered = Buffer.from(original);
-      tampered[at] = tampered[at] === 0x30 ? 0x31 : 0x30; // one character of a committed row
-      await writeFile(file, tampered);
-      const refused = await runCli(predictArgs(out, '--resume'));
-      expect(refused.code, refused.stderr).toBe(EXIT.resume);
-      expect(refused.stderr).toMatch(name);
-      const block = at - (at % 4096);
-      expect(refused.stderr).toMatch(new RegExp(`changed since the last commit: the committed bytes differ from byte offset ${block} on`));
-      expect(await readFile(file), 'nothing written on top of it').toEqual(tampered);
-      await writeFile(file, original);
-    }
-    const resumed = await runCli(predictArgs(out, '--resume'));
-    expect(resumed.code, resumed.stderr).toBe(EXIT.ok);
-    expect(await outputs(out)).toEqual(reference);
-  }, TIMEOUT_MS);
+  it(
+    'a committed byte changed since the last commit (results, then journal) is refused with exit 6 naming the file and offset, the file left as it is',
+    async () => {
+      const out = path.join(dir, 'tampered');
+      const run = start(predictArgs(out));
+      await firstCommit(out, run.done);
+      run.kill('SIGKILL');
+      await run.done;
+      const state = JSON.parse(await readFile(path.join(out, '.virnucpro', 'state.json'), 'utf8')) as {
+        files: { predictionResults: number; journal: number };
+      };
+      const files = [
+        [path.join(out, RESULTS), state.files.predictionResults, /prediction_results\.txt/],
+        [path.join(out, '.virnucpro', 'consensus.journal'), state.files.journal, /consensus\.journal/],
+      ] as const;
+      for (const [file, committed, name] of files) {
+        expect(committed, `${file} has committed rows`).toBeGreaterThan(100);
+        const original = await readFile(file);
+        const at = Math.floor(committed * 0.7);
+        const tampered = Buffer.from(original);
+        tampered[at] = tampered[at] === 0x30 ? 0x31 : 0x30; // one character of a committed row
+        await writeFile(file, tampered);
+        const refused = await runCli(predictArgs(out, '--resume'));
+        expect(refused.code, refused.stderr).toBe(EXIT.resume);
+        expect(refused.stderr).toMatch(name);
+        const block = at - (at % 4096);
+        expect(refused.stderr).toMatch(
+          new RegExp(`changed since the last commit: the committed bytes differ from byte offset ${block} on`),
+        );
+        expect(await readFile(file), 'nothing written on top of it').toEqual(tampered);
+        await writeFile(file, original);
+      }
+      const resumed = await runCli(predictArgs(out, '--resume'));
+      expect(resumed.code, resumed.stderr).toBe(EXIT.ok);
+      expect(await outputs(out)).toEqual(reference);
+    },
+    TIMEOUT_MS,
+  );
 });
 
 describe('signals while the run stops', () => {
@@ -170,24 +198,31 @@ describe('signals while the run stops', () => {
     ['SIGINT', 3, 150],
     ['SIGTERM', 3, 20],
     ['SIGINT', 2, 1000],
-  ] as const)('%s sent %i times %i ms apart, model workers busy: exit 130 (never a native abort), then --resume gives the same files', async (signal, times, spacingMs) => {
-    const out = path.join(dir, `signals-${signal}-${times}-${spacingMs}`);
-    const run = start(predictArgs(out));
-    await firstCommit(out, run.done);
-    for (let i = 0; i < times; i++) {
-      run.kill(signal);
-      await delay(spacingMs);
-    }
-    const ended = await run.done;
-    expect(ended.stderr).not.toMatch(/terminate called|Napi::Error|internal error/);
-    // Exit 130; or, for a signal that lands while the process is already exiting (its results committed,
-    // its signal handlers gone), death by that signal: 130 or 143 to a shell. Never SIGABRT (134).
-    expect(ended.code === EXIT.interrupted || (ended.code === null && ended.signal === signal), `${ended.code} ${ended.signal}: ${ended.stderr}`).toBe(true);
-    expect(ended.stderr).toMatch(new RegExp(`interrupted by ${signal}: .* holds the results of the first [\\d,]+ records`));
-    const resumed = await runCli(predictArgs(out, '--resume'));
-    expect(resumed.code, resumed.stderr).toBe(EXIT.ok);
-    expect(await outputs(out)).toEqual(reference);
-  }, TIMEOUT_MS);
+  ] as const)(
+    '%s sent %i times %i ms apart, model workers busy: exit 130 (never a native abort), then --resume gives the same files',
+    async (signal, times, spacingMs) => {
+      const out = path.join(dir, `signals-${signal}-${times}-${spacingMs}`);
+      const run = start(predictArgs(out));
+      await firstCommit(out, run.done);
+      for (let i = 0; i < times; i++) {
+        run.kill(signal);
+        await delay(spacingMs);
+      }
+      const ended = await run.done;
+      expect(ended.stderr).not.toMatch(/terminate called|Napi::Error|internal error/);
+      // Exit 130; or, for a signal that lands while the process is already exiting (its results committed,
+      // its signal handlers gone), death by that signal: 130 or 143 to a shell. Never SIGABRT (134).
+      expect(
+        ended.code === EXIT.interrupted || (ended.code === null && ended.signal === signal),
+        `${ended.code} ${ended.signal}: ${ended.stderr}`,
+      ).toBe(true);
+      expect(ended.stderr).toMatch(new RegExp(`interrupted by ${signal}: .* holds the results of the first [\\d,]+ records`));
+      const resumed = await runCli(predictArgs(out, '--resume'));
+      expect(resumed.code, resumed.stderr).toBe(EXIT.ok);
+      expect(await outputs(out)).toEqual(reference);
+    },
+    TIMEOUT_MS,
+  );
 });
 
 describe('inputs and outputs that cannot be used', () => {
@@ -228,7 +263,10 @@ describe('inputs and outputs that cannot be used', () => {
     const probe = spawnSync(prefix[0] ?? 'true', [...prefix.slice(1), 'test', '-r', CLI]);
     if (asRoot && probe.status !== 0) context.skip('running as root and user nobody cannot read the built CLI here');
     const args = [CLI, 'predict', '-q', '--models', tiny, '-o', path.join(locked, 'out'), path.join(dir, 'small.fa')];
-    const result = prefix.length > 0 ? spawnSync(prefix[0]!, [...prefix.slice(1), process.execPath, ...args], { encoding: 'utf8' }) : spawnSync(process.execPath, args, { encoding: 'utf8' });
+    const result =
+      prefix.length > 0
+        ? spawnSync(prefix[0]!, [...prefix.slice(1), process.execPath, ...args], { encoding: 'utf8' })
+        : spawnSync(process.execPath, args, { encoding: 'utf8' });
     expect(result.status, result.stderr).toBe(EXIT.output);
     expect(result.stderr).toMatch(/no-write\/out: cannot create the output directory: permission denied \(EACCES\)/);
   });

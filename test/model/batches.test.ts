@@ -13,8 +13,15 @@ describe('padTokenRows', () => {
     expect(batch.buffer.byteLength).toBe(2 * 3 * 4 * 8);
   });
 
-  it('pads to a given width (the packer\'s rounded one) and refuses one shorter than the longest row', () => {
-    const batch = padTokenRows([[1, 700, 2], [1, 2]], 3, 4);
+  it("pads to a given width (the packer's rounded one) and refuses one shorter than the longest row", () => {
+    const batch = padTokenRows(
+      [
+        [1, 700, 2],
+        [1, 2],
+      ],
+      3,
+      4,
+    );
     expect([batch.rows, batch.length]).toEqual([2, 4]);
     expect(Array.from(batch.inputIds, Number)).toEqual([1, 700, 2, 3, 1, 2, 3, 3]);
     expect(Array.from(batch.attentionMask, Number)).toEqual([1, 1, 1, 0, 1, 1, 0, 0]);

@@ -49,11 +49,16 @@ async function bundle(manifest: unknown, omit: readonly string[] = []): Promise<
 }
 
 async function sha256(file: string): Promise<string> {
-  return createHash('sha256').update(await readFile(file)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
 }
 
 async function refused(dir: string, options: LoadBundleOptions = {}): Promise<VirnucproError> {
-  const error = await loadBundle(dir, options).then(() => undefined, (e: unknown) => e);
+  const error = await loadBundle(dir, options).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(VirnucproError);
   expect((error as VirnucproError).hint).toBeTruthy();
   return error as VirnucproError;
@@ -63,15 +68,37 @@ describe('loadBundle: a valid bundle', () => {
   it('resolves paths and reads widths and names from the ONNX files', async () => {
     const dir = await bundle({ ...MANIFEST, provenance: { tool: 'test' }, meaningless: true });
     const loaded = await loadBundle(dir, { chunkLength: 500 });
-    expect(loaded).toMatchObject({ dir, manifestFile: path.join(dir, 'manifest.json'), name: path.basename(dir), chunkLength: 500, meaningless: true, provenance: { tool: 'test' }, verifiedChecksums: [] });
+    expect(loaded).toMatchObject({
+      dir,
+      manifestFile: path.join(dir, 'manifest.json'),
+      name: path.basename(dir),
+      chunkLength: 500,
+      meaningless: true,
+      provenance: { tool: 'test' },
+      verifiedChecksums: [],
+    });
     expect(loaded.forcedChunkLength).toBeUndefined();
     expect(loaded.dna).toEqual({
-      kind: 'embedding', label: 'dna', file: path.join(dir, 'dna.onnx'), inputIds: 'input_ids', attentionMask: 'attention_mask',
-      output: 'last_hidden_state', pooling: 'mean', hiddenSize: 6, tokenizer: path.join(dir, 'tokenizer.json'), externalData: [],
+      kind: 'embedding',
+      label: 'dna',
+      file: path.join(dir, 'dna.onnx'),
+      inputIds: 'input_ids',
+      attentionMask: 'attention_mask',
+      output: 'last_hidden_state',
+      pooling: 'mean',
+      hiddenSize: 6,
+      tokenizer: path.join(dir, 'tokenizer.json'),
+      externalData: [],
     });
     expect(loaded.protein).toMatchObject({ label: 'protein', pooling: 'mean-residues', hiddenSize: 6, tokenizer: 'esm2' });
     expect(loaded.classifier).toEqual({
-      kind: 'classifier', label: 'classifier', file: path.join(dir, 'classifier.onnx'), input: 'features', output: 'logits', inputWidth: 12, externalData: [],
+      kind: 'classifier',
+      label: 'classifier',
+      file: path.join(dir, 'classifier.onnx'),
+      input: 'features',
+      output: 'logits',
+      inputWidth: 12,
+      externalData: [],
     });
   });
 
@@ -98,7 +125,10 @@ describe('loadBundle: a valid bundle', () => {
   });
 
   it('verifies sha256 checksums, and can skip them', async () => {
-    const sums = { 'dna.onnx': `sha256:${await sha256(onnxFixture('encoder_h6.onnx'))}`, 'classifier.onnx': `sha256:${await sha256(onnxFixture('classifier_w12.onnx'))}` };
+    const sums = {
+      'dna.onnx': `sha256:${await sha256(onnxFixture('encoder_h6.onnx'))}`,
+      'classifier.onnx': `sha256:${await sha256(onnxFixture('classifier_w12.onnx'))}`,
+    };
     const dir = await bundle({ ...MANIFEST, checksums: sums });
     expect((await loadBundle(dir)).verifiedChecksums).toEqual(['dna.onnx', 'classifier.onnx']);
     await writeFile(path.join(dir, 'classifier.onnx'), await readFile(onnxFixture('encoder_h4.onnx'))); // replaced
@@ -166,13 +196,16 @@ describe('loadBundle: broken bundles', () => {
     expect(error.position?.file).toBe(path.join(dir, 'protein.onnx'));
   });
 
-  it('a missing or broken DNA tokenizer is TOKENIZER_INVALID naming it (src/tokenize\'s loader)', async () => {
+  it("a missing or broken DNA tokenizer is TOKENIZER_INVALID naming it (src/tokenize's loader)", async () => {
     const missing = await bundle(MANIFEST, ['tokenizer.json']);
     const error = await refused(missing);
     expect([error.code, error.position?.file]).toEqual(['TOKENIZER_INVALID', path.join(missing, 'tokenizer.json')]);
     const broken = await bundle(MANIFEST);
     await writeFile(path.join(broken, 'tokenizer.json'), '{"model": {"type": "WordPiece"}}');
-    await expect(loadBundle(broken)).rejects.toMatchObject({ code: 'TOKENIZER_INVALID', position: { file: path.join(broken, 'tokenizer.json') } });
+    await expect(loadBundle(broken)).rejects.toMatchObject({
+      code: 'TOKENIZER_INVALID',
+      position: { file: path.join(broken, 'tokenizer.json') },
+    });
   });
 
   it('a missing external-data file is MODEL_LOAD naming it', async () => {

@@ -48,13 +48,16 @@ function tokenRows(lengths: readonly number[], seed = 1): number[][] {
 
 /** Expected pooled rows, concatenated, for the given pooling. */
 function expectedPooled(rows: readonly number[][], pooling: 'mean' | 'mean-residues', hidden = 6): number[] {
-  return rows.flatMap((ids) => pooling === 'mean'
-    ? expectedMean(ids, 0, ids.length, hidden)
-    : expectedMean(ids, 1, 1 + Math.min(1024, ids.length - 2), hidden));
+  return rows.flatMap((ids) =>
+    pooling === 'mean' ? expectedMean(ids, 0, ids.length, hidden) : expectedMean(ids, 1, 1 + Math.min(1024, ids.length - 2), hidden),
+  );
 }
 
 async function rejection(promise: Promise<unknown>): Promise<VirnucproError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(VirnucproError);
   return error as VirnucproError;
 }
@@ -131,7 +134,17 @@ describe('inference pool: pooled embeddings', () => {
   });
 
   it('an onnxruntime failure is MODEL_RUN with the batch shape, and the pool keeps working', async () => {
-    const error = await rejection(dna.run(padTokenRows([[1, 200, 2], [1, 2]], PAD_ID)));
+    const error = await rejection(
+      dna.run(
+        padTokenRows(
+          [
+            [1, 200, 2],
+            [1, 2],
+          ],
+          PAD_ID,
+        ),
+      ),
+    );
     expect(error.code).toBe('MODEL_RUN');
     expect(error.message).toContain('dna model failed on a batch of 2 rows × 3 tokens');
     expect(error.message).toMatch(/out of data bounds|idx=200/);
@@ -156,12 +169,19 @@ describe('inference pool: pooled embeddings', () => {
 
 describe('inference pool: in-graph pooled output and the classifier (one mechanism)', () => {
   it('uses pooledOutput instead of pooling last_hidden_state when the model names one', async () => {
-    const pool = await startInferencePool(encoder({ file: onnxFixture('encoder_pooled.onnx'), pooledOutput: 'pooled_mean' }), { intraOpNumThreads: 1 });
+    const pool = await startInferencePool(encoder({ file: onnxFixture('encoder_pooled.onnx'), pooledOutput: 'pooled_mean' }), {
+      intraOpNumThreads: 1,
+    });
     try {
       const rows = tokenRows([6, 2, 9], 6);
       const result = await pool.run(padTokenRows(rows, PAD_ID));
       // The fixture's pooled output is 2 × the masked mean, so that using it is visible.
-      expect(maxAbsDiff(result.data, expectedPooled(rows, 'mean').map((x) => 2 * x))).toBeLessThanOrEqual(2 * TOLERANCE);
+      expect(
+        maxAbsDiff(
+          result.data,
+          expectedPooled(rows, 'mean').map((x) => 2 * x),
+        ),
+      ).toBeLessThanOrEqual(2 * TOLERANCE);
     } finally {
       await pool.close();
     }
@@ -240,7 +260,10 @@ describe('inference pool: start-up failures', () => {
   });
 
   it.each([
-    ['cuda', /missing .*libonnxruntime_providers_cuda\.so.*ONNXRUNTIME_NODE_INSTALL=cuda12 node \S*onnxruntime-node\/script\/install\.js.*CUDA 13 provider files placed in \S*linux\/x64/],
+    [
+      'cuda',
+      /missing .*libonnxruntime_providers_cuda\.so.*ONNXRUNTIME_NODE_INSTALL=cuda12 node \S*onnxruntime-node\/script\/install\.js.*CUDA 13 provider files placed in \S*linux\/x64/,
+    ],
     ['webgpu', /Vulkan/],
   ] as const)('an unavailable %s provider is MODEL_LOAD naming it, with how to get it', async (provider, hint) => {
     const error = await rejection(startInferencePool(encoder(), { executionProvider: provider }));
@@ -272,7 +295,9 @@ describe('inference pool: start-up failures', () => {
   it('validates options with a TypeError naming the option', () => {
     expect(() => resolveInferencePoolOptions({ workers: 0 })).toThrow(/options\.workers/);
     expect(() => resolveInferencePoolOptions({ intraOpNumThreads: 1.5 })).toThrow(/options\.intraOpNumThreads/);
-    expect(() => resolveInferencePoolOptions({ executionProvider: 'tpu' as never })).toThrow(/options\.executionProvider must be one of cpu, cuda, webgpu/);
+    expect(() => resolveInferencePoolOptions({ executionProvider: 'tpu' as never })).toThrow(
+      /options\.executionProvider must be one of cpu, cuda, webgpu/,
+    );
     expect(() => resolveInferencePoolOptions({ deviceId: -1 })).toThrow(/options\.deviceId/);
     expect(() => resolveInferencePoolOptions({ graphOptimizationLevel: 'max' as never })).toThrow(/options\.graphOptimizationLevel/);
     expect(() => resolveInferencePoolOptions({ allowSpinning: 'no' as never })).toThrow(/options\.allowSpinning must be a boolean/);
@@ -297,7 +322,9 @@ describe('inference pool: a worker that dies', () => {
     const pool = await startInferencePool(encoder(), { workers: 1, intraOpNumThreads: 1, workerUrl: crashing });
     try {
       const healthy = tokenRows([4]);
-      expect(maxAbsDiff((await pool.run(padTokenRows(healthy, PAD_ID))).data, expectedPooled(healthy, 'mean'))).toBeLessThanOrEqual(TOLERANCE);
+      expect(maxAbsDiff((await pool.run(padTokenRows(healthy, PAD_ID))).data, expectedPooled(healthy, 'mean'))).toBeLessThanOrEqual(
+        TOLERANCE,
+      );
       const doomed = pool.run(padTokenRows(tokenRows(new Array<number>(rows).fill(4)), PAD_ID));
       const queued = rejection(pool.run(padTokenRows(healthy, PAD_ID)));
       const error = await rejection(doomed);
@@ -315,7 +342,10 @@ describe('inference pool: a worker that dies', () => {
 
 describe('inference pool: close', () => {
   it('still fails a batch whose worker dies while the pool is closing', async () => {
-    const pool = await startInferencePool(encoder(), { intraOpNumThreads: 1, workerUrl: new URL('./support/crashingWorker.js', import.meta.url) });
+    const pool = await startInferencePool(encoder(), {
+      intraOpNumThreads: 1,
+      workerUrl: new URL('./support/crashingWorker.js', import.meta.url),
+    });
     const doomed = rejection(pool.run(padTokenRows(tokenRows(new Array<number>(EXIT_ON_ROWS).fill(4)), PAD_ID)));
     await pool.close();
     expect((await doomed).code).toBe('WORKER_CRASHED');

@@ -25,12 +25,20 @@ describe('parseManifest', () => {
       formatVersion: 1,
       chunkLength: 500,
       dna: {
-        onnx: 'dna.onnx', tokenizer: 'tokenizer.json', externalData: [],
-        inputs: { inputIds: 'input_ids', attentionMask: 'attention_mask' }, output: 'last_hidden_state', pooling: 'mean',
+        onnx: 'dna.onnx',
+        tokenizer: 'tokenizer.json',
+        externalData: [],
+        inputs: { inputIds: 'input_ids', attentionMask: 'attention_mask' },
+        output: 'last_hidden_state',
+        pooling: 'mean',
       },
       protein: {
-        onnx: 'protein.onnx', tokenizer: 'esm2', externalData: [],
-        inputs: { inputIds: 'input_ids', attentionMask: 'attention_mask' }, output: 'last_hidden_state', pooling: 'mean-residues',
+        onnx: 'protein.onnx',
+        tokenizer: 'esm2',
+        externalData: [],
+        inputs: { inputIds: 'input_ids', attentionMask: 'attention_mask' },
+        output: 'last_hidden_state',
+        pooling: 'mean-residues',
       },
       classifier: { onnx: 'classifier.onnx', externalData: [] },
       meaningless: false,
@@ -41,17 +49,36 @@ describe('parseManifest', () => {
 
   it('keeps every optional field and lower-cases checksums', () => {
     const sum = 'AB'.repeat(32);
-    const manifest = parseManifest(JSON.stringify({
-      ...minimal,
-      name: 'demo',
-      dna: { ...minimal.dna, hiddenSize: 768, inputs: { inputIds: 'ids' }, output: 'h', pooledOutput: 'pooled', pooling: 'mean', maxTokens: 512, externalData: ['dna.onnx.data'] },
-      classifier: { onnx: 'c.onnx', input: 'features', output: 'logits', inputWidth: 3328 },
-      meaningless: true,
-      provenance: { tool: 'x' },
-      checksums: { 'dna.onnx': `sha256:${sum}` },
-    }), FILE);
+    const manifest = parseManifest(
+      JSON.stringify({
+        ...minimal,
+        name: 'demo',
+        dna: {
+          ...minimal.dna,
+          hiddenSize: 768,
+          inputs: { inputIds: 'ids' },
+          output: 'h',
+          pooledOutput: 'pooled',
+          pooling: 'mean',
+          maxTokens: 512,
+          externalData: ['dna.onnx.data'],
+        },
+        classifier: { onnx: 'c.onnx', input: 'features', output: 'logits', inputWidth: 3328 },
+        meaningless: true,
+        provenance: { tool: 'x' },
+        checksums: { 'dna.onnx': `sha256:${sum}` },
+      }),
+      FILE,
+    );
     expect(manifest.name).toBe('demo');
-    expect(manifest.dna).toMatchObject({ hiddenSize: 768, inputs: { inputIds: 'ids', attentionMask: 'attention_mask' }, output: 'h', pooledOutput: 'pooled', maxTokens: 512, externalData: ['dna.onnx.data'] });
+    expect(manifest.dna).toMatchObject({
+      hiddenSize: 768,
+      inputs: { inputIds: 'ids', attentionMask: 'attention_mask' },
+      output: 'h',
+      pooledOutput: 'pooled',
+      maxTokens: 512,
+      externalData: ['dna.onnx.data'],
+    });
     expect(manifest.classifier).toEqual({ onnx: 'c.onnx', externalData: [], input: 'features', output: 'logits', inputWidth: 3328 });
     expect(manifest.meaningless).toBe(true);
     expect(manifest.provenance).toEqual({ tool: 'x' });
@@ -68,10 +95,18 @@ describe('parseManifest', () => {
     ['a wrong type', { ...minimal, dna: { ...minimal.dna, hiddenSize: '768' } }, /dna\.hiddenSize: expected an integer >= 1, found "768"/],
     ['a misspelt field', { ...minimal, dna: { ...minimal.dna, hiddensize: 768 } }, /dna\.hiddensize: unknown field/],
     ['an unknown top-level field', { ...minimal, model: 1 }, /^model: unknown field/],
-    ['another pooling', { ...minimal, protein: { ...minimal.protein, pooling: 'mean' } }, /protein\.pooling: "mean" is not the pooling VirNucPro uses for protein/],
+    [
+      'another pooling',
+      { ...minimal, protein: { ...minimal.protein, pooling: 'mean' } },
+      /protein\.pooling: "mean" is not the pooling VirNucPro uses for protein/,
+    ],
     ['an unknown pooling', { ...minimal, dna: { ...minimal.dna, pooling: 'max' } }, /dna\.pooling: "max" is not a pooling virnucpro knows/],
     ['another protein tokenizer', { ...minimal, protein: { ...minimal.protein, tokenizer: 'tok.json' } }, /protein\.tokenizer/],
-    ['a malformed checksum', { ...minimal, checksums: { 'dna.onnx': 'md5:00' } }, /checksums\.dna\.onnx: expected "sha256:" and 64 hex digits/],
+    [
+      'a malformed checksum',
+      { ...minimal, checksums: { 'dna.onnx': 'md5:00' } },
+      /checksums\.dna\.onnx: expected "sha256:" and 64 hex digits/,
+    ],
     ['a non-string provenance', { ...minimal, provenance: { seed: 1 } }, /provenance\.seed: expected a string/],
     ['meaningless as a string', { ...minimal, meaningless: 'yes' }, /meaningless: expected true or false/],
     ['maxTokens below 3', { ...minimal, dna: { ...minimal.dna, maxTokens: 2 } }, /dna\.maxTokens: expected an integer >= 3/],

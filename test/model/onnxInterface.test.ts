@@ -44,7 +44,10 @@ describe('readOnnxInterface', () => {
     });
 
     const expectLoadError = async (file: string, message: RegExp): Promise<void> => {
-      const error = await readOnnxInterface(file).then(() => undefined, (e: unknown) => e);
+      const error = await readOnnxInterface(file).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(VirnucproError);
       expect((error as VirnucproError).code).toBe('MODEL_LOAD');
       expect((error as VirnucproError).position?.file).toBe(file);

@@ -35,7 +35,10 @@ async function bundle(manifest: object, files: Readonly<Record<string, string>>)
 }
 
 async function refusal(promise: Promise<unknown>): Promise<VirnucproError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(VirnucproError);
   return error as VirnucproError;
 }
@@ -59,10 +62,13 @@ describe('parseManifestParts', () => {
 
 describe('loadBundle({ parts })', () => {
   it('loads a bundle around one DNA model and its tokenizer, without chunk length or other models', async () => {
-    const dir = await bundle({ ...HEAD, dna: { onnx: 'dna.onnx', tokenizer: 'tokenizer.json' } }, {
-      'dna.onnx': onnxFixture('encoder_h6.onnx'),
-      'tokenizer.json': DEMO_TOKENIZER,
-    });
+    const dir = await bundle(
+      { ...HEAD, dna: { onnx: 'dna.onnx', tokenizer: 'tokenizer.json' } },
+      {
+        'dna.onnx': onnxFixture('encoder_h6.onnx'),
+        'tokenizer.json': DEMO_TOKENIZER,
+      },
+    );
     const loaded = await loadBundle(dir, { parts: ['dna'] });
     expect(loaded.dna).toMatchObject({ kind: 'embedding', label: 'dna', hiddenSize: 6, file: path.join(dir, 'dna.onnx') });
     expect(loaded.chunkLength).toBeUndefined();

@@ -27,7 +27,13 @@ describe('realLengths', () => {
   });
 
   it('refuses a 1 after padding, a value other than 0/1 and an empty row', () => {
-    const batch = padTokenRows([[1, 2, 3], [1, 2]], 0);
+    const batch = padTokenRows(
+      [
+        [1, 2, 3],
+        [1, 2],
+      ],
+      0,
+    );
     batch.attentionMask[5] = 1n;
     batch.attentionMask[4] = 0n;
     expect(() => realLengths(batch.attentionMask, 2, 3)).toThrow(/row 1: position 2 is 1 after the real tokens end at 1/);
@@ -44,8 +50,10 @@ describe('poolHiddenStates', () => {
     const hidden = Float32Array.from([1, 10, 2, 20, 4, 40, 1e8, 1, /* row 1 */ 0.1, 0, 0.2, 0, 0.4, 0, 9, 9]);
     const mean = poolHiddenStates(hidden, { rows: 2, length: 4, width: 2 }, Int32Array.from([4, 3]), 'mean');
     expect(Array.from(mean)).toEqual([
-      Math.fround((1 + 2 + 4 + 1e8) / 4), Math.fround((10 + 20 + 40 + 1) / 4),
-      Math.fround((Math.fround(0.1) + Math.fround(0.2) + Math.fround(0.4)) / 3), 0,
+      Math.fround((1 + 2 + 4 + 1e8) / 4),
+      Math.fround((10 + 20 + 40 + 1) / 4),
+      Math.fround((Math.fround(0.1) + Math.fround(0.2) + Math.fround(0.4)) / 3),
+      0,
     ]);
     const residues = poolHiddenStates(hidden, { rows: 2, length: 4, width: 2 }, Int32Array.from([4, 3]), 'mean-residues');
     expect(Array.from(residues)).toEqual([Math.fround((2 + 4) / 2), 30, Math.fround(0.2), 0]);

@@ -63,7 +63,8 @@ describe('reference embeddings (real-architecture fixtures, PyTorch one at a tim
     // Interleave the shortest and longest rows left, so that every batch pads short rows to a long one.
     const byLength = index.rows.map((_, i) => i).sort((a, b) => index.rows[a]!.ids.length - index.rows[b]!.ids.length);
     const order: number[] = [];
-    for (let lo = 0, hi = byLength.length - 1; lo <= hi; lo++, hi--) order.push(...(lo === hi ? [byLength[lo]!] : [byLength[lo]!, byLength[hi]!]));
+    for (let lo = 0, hi = byLength.length - 1; lo <= hi; lo++, hi--)
+      order.push(...(lo === hi ? [byLength[lo]!] : [byLength[lo]!, byLength[hi]!]));
 
     const pool = await startInferencePool(bundle[key], { workers: 2, intraOpNumThreads: 1 });
     try {
@@ -71,14 +72,25 @@ describe('reference embeddings (real-architecture fixtures, PyTorch one at a tim
       let worst = 0;
       const batches: number[][] = [];
       for (let start = 0; start < order.length; start += BATCH_ROWS) batches.push(order.slice(start, start + BATCH_ROWS));
-      const results = await Promise.all(batches.map((rows) => pool.run(padTokenRows(rows.map((r) => index.rows[r]!.ids), PAD_IDS[key]))));
+      const results = await Promise.all(
+        batches.map((rows) =>
+          pool.run(
+            padTokenRows(
+              rows.map((r) => index.rows[r]!.ids),
+              PAD_IDS[key],
+            ),
+          ),
+        ),
+      );
       results.forEach((result, b) => {
         batches[b]!.forEach((r, i) => {
           const expected = reference.subarray(index.rows[r]!.offset, index.rows[r]!.offset + hidden);
           worst = Math.max(worst, maxAbsDiff(result.data.subarray(i * hidden, (i + 1) * hidden), expected));
         });
       });
-      console.log(`[info] ${manifest} ${key}: ${order.length} rows in ${batches.length} padded batches, max |diff| ${worst.toExponential(2)}`);
+      console.log(
+        `[info] ${manifest} ${key}: ${order.length} rows in ${batches.length} padded batches, max |diff| ${worst.toExponential(2)}`,
+      );
       expect(worst).toBeLessThanOrEqual(TOLERANCE);
     } finally {
       await pool.close();

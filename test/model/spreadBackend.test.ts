@@ -6,8 +6,14 @@ import { parseDeviceIds } from '../../src/model/deviceIds.js';
 import { SpreadBackend, startOnDevices } from '../../src/model/spreadBackend.js';
 
 const MODEL: EmbeddingModel = {
-  kind: 'embedding', label: 'DNABERT-S', file: 'x.onnx', inputIds: 'input_ids', attentionMask: 'attention_mask',
-  output: 'last_hidden_state', pooling: 'mean', hiddenSize: 2,
+  kind: 'embedding',
+  label: 'DNABERT-S',
+  file: 'x.onnx',
+  inputIds: 'input_ids',
+  attentionMask: 'attention_mask',
+  output: 'last_hidden_state',
+  pooling: 'mean',
+  hiddenSize: 2,
 };
 
 /** A backend answering each batch with [rows, 2] = (batch id, member index) after `delayMs`; it records what it ran. */
@@ -16,7 +22,12 @@ class FakeDevice implements InferenceBackend<TokenBatch> {
   readonly outputWidth = 2;
   readonly ran: number[] = [];
   closed = false;
-  constructor(readonly index: number, readonly concurrency: number, private readonly delayMs: number, readonly fail?: number) {}
+  constructor(
+    readonly index: number,
+    readonly concurrency: number,
+    private readonly delayMs: number,
+    readonly fail?: number,
+  ) {}
 
   async run(batch: TokenBatch): Promise<Matrix> {
     const id = batch.length; // the tests use the padded length as the batch's id
@@ -29,7 +40,13 @@ class FakeDevice implements InferenceBackend<TokenBatch> {
   }
 
   describe(): InferenceBackendDescription {
-    return { backend: 'fake', model: MODEL.label, device: `fake:${this.index}`, concurrency: this.concurrency, details: { delayMs: this.delayMs } };
+    return {
+      backend: 'fake',
+      model: MODEL.label,
+      device: `fake:${this.index}`,
+      concurrency: this.concurrency,
+      details: { delayMs: this.delayMs },
+    };
   }
 
   async close(): Promise<void> {
@@ -42,7 +59,7 @@ function batch(id: number, rows = 3): TokenBatch {
 }
 
 describe('SpreadBackend: one model over several devices', () => {
-  it('runs every batch exactly once, on one member, and answers it with that member\'s result', async () => {
+  it("runs every batch exactly once, on one member, and answers it with that member's result", async () => {
     const devices = [new FakeDevice(0, 1, 5), new FakeDevice(1, 1, 5)];
     const spread = new SpreadBackend(devices);
     expect(spread.concurrency).toBe(2);
@@ -93,7 +110,7 @@ describe('SpreadBackend: one model over several devices', () => {
     expect((description.details['members'] as unknown[]).length).toBe(2);
   });
 
-  it('passes a member\'s failure to the caller and keeps serving on the others', async () => {
+  it("passes a member's failure to the caller and keeps serving on the others", async () => {
     const devices = [new FakeDevice(0, 1, 1, 2), new FakeDevice(1, 1, 1)];
     const spread = new SpreadBackend(devices);
     await expect(spread.run(batch(2))).rejects.toThrow('device 0 failed on batch 2');

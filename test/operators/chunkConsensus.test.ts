@@ -50,7 +50,16 @@ describe('chunkConsensus', () => {
     const credit = new Credit(10);
     // chunk 0: two frames, maxima from different frames (0.7 / 0.6): not viral. chunk 1: none kept.
     // chunk 2: exact tie of the maxima (0.5 / 0.5): viral. chunk 3: one frame, viral.
-    const batch = classified([[0, 0.7, 0.3], [0, 0.4, 0.6], [2, 0.5, 0.5], [2, 0.2, 0.5], [3, 0.1, 0.9]], credit.tryAcquire(1)!);
+    const batch = classified(
+      [
+        [0, 0.7, 0.3],
+        [0, 0.4, 0.6],
+        [2, 0.5, 0.5],
+        [2, 0.2, 0.5],
+        [3, 0.1, 0.9],
+      ],
+      credit.tryAcquire(1)!,
+    );
     const rows: { id: string; max1: number; max2: number; viral: boolean; frames: [number, number] }[] = [];
     await consumeBatches(emit([batch]).pipe(chunkConsensus()), (out) => {
       const c = out.consensus;
@@ -111,7 +120,18 @@ describe('chunkConsensus', () => {
 
   it('refuses frames that are not in chunk order (a chunk split across its frames is an INTERNAL error)', async () => {
     const credit = new Credit(10);
-    const run = consumeBatches(emit([classified([[2, 0.5, 0.5], [0, 0.5, 0.5]], credit.tryAcquire(1)!)]).pipe(chunkConsensus()), () => undefined);
+    const run = consumeBatches(
+      emit([
+        classified(
+          [
+            [2, 0.5, 0.5],
+            [0, 0.5, 0.5],
+          ],
+          credit.tryAcquire(1)!,
+        ),
+      ]).pipe(chunkConsensus()),
+      () => undefined,
+    );
     await expect(run).rejects.toMatchObject({ code: 'INTERNAL' });
     expect(credit.used).toBe(0);
   });
@@ -120,8 +140,12 @@ describe('chunkConsensus', () => {
     const stop = new AbortController();
     stop.abort(new Error('user stop'));
     const credit = new Credit(10);
-    await expect(consumeBatches(emit([classified([[0, 0.5, 0.5]], credit.tryAcquire(1)!)]).pipe(chunkConsensus({ signal: stop.signal })), () => undefined))
-      .rejects.toThrow('user stop');
+    await expect(
+      consumeBatches(
+        emit([classified([[0, 0.5, 0.5]], credit.tryAcquire(1)!)]).pipe(chunkConsensus({ signal: stop.signal })),
+        () => undefined,
+      ),
+    ).rejects.toThrow('user stop');
     expect(credit.used).toBe(0);
   });
 
@@ -133,8 +157,13 @@ describe('chunkConsensus', () => {
     afterAll(() => pool.close());
 
     it("gives the original's Is_Virus for every chunk with kept frames (near ties aside)", async () => {
-      const reference = new Map(referenceOutput(500, 'prediction_results_highestscore.csv').trim().split('\n').slice(1)
-        .map((line) => line.split('\t') as [string, string]));
+      const reference = new Map(
+        referenceOutput(500, 'prediction_results_highestscore.csv')
+          .trim()
+          .split('\n')
+          .slice(1)
+          .map((line) => line.split('\t') as [string, string]),
+      );
       const calls = new Map<string, { viral: boolean; tie: boolean }>();
       await consumeBatches(fixtureEmbedded(500, { batchRecords: 3 }).pipe(classifyFrames({ pool }), chunkConsensus()), (out) => {
         const c = out.consensus;
@@ -152,7 +181,9 @@ describe('chunkConsensus', () => {
   });
 
   it('has typed signatures: classified batches in, the same batches plus consensus out', () => {
-    expectTypeOf(chunkConsensus<ClassifiedFrames & Leased>()).toEqualTypeOf<OperatorFunction<ClassifiedFrames & Leased, ClassifiedFrames & Leased & ConsensusRows>>();
+    expectTypeOf(chunkConsensus<ClassifiedFrames & Leased>()).toEqualTypeOf<
+      OperatorFunction<ClassifiedFrames & Leased, ClassifiedFrames & Leased & ConsensusRows>
+    >();
     // @ts-expect-error consensus needs scores
     chunkConsensus<Leased>();
     expect(() => chunkConsensus({ signal: 'no' as never })).toThrow(/options\.signal must be an AbortSignal/);

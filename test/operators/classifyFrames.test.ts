@@ -9,7 +9,13 @@ import { startInferencePool, type InferencePool } from '../../src/model/inferenc
 import type { Classified, ClassifiedFrames, EmbeddedFrames } from '../../src/classify/classification.js';
 import { frameId, type FrameBatch } from '../../src/sequence/frameBatch.js';
 import { eventually, osThreads } from '../sequence/helpers.js';
-import { SCORE_TOLERANCE as TOLERANCE, fixtureClassifier, fixtureEmbedded, isNearTie, referenceFrames } from '../pipeline/support/pipelineFixture.js';
+import {
+  SCORE_TOLERANCE as TOLERANCE,
+  fixtureClassifier,
+  fixtureEmbedded,
+  isNearTie,
+  referenceFrames,
+} from '../pipeline/support/pipelineFixture.js';
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -88,15 +94,18 @@ describe('classifyFrames', () => {
       const lease = credit.tryAcquire(1)!;
       const empty = emptyEmbedded(lease);
       let seen = 0;
-      await consumeBatches(new Observable<EmbeddedFrames & Leased>((s) => {
-        s.next(empty);
-        s.complete();
-      }).pipe(classifyFrames({ pool })), (batch) => {
-        seen += 1;
-        expect(batch.count).toBe(0);
-        expect(batch.score1).toHaveLength(0);
-        expect(batch.lease).toBe(lease);
-      });
+      await consumeBatches(
+        new Observable<EmbeddedFrames & Leased>((s) => {
+          s.next(empty);
+          s.complete();
+        }).pipe(classifyFrames({ pool })),
+        (batch) => {
+          seen += 1;
+          expect(batch.count).toBe(0);
+          expect(batch.score1).toHaveLength(0);
+          expect(batch.lease).toBe(lease);
+        },
+      );
       expect(seen).toBe(1);
       expect(credit.used).toBe(0);
     });
@@ -111,15 +120,21 @@ describe('classifyFrames', () => {
     });
 
     it('refuses embeddings that do not add up to the classifier width (BUNDLE_MISMATCH)', async () => {
-      const narrow = fixtureEmbedded(500).pipe(map((batch) => ({ ...batch, proteinHidden: 32, proteinEmbeddings: batch.proteinEmbeddings.subarray(0, batch.count * 32) })));
-      await expect(consumeBatches(narrow.pipe(classifyFrames({ pool })), () => undefined)).rejects.toMatchObject({ code: 'BUNDLE_MISMATCH' });
+      const narrow = fixtureEmbedded(500).pipe(
+        map((batch) => ({ ...batch, proteinHidden: 32, proteinEmbeddings: batch.proteinEmbeddings.subarray(0, batch.count * 32) })),
+      );
+      await expect(consumeBatches(narrow.pipe(classifyFrames({ pool })), () => undefined)).rejects.toMatchObject({
+        code: 'BUNDLE_MISMATCH',
+      });
     });
   });
 
   const itLinux = osThreads() === undefined ? it.skip : it;
   itLinux('starts its own pool only on subscribe, and stops it at the end', async () => {
     const before = osThreads()!;
-    const classified = fixtureEmbedded(500).pipe(classifyFrames({ model: fixtureClassifier(500), poolOptions: { workers: 1, intraOpNumThreads: 1 } }));
+    const classified = fixtureEmbedded(500).pipe(
+      classifyFrames({ model: fixtureClassifier(500), poolOptions: { workers: 1, intraOpNumThreads: 1 } }),
+    );
     await delay(30);
     // No thread started before subscribe; threads of earlier tests' pools may still be exiting (seen: 14 -> 12).
     expect(osThreads()).toBeLessThanOrEqual(before);
@@ -131,7 +146,9 @@ describe('classifyFrames', () => {
   it('errors the stream when its model cannot be loaded, even before any batch', async () => {
     const missing = { ...fixtureClassifier(500), file: '/nonexistent/classifier.onnx' };
     const never = new Observable<EmbeddedFrames & Leased>(() => undefined);
-    await expect(consumeBatches(never.pipe(classifyFrames({ model: missing })), () => undefined)).rejects.toMatchObject({ code: 'MODEL_LOAD' });
+    await expect(consumeBatches(never.pipe(classifyFrames({ model: missing })), () => undefined)).rejects.toMatchObject({
+      code: 'MODEL_LOAD',
+    });
   });
 
   it('validates its options at once, naming them', () => {

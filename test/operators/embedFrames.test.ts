@@ -25,8 +25,14 @@ const TOLERANCE = 1e-6;
 const HIDDEN = 6;
 const tokenizer = new Esm2Tokenizer();
 const MODEL: EmbedModel = {
-  kind: 'embedding', label: 'test', file: onnxFixture('encoder_h6.onnx'), inputIds: 'input_ids',
-  attentionMask: 'attention_mask', output: 'last_hidden_state', pooling: 'mean', hiddenSize: HIDDEN,
+  kind: 'embedding',
+  label: 'test',
+  file: onnxFixture('encoder_h6.onnx'),
+  inputIds: 'input_ids',
+  attentionMask: 'attention_mask',
+  output: 'last_hidden_state',
+  pooling: 'mean',
+  hiddenSize: HIDDEN,
 };
 const POOL_OPTIONS = { workers: 2, intraOpNumThreads: 1 } as const;
 const itLinux = osThreads() === undefined ? it.skip : it;
@@ -35,7 +41,8 @@ const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 function randomSequences(seed: number, count: number, letters: string, maxLength: number): string[] {
   const random = prng(seed);
   return Array.from({ length: count }, () =>
-    Array.from({ length: 1 + Math.floor(random() * maxLength) }, () => letters[Math.floor(random() * letters.length)]).join(''));
+    Array.from({ length: 1 + Math.floor(random() * maxLength) }, () => letters[Math.floor(random() * letters.length)]).join(''),
+  );
 }
 
 /** The row's expected embedding: the fixture's mean over all tokens of its ESM-2 ids. */
@@ -45,13 +52,19 @@ function expected(sequence: string): number[] {
 }
 
 /** Frame batches holding `sequences` in both columns' places (nucleotides here, proteins as 'M'), split by sizes. */
-function frameBatches(sequences: readonly string[], sizes: readonly number[], column: 'nucleotides' | 'proteins' = 'nucleotides'): FrameBatch[] {
+function frameBatches(
+  sequences: readonly string[],
+  sizes: readonly number[],
+  column: 'nucleotides' | 'proteins' = 'nucleotides',
+): FrameBatch[] {
   return splitBySizes(sequences, sizes).map((group) => frameBatchOf(group, column));
 }
 
 function worstRow(matrix: Float32Array, sequences: readonly string[]): number {
   let worst = 0;
-  sequences.forEach((sequence, i) => (worst = Math.max(worst, maxAbsDiff(matrix.subarray(i * HIDDEN, (i + 1) * HIDDEN), expected(sequence)))));
+  sequences.forEach(
+    (sequence, i) => (worst = Math.max(worst, maxAbsDiff(matrix.subarray(i * HIDDEN, (i + 1) * HIDDEN), expected(sequence)))),
+  );
   return worst;
 }
 
@@ -67,7 +80,10 @@ describe('embedNucleotides / embedProteins on a shared pool', () => {
     const groups = splitBySizes(sequences, [13, 0, 29, 7]);
     const capacity = 120;
     const credit = new Credit(capacity);
-    const { source } = leasedSource(groups.map((group) => frameBatchOf(group, 'nucleotides')), credit);
+    const { source } = leasedSource(
+      groups.map((group) => frameBatchOf(group, 'nucleotides')),
+      credit,
+    );
     let emitted = 0;
     let worst = 0;
     await consumeBatches(source.pipe(embedNucleotides({ tokenizer, pool, tokenBudget: 1024, window: 64 })), async (batch) => {
@@ -88,7 +104,10 @@ describe('embedNucleotides / embedProteins on a shared pool', () => {
     const sequences = randomSequences(2, 300, 'MKVLAGE', 80);
     const groups = splitBySizes(sequences, [10]);
     const credit = new Credit(25); // two batches of 10 rows: far below the default window of 8 192 rows
-    const { source } = leasedSource(groups.map((group) => frameBatchOf(group, 'proteins')), credit);
+    const { source } = leasedSource(
+      groups.map((group) => frameBatchOf(group, 'proteins')),
+      credit,
+    );
     let rows = 0;
     let worst = 0;
     let emitted = 0;
@@ -111,7 +130,10 @@ describe('embedNucleotides / embedProteins on a shared pool', () => {
     });
     const credit = new Credit(30);
     const { source } = leasedSource(batches, credit);
-    const stage = source.pipe(embedNucleotides({ tokenizer, pool, lingerMs: Infinity }), embedProteins({ tokenizer, pool, lingerMs: Infinity }));
+    const stage = source.pipe(
+      embedNucleotides({ tokenizer, pool, lingerMs: Infinity }),
+      embedProteins({ tokenizer, pool, lingerMs: Infinity }),
+    );
     expectTypeOf(stage).toMatchTypeOf<Observable<ProteinEmbedded<DnaEmbedded<FrameBatch & Leased>>>>();
     let emitted = 0;
     await consumeBatches(stage, (batch) => {
@@ -139,8 +161,13 @@ describe('embedNucleotides / embedProteins on a shared pool', () => {
   it('errors with the upstream error and releases what it held', async () => {
     const credit = new Credit(1000);
     const { source } = leasedSource(frameBatches(randomSequences(4, 30, 'ACGT', 50), [10]), credit);
-    const failing = concat(source.pipe(take(2)), throwError(() => new Error('reader broke')));
-    await expect(consumeBatches(failing.pipe(embedNucleotides({ tokenizer, pool, lingerMs: Infinity })), () => undefined)).rejects.toThrow('reader broke');
+    const failing = concat(
+      source.pipe(take(2)),
+      throwError(() => new Error('reader broke')),
+    );
+    await expect(consumeBatches(failing.pipe(embedNucleotides({ tokenizer, pool, lingerMs: Infinity })), () => undefined)).rejects.toThrow(
+      'reader broke',
+    );
     expect(credit.used).toBe(0);
   });
 
@@ -171,7 +198,9 @@ describe('embedNucleotides / embedProteins on a shared pool', () => {
     expect(resolveEmbedOptions({ tokenizer, model: MODEL, poolOptions: { executionProvider: 'cuda' } }).packing.lengthMultiple).toBe(4);
     expect(resolveEmbedOptions({ tokenizer, model: MODEL }).packing.lengthMultiple).toBe(1);
     expect(resolveEmbedOptions({ tokenizer, pool, lengthMultiple: 8 }).packing.lengthMultiple).toBe(8);
-    expect(() => resolveEmbedOptions({ tokenizer, pool, lengthMultiple: 0 })).toThrow(/options\.lengthMultiple must be an integer in 1\.\.64/);
+    expect(() => resolveEmbedOptions({ tokenizer, pool, lengthMultiple: 0 })).toThrow(
+      /options\.lengthMultiple must be an integer in 1\.\.64/,
+    );
   });
 
   it('validates its options at once, naming them, and has the documented types', () => {
@@ -186,10 +215,18 @@ describe('embedNucleotides / embedProteins on a shared pool', () => {
     expect(() => embedNucleotides({ tokenizer, pool, maxInFlight: 0 })).toThrow(/options\.maxInFlight must be an integer >= 1/);
     expect(() => embedNucleotides({ tokenizer, pool, maxTokens: 0 })).toThrow(/options\.maxTokens must be a positive integer/);
     expect(() => embedNucleotides({ tokenizer, pool, padId: 33 })).toThrow(/options\.padId must be a token id in 0\.\.32/);
-    expectTypeOf(embedNucleotides({ tokenizer, pool })).toEqualTypeOf<OperatorFunction<FrameBatch & Leased, DnaEmbedded<FrameBatch & Leased>>>();
-    expectTypeOf(embedProteins({ tokenizer, pool })).toEqualTypeOf<OperatorFunction<FrameBatch & Leased, ProteinEmbedded<FrameBatch & Leased>>>();
+    expectTypeOf(embedNucleotides({ tokenizer, pool })).toEqualTypeOf<
+      OperatorFunction<FrameBatch & Leased, DnaEmbedded<FrameBatch & Leased>>
+    >();
+    expectTypeOf(embedProteins({ tokenizer, pool })).toEqualTypeOf<
+      OperatorFunction<FrameBatch & Leased, ProteinEmbedded<FrameBatch & Leased>>
+    >();
     expectTypeOf(embedSequences({ tokenizer, pool })).toEqualTypeOf<OperatorFunction<FastaBatch, SequenceEmbedded<FastaBatch>>>();
-    expectTypeOf<DnaEmbedded>().toMatchTypeOf<{ readonly dnaEmbeddings: Float32Array; readonly dnaHidden: number; readonly count: number }>();
+    expectTypeOf<DnaEmbedded>().toMatchTypeOf<{
+      readonly dnaEmbeddings: Float32Array;
+      readonly dnaHidden: number;
+      readonly count: number;
+    }>();
     // @ts-expect-error record batches have no frames to embed
     void embedNucleotides<FastaBatch>({ tokenizer, pool });
   });
@@ -222,7 +259,10 @@ describe('embedding operators with their own pool (options.model)', () => {
     const credit = new Credit(1000);
     const { source } = leasedSource(frameBatches(sequences, [4], 'proteins'), credit);
     let seen = 0;
-    await consumeBatches(source.pipe(embedProteins({ tokenizer, model: MODEL, poolOptions: POOL_OPTIONS, window: 4 }), take(2)), () => void (seen += 1));
+    await consumeBatches(
+      source.pipe(embedProteins({ tokenizer, model: MODEL, poolOptions: POOL_OPTIONS, window: 4 }), take(2)),
+      () => void (seen += 1),
+    );
     expect(seen).toBe(2);
     await eventually(() => osThreads()! <= before && credit.used === 0);
   });
@@ -230,9 +270,13 @@ describe('embedding operators with their own pool (options.model)', () => {
   itLinux('closes its pool on error', async () => {
     const before = osThreads()!;
     const { source } = leasedSource(frameBatches(sequences, [4], 'proteins'), new Credit(1000));
-    const failing = concat(source.pipe(take(3)), throwError(() => new Error('upstream failed')));
-    await expect(consumeBatches(failing.pipe(embedProteins({ tokenizer, model: MODEL, poolOptions: POOL_OPTIONS })), () => undefined))
-      .rejects.toThrow('upstream failed');
+    const failing = concat(
+      source.pipe(take(3)),
+      throwError(() => new Error('upstream failed')),
+    );
+    await expect(
+      consumeBatches(failing.pipe(embedProteins({ tokenizer, model: MODEL, poolOptions: POOL_OPTIONS })), () => undefined),
+    ).rejects.toThrow('upstream failed');
     await eventually(() => osThreads()! <= before);
   });
 
@@ -244,16 +288,25 @@ describe('embedding operators with their own pool (options.model)', () => {
   });
 
   it('embedSequences upper-cases records and refuses a row over maxTokens with the record id', async () => {
-    const records = [{ id: 'a', seq: 'mkvL' }, { id: 'b', seq: 'MKVLAGE' }];
+    const records = [
+      { id: 'a', seq: 'mkvL' },
+      { id: 'b', seq: 'MKVLAGE' },
+    ];
     const credit = new Credit(1000);
     const { source } = leasedSource([recordBatchOf(records, 'in.fa')], credit);
     const outputs: SequenceEmbedded<FastaBatch>[] = [];
-    await consumeBatches(source.pipe(embedSequences({ tokenizer, model: MODEL, poolOptions: { workers: 1 } })), (batch) => void outputs.push(batch));
+    await consumeBatches(
+      source.pipe(embedSequences({ tokenizer, model: MODEL, poolOptions: { workers: 1 } })),
+      (batch) => void outputs.push(batch),
+    );
     expect(worstRow(outputs[0]!.embeddings, ['MKVL', 'MKVLAGE'])).toBeLessThanOrEqual(TOLERANCE);
     const again = leasedSource([recordBatchOf(records, 'in.fa')], credit).source;
-    await expect(consumeBatches(again.pipe(embedSequences({ tokenizer, model: { ...MODEL, maxTokens: 8 }, poolOptions: { workers: 1 } })), () => undefined))
-      .rejects.toMatchObject({ code: 'ROW_TOO_LONG', position: { file: 'in.fa', line: 3, recordId: 'b' } });
+    await expect(
+      consumeBatches(
+        again.pipe(embedSequences({ tokenizer, model: { ...MODEL, maxTokens: 8 }, poolOptions: { workers: 1 } })),
+        () => undefined,
+      ),
+    ).rejects.toMatchObject({ code: 'ROW_TOO_LONG', position: { file: 'in.fa', line: 3, recordId: 'b' } });
     expect(credit.used).toBe(0);
   });
 });
-

@@ -11,7 +11,16 @@ import { startInferencePool, type InferencePool } from '../../src/model/inferenc
 import { PackingStats } from '../../src/packing/packingStats.js';
 import type { Tokenizer } from '../../src/tokenize/tokenizer.js';
 import { describeShared, sharedPath } from '../support/shared.js';
-import { Credit, MODELS, frameBatchOf, leasedSource, maxAbsDiff, readReference, splitBySizes, type Reference } from '../embed/support/embedKit.js';
+import {
+  Credit,
+  MODELS,
+  frameBatchOf,
+  leasedSource,
+  maxAbsDiff,
+  readReference,
+  splitBySizes,
+  type Reference,
+} from '../embed/support/embedKit.js';
 
 /**
  * Packed, batched embeddings through the frame operators against PyTorch run one sequence at a time on the same
@@ -39,8 +48,16 @@ async function embedAgainstReference(
   [tokenBudget, window, maxRows]: Packing,
 ): Promise<{ worst: number; stats: PackingStats }> {
   const sequences = reference.rows.map((row) => row.sequence);
-  const indexes = splitBySizes(sequences.map((_, k) => k), BATCH_SIZES);
-  const batches = indexes.map((group) => frameBatchOf(group.map((k) => sequences[k]!), kind === 'dna' ? 'nucleotides' : 'proteins'));
+  const indexes = splitBySizes(
+    sequences.map((_, k) => k),
+    BATCH_SIZES,
+  );
+  const batches = indexes.map((group) =>
+    frameBatchOf(
+      group.map((k) => sequences[k]!),
+      kind === 'dna' ? 'nucleotides' : 'proteins',
+    ),
+  );
   const credit = new Credit(1 << 20);
   const stats = new PackingStats();
   const options = { tokenizer, pool, tokenBudget, window, ...(maxRows ? { maxRows } : {}), stats };
@@ -92,8 +109,10 @@ function suite(kind: 'dna' | 'protein'): void {
     it.each(PACKINGS)(`${kind}: budget %i, window %i, maxRows %i: within 1e-5 of one-at-a-time PyTorch`, async (...packing) => {
       expect(Boolean(encoders[manifest]!.pooledOutput)).toBe(manifest.includes('pooled'));
       const { worst, stats } = await embedAgainstReference(kind, pools[manifest]!, tokenizer, reference, packing);
-      console.log(`[info] ${manifest} ${kind} budget ${packing[0]} window ${packing[1]}: ${stats.batches} packs, ` +
-        `efficiency ${(stats.efficiency * 100).toFixed(1)} %, max |diff| ${worst.toExponential(2)}`);
+      console.log(
+        `[info] ${manifest} ${kind} budget ${packing[0]} window ${packing[1]}: ${stats.batches} packs, ` +
+          `efficiency ${(stats.efficiency * 100).toFixed(1)} %, max |diff| ${worst.toExponential(2)}`,
+      );
       expect(worst).toBeLessThanOrEqual(TOLERANCE);
       if (packing[0] === 64) expect(stats.batches).toBeGreaterThan(reference.rows.length / 2); // long rows ran alone
       if (packing[0] === 4_096) expect(stats.batches).toBeLessThan(reference.rows.length / 2); // and here they shared packs

@@ -43,14 +43,20 @@ describe('readFasta', () => {
       weights.push(batch.lease.units);
       batches.push(batch);
     });
-    expect(plainRecords(batches).map((r) => [r.id, r.seq])).toEqual([['r1', 'ACGTGG'], ['r2', 'TTAA']]);
+    expect(plainRecords(batches).map((r) => [r.id, r.seq])).toEqual([
+      ['r1', 'ACGTGG'],
+      ['r2', 'TTAA'],
+    ]);
     expect(weights).toEqual([batchUnits(10, 2)]);
     expect(batches[0]!.source).toBe(fixture('crlf.fa'));
     expect(credit.used).toBe(0);
   });
 
   it('reads gzip from a path and from a stream given by user code (one code path)', async () => {
-    const expected = [['m1', 'ACGT'], ['m2', 'GGCCTT']];
+    const expected = [
+      ['m1', 'ACGT'],
+      ['m2', 'GGCCTT'],
+    ];
     const fromPath = await readAll(readFasta(fixture('multi-member.fa.gz')));
     expect(plainRecords(fromPath).map((r) => [r.id, r.seq])).toEqual(expected);
     const fromStream = await readAll(readFasta(createReadStream(fixture('multi-member.fa.gz')), { name: 'upload.gz' }));

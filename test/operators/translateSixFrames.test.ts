@@ -30,7 +30,10 @@ describe('translateSixFrames', () => {
   itLinux('reads nothing and starts no thread before subscribe', async () => {
     const before = osThreads()!;
     const credit = new Credit(1 << 20);
-    const { source, opened } = creditedRecordSource(recordBatches(2).map((records) => recordBatchOf(records)), credit);
+    const { source, opened } = creditedRecordSource(
+      recordBatches(2).map((records) => recordBatchOf(records)),
+      credit,
+    );
     const frames = source.pipe(chunkReads(), translateSixFrames({ threads: 2 }));
     await delay(20);
     expect(opened()).toBe(0);
@@ -44,13 +47,19 @@ describe('translateSixFrames', () => {
     const capacity = 40_000;
     const credit = new Credit(capacity);
     const inputs = recordBatches(16);
-    const { source } = creditedRecordSource(inputs.map((records) => recordBatchOf(records)), credit);
+    const { source } = creditedRecordSource(
+      inputs.map((records) => recordBatchOf(records)),
+      credit,
+    );
     let tsv = '';
-    await consumeBatches(source.pipe(chunkReads({ chunkLength: 300, maxBatchChunks: 20 }), translateSixFrames({ threads: 2 })), async (batch) => {
-      expect(credit.used).toBeLessThanOrEqual(capacity);
-      tsv += formatFramesTsv(batch).toString('latin1');
-      await delay(2);
-    });
+    await consumeBatches(
+      source.pipe(chunkReads({ chunkLength: 300, maxBatchChunks: 20 }), translateSixFrames({ threads: 2 })),
+      async (batch) => {
+        expect(credit.used).toBeLessThanOrEqual(capacity);
+        tsv += formatFramesTsv(batch).toString('latin1');
+        await delay(2);
+      },
+    );
     const expected = naiveIdentify(inputs.flat(), 300);
     expect(expected.length).toBeGreaterThan(50);
     expect(tsv).toBe(expected.map((frame) => `${frame.id}\t${frame.nucleotide}\t${frame.protein}\n`).join(''));
@@ -61,7 +70,10 @@ describe('translateSixFrames', () => {
 
   describe('its own pool', () => {
     const chunkedSource = (credit: Credit) =>
-      creditedRecordSource(recordBatches(6).map((records) => recordBatchOf(records)), credit).source.pipe(chunkReads());
+      creditedRecordSource(
+        recordBatches(6).map((records) => recordBatchOf(records)),
+        credit,
+      ).source.pipe(chunkReads());
 
     itLinux.each([
       ['complete', (frames: Observable<FrameBatch & Leased>) => frames],
@@ -78,7 +90,10 @@ describe('translateSixFrames', () => {
 
     itLinux('is destroyed on error', async () => {
       const before = osThreads()!;
-      const failing = concat(chunkedSource(new Credit(1 << 20)).pipe(take(2)), throwError(() => new Error('reader broke')));
+      const failing = concat(
+        chunkedSource(new Credit(1 << 20)).pipe(take(2)),
+        throwError(() => new Error('reader broke')),
+      );
       await expect(consumeBatches(failing.pipe(translateSixFrames({ threads: 2 })), () => undefined)).rejects.toThrow('reader broke');
       await eventually(() => osThreads()! <= before);
     });
@@ -91,7 +106,10 @@ describe('translateSixFrames', () => {
     it('is used and left running', async () => {
       const credit = new Credit(1 << 20);
       const inputs = recordBatches(3);
-      const { source } = creditedRecordSource(inputs.map((records) => recordBatchOf(records)), credit);
+      const { source } = creditedRecordSource(
+        inputs.map((records) => recordBatchOf(records)),
+        credit,
+      );
       const ids: string[] = [];
       await consumeBatches(source.pipe(chunkReads(), translateSixFrames({ pool })), (batch) => {
         for (let i = 0; i < batch.count; i++) ids.push(frameId(batch, i));
@@ -105,7 +123,10 @@ describe('translateSixFrames', () => {
   it('errors with the signal reason when aborted', async () => {
     const stop = new AbortController();
     const credit = new Credit(1 << 20);
-    const { source } = creditedRecordSource(recordBatches(4).map((records) => recordBatchOf(records)), credit);
+    const { source } = creditedRecordSource(
+      recordBatches(4).map((records) => recordBatchOf(records)),
+      credit,
+    );
     const run = consumeBatches(source.pipe(chunkReads(), translateSixFrames({ threads: 1, signal: stop.signal })), () => {
       stop.abort(new Error('user stop'));
     });

@@ -27,12 +27,22 @@ function ownedBatches(count: number, seed = 900): RecordBatch[] {
 }
 
 /** The text the calling thread writes for the same batches (translateSixFrames + formatFrames). */
-async function mainThreadText(batches: readonly RecordBatch[], chunkLength: 300 | 500, maxBatchChunks?: number): Promise<Record<string, string>> {
+async function mainThreadText(
+  batches: readonly RecordBatch[],
+  chunkLength: 300 | 500,
+  maxBatchChunks?: number,
+): Promise<Record<string, string>> {
   const texts: Record<string, string> = Object.fromEntries(FRAME_TEXT_FORMATS.map((format) => [format, '']));
-  const { source } = creditedRecordSource(batches.map((batch) => ({ ...batch, ownsBases: false })), new Credit(1 << 24));
-  await consumeBatches(source.pipe(chunkReads({ chunkLength, ...(maxBatchChunks ? { maxBatchChunks } : {}) }), translateSixFrames({ threads: 1 })), (batch) => {
-    for (const format of FRAME_TEXT_FORMATS) texts[format] += formatFrames(batch, format).toString('latin1');
-  });
+  const { source } = creditedRecordSource(
+    batches.map((batch) => ({ ...batch, ownsBases: false })),
+    new Credit(1 << 24),
+  );
+  await consumeBatches(
+    source.pipe(chunkReads({ chunkLength, ...(maxBatchChunks ? { maxBatchChunks } : {}) }), translateSixFrames({ threads: 1 })),
+    (batch) => {
+      for (const format of FRAME_TEXT_FORMATS) texts[format] += formatFrames(batch, format).toString('latin1');
+    },
+  );
   return texts;
 }
 
@@ -56,35 +66,47 @@ describe('translateSixFramesText', () => {
     ['moved', true, 500, undefined],
     ['copied', false, 300, undefined],
     ['split into parts (copied even when told to move)', true, 300, 7],
-  ] as const)('writes on the workers exactly the bytes the calling thread writes, in every format: bases %s', async (_, transferBases, chunkLength, maxBatchChunks) => {
-    const expected = await mainThreadText(ownedBatches(8), chunkLength, maxBatchChunks);
-    const inputs = ownedBatches(8);
-    const { source } = creditedRecordSource(inputs, new Credit(1 << 24));
-    const texts: Record<string, string> = Object.fromEntries(FRAME_TEXT_FORMATS.map((format) => [format, '']));
-    let frames = 0;
-    const chunks = chunkReads({ chunkLength, ...(maxBatchChunks ? { maxBatchChunks } : {}) });
-    await consumeBatches(source.pipe(chunks, translateSixFramesText({ formats: [...FRAME_TEXT_FORMATS].reverse(), threads: 2, transferBases })), (batch) => {
-      frames += batch.count;
-      for (const format of FRAME_TEXT_FORMATS) texts[format] += Buffer.from(batch.text[format]).toString('latin1');
-    });
-    expect(texts).toEqual(expected);
-    expect(frames).toBe(expected['tsv']!.split('\n').length - 1);
-    expect(frames).toBeGreaterThan(100);
-    // Moved buffers are detached here; copied ones (and every part of a split batch) keep their bytes.
-    const detached = transferBases && maxBatchChunks === undefined;
-    for (const batch of inputs) expect(batch.bases.buffer.byteLength === 0).toBe(detached);
-  });
+  ] as const)(
+    'writes on the workers exactly the bytes the calling thread writes, in every format: bases %s',
+    async (_, transferBases, chunkLength, maxBatchChunks) => {
+      const expected = await mainThreadText(ownedBatches(8), chunkLength, maxBatchChunks);
+      const inputs = ownedBatches(8);
+      const { source } = creditedRecordSource(inputs, new Credit(1 << 24));
+      const texts: Record<string, string> = Object.fromEntries(FRAME_TEXT_FORMATS.map((format) => [format, '']));
+      let frames = 0;
+      const chunks = chunkReads({ chunkLength, ...(maxBatchChunks ? { maxBatchChunks } : {}) });
+      await consumeBatches(
+        source.pipe(chunks, translateSixFramesText({ formats: [...FRAME_TEXT_FORMATS].reverse(), threads: 2, transferBases })),
+        (batch) => {
+          frames += batch.count;
+          for (const format of FRAME_TEXT_FORMATS) texts[format] += Buffer.from(batch.text[format]).toString('latin1');
+        },
+      );
+      expect(texts).toEqual(expected);
+      expect(frames).toBe(expected['tsv']!.split('\n').length - 1);
+      expect(frames).toBeGreaterThan(100);
+      // Moved buffers are detached here; copied ones (and every part of a split batch) keep their bytes.
+      const detached = transferBases && maxBatchChunks === undefined;
+      for (const batch of inputs) expect(batch.bases.buffer.byteLength === 0).toBe(detached);
+    },
+  );
 
   it('keeps the credit within its capacity behind a slow consumer, and releases it all', async () => {
     const capacity = 40_000;
     const credit = new Credit(capacity);
     const { source } = creditedRecordSource(ownedBatches(16), credit);
     let batches = 0;
-    await consumeBatches(source.pipe(chunkReads({ chunkLength: 300, maxBatchChunks: 20 }), translateSixFramesText({ formats: ['tsv'], threads: 2, transferBases: true })), async () => {
-      expect(credit.used).toBeLessThanOrEqual(capacity);
-      batches += 1;
-      await delay(2);
-    });
+    await consumeBatches(
+      source.pipe(
+        chunkReads({ chunkLength: 300, maxBatchChunks: 20 }),
+        translateSixFramesText({ formats: ['tsv'], threads: 2, transferBases: true }),
+      ),
+      async () => {
+        expect(credit.used).toBeLessThanOrEqual(capacity);
+        batches += 1;
+        await delay(2);
+      },
+    );
     expect(batches).toBeGreaterThan(16);
     expect(credit.peak).toBeLessThanOrEqual(capacity);
     expect(credit.peak).toBeGreaterThan(capacity / 2);
@@ -92,7 +114,9 @@ describe('translateSixFramesText', () => {
   });
 
   it('validates its options at once, naming them, and types its output by the formats asked for', () => {
-    expect(() => translateSixFramesText({ formats: [] })).toThrow(/options\.formats must be a non-empty list of tsv, fasta-nucleotide, fasta-protein/);
+    expect(() => translateSixFramesText({ formats: [] })).toThrow(
+      /options\.formats must be a non-empty list of tsv, fasta-nucleotide, fasta-protein/,
+    );
     // @ts-expect-error not a format
     expect(() => translateSixFramesText({ formats: ['csv'] })).toThrow(/options\.formats/);
     // @ts-expect-error formats are required
@@ -100,8 +124,9 @@ describe('translateSixFramesText', () => {
     expect(() => translateSixFramesText({ formats: ['tsv'], threads: 0 })).toThrow(/options\.threads must be an integer >= 1/);
     // @ts-expect-error a boolean
     expect(() => translateSixFramesText({ formats: ['tsv'], transferBases: 'yes' })).toThrow(/options\.transferBases must be a boolean/);
-    expectTypeOf(translateSixFramesText({ formats: ['tsv', 'fasta-protein'] }))
-      .toEqualTypeOf<OperatorFunction<ChunkBatch & Leased, FrameTextBatch<'tsv' | 'fasta-protein'> & Leased>>();
+    expectTypeOf(translateSixFramesText({ formats: ['tsv', 'fasta-protein'] })).toEqualTypeOf<
+      OperatorFunction<ChunkBatch & Leased, FrameTextBatch<'tsv' | 'fasta-protein'> & Leased>
+    >();
   });
 });
 

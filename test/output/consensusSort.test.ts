@@ -84,7 +84,14 @@ describe('sortConsensus', () => {
     const b = new Float32Array(new Uint32Array([new Uint32Array(Float32Array.of(a).buffer)[0]! + 1]).buffer)[0]!;
     expect(formatFloat32(b)).not.toBe(formatFloat32(a));
     const out = path.join(dir, 'out.csv');
-    await sortConsensus(await journalOf([{ id: 'x_chunk_1', maxScore1: b, maxScore2: a }, { id: 'y_chunk_1', maxScore1: a, maxScore2: b }]), out, { tempDir: dir });
+    await sortConsensus(
+      await journalOf([
+        { id: 'x_chunk_1', maxScore1: b, maxScore2: a },
+        { id: 'y_chunk_1', maxScore1: a, maxScore2: b },
+      ]),
+      out,
+      { tempDir: dir },
+    );
     expect(await readFile(out, 'latin1')).toBe('Modified_ID\tIs_Virus\nx_chunk_1\tFalse\ny_chunk_1\tTrue\n');
   });
 

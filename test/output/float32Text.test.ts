@@ -146,7 +146,9 @@ describe('formatFloat32 (numpy str of a float32 scalar)', () => {
   it('reproduces every number numpy wrote in the pipeline fixture (features, logits, scores: 34 000+ values)', () => {
     let checked = 0;
     for (const chunk of ['chunk300', 'chunk500']) {
-      const lines = readFileSync(path.join(REPO_ROOT, 'test/fixtures/pipeline', chunk, 'frames.jsonl'), 'utf8').trim().split('\n');
+      const lines = readFileSync(path.join(REPO_ROOT, 'test/fixtures/pipeline', chunk, 'frames.jsonl'), 'utf8')
+        .trim()
+        .split('\n');
       for (const line of lines) {
         const frame = JSON.parse(line) as { features: string[]; logits: string[]; scores: string[] };
         for (const text of [...frame.features, ...frame.logits, ...frame.scores]) {

@@ -5,7 +5,13 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { prng } from '../../bench/support/syntheticFasta.js';
 import { EMPTY_FINGERPRINT, type InputCheckpoint } from '../../src/fasta/inputCheckpoint.js';
-import { HIGHEST_SCORE_FILE, PREDICTION_RESULTS_FILE, PredictionDirectory, RUN_SUMMARY_FILE, STATE_DIR } from '../../src/output/predictionDirectory.js';
+import {
+  HIGHEST_SCORE_FILE,
+  PREDICTION_RESULTS_FILE,
+  PredictionDirectory,
+  RUN_SUMMARY_FILE,
+  STATE_DIR,
+} from '../../src/output/predictionDirectory.js';
 import { PIPELINE_DIR } from '../pipeline/support/pipelineFixture.js';
 import { describeShared, sharedPath } from '../support/shared.js';
 import { parsePredictionResults, resultBatches, type FrameResult } from './support/resultBatches.js';
@@ -78,7 +84,9 @@ describe('PredictionDirectory', () => {
     await writeAll(path.join(dir, 'first'), [{ id: 'a_chunk_1F1', score1: 0.25, score2: 0.75 }], 1);
     const directory = await PredictionDirectory.open(out, 'overwrite', IDENTITY);
     await directory.finish(at(0), {}, () => ({}));
-    expect((await readdir(out)).sort()).toEqual(['.virnucpro', 'notes.txt', PREDICTION_RESULTS_FILE, HIGHEST_SCORE_FILE, RUN_SUMMARY_FILE].sort());
+    expect((await readdir(out)).sort()).toEqual(
+      ['.virnucpro', 'notes.txt', PREDICTION_RESULTS_FILE, HIGHEST_SCORE_FILE, RUN_SUMMARY_FILE].sort(),
+    );
   });
 
   describe('resume', () => {
@@ -140,14 +148,18 @@ describe('PredictionDirectory', () => {
       await fresh.finish(at(0), { records: 0 }, () => ({}));
       const done = await PredictionDirectory.open(path.join(dir, 'new'), 'resume', IDENTITY);
       expect(done.resumed).toMatchObject({ complete: true, counters: { records: 0 } });
-      await expect(done.append(resultBatches([{ id: 'a_chunk_1F1', score1: 0.5, score2: 0.5 }], 1)[0]!)).rejects.toMatchObject({ code: 'INTERNAL' });
+      await expect(done.append(resultBatches([{ id: 'a_chunk_1F1', score1: 0.5, score2: 0.5 }], 1)[0]!)).rejects.toMatchObject({
+        code: 'INTERNAL',
+      });
 
       await writeFile(path.join(dir, 'new', STATE_DIR, 'state.json'), '{"format": "virnucpro-predict-state", ');
       await expect(PredictionDirectory.open(path.join(dir, 'new'), 'resume', IDENTITY)).rejects.toMatchObject({ code: 'RESUME_CORRUPT' });
 
       await mkdir(path.join(dir, 'foreign'));
       await writeFile(path.join(dir, 'foreign', PREDICTION_RESULTS_FILE), 'Sequence_ID\tPrediction\tscore1\tscore2\n');
-      await expect(PredictionDirectory.open(path.join(dir, 'foreign'), 'resume', IDENTITY)).rejects.toMatchObject({ code: 'RESUME_CORRUPT' });
+      await expect(PredictionDirectory.open(path.join(dir, 'foreign'), 'resume', IDENTITY)).rejects.toMatchObject({
+        code: 'RESUME_CORRUPT',
+      });
     });
 
     it('starts afresh after a run killed while it was creating the directory (state folder, no commit yet)', async () => {

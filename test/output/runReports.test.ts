@@ -71,15 +71,18 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 describe('scoreHistogram', () => {
   it('bins each chunk by its largest P(virus), splits by the consensus call, and keeps adjacent reads with one id apart', async () => {
     const file = path.join(dir, 'prediction_results.txt');
-    await writeFile(file, [
-      'Sequence_ID\tPrediction\tscore1\tscore2',
-      'a_chunk_1F1\tothers\t0.9\t0.1', // a_chunk_1: max1 0.9, max2 0.6 → not viral, bin 12
-      'a_chunk_1R2\tvirus\t0.4\t0.6',
-      'a_chunk_1F2\tothers\t0.7\t0.3', // same id again, frame order restarts: the next read named a → bin 6, not viral
-      'b_chunk_1F3\tvirus\t0.5\t0.5', // a tie is viral; 0.5 → bin 10
-      'c_chunk_2R3\tvirus\t0\t1', // 1 → the last bin
-      '',
-    ].join('\n'));
+    await writeFile(
+      file,
+      [
+        'Sequence_ID\tPrediction\tscore1\tscore2',
+        'a_chunk_1F1\tothers\t0.9\t0.1', // a_chunk_1: max1 0.9, max2 0.6 → not viral, bin 12
+        'a_chunk_1R2\tvirus\t0.4\t0.6',
+        'a_chunk_1F2\tothers\t0.7\t0.3', // same id again, frame order restarts: the next read named a → bin 6, not viral
+        'b_chunk_1F3\tvirus\t0.5\t0.5', // a tie is viral; 0.5 → bin 10
+        'c_chunk_2R3\tvirus\t0\t1', // 1 → the last bin
+        '',
+      ].join('\n'),
+    );
     const histogram = await scoreHistogram(file);
     const expected = (entries: Record<number, number>): number[] => Array.from({ length: 20 }, (_, k) => entries[k] ?? 0);
     expect(histogram).toEqual({ bins: 20, viral: expected({ 10: 1, 19: 1 }), notViral: expected({ 6: 1, 12: 1 }) });
@@ -87,7 +90,7 @@ describe('scoreHistogram', () => {
 });
 
 describe('predict -o writes the reports', () => {
-  it('writes the MultiQC files and report.html, made from the run\'s own numbers', async () => {
+  it("writes the MultiQC files and report.html, made from the run's own numbers", async () => {
     for (const file of [...MQC, 'report.html']) expect(existsSync(path.join(out, file)), file).toBe(true);
     const general = JSON.parse(await readFile(path.join(out, MQC[0]!), 'utf8')) as { data: Record<string, Record<string, number>> };
     const viral = [...chunks.values()].filter((c) => c.max2 >= c.max1).length;
@@ -116,7 +119,6 @@ describe('predict -o writes the reports', () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stderr).toContain('already complete; its reports were missing and are written now');
     expect(existsSync(path.join(out, 'report.html'))).toBe(true);
-
   }, 120_000);
 });
 
@@ -130,7 +132,11 @@ describeWithTool('multiqc', 'MultiQC reads the custom content', () => {
       report_plot_data: Record<string, { datasets: unknown[] }>;
     };
     const general = Object.assign({}, ...data.report_general_stats_data) as Record<string, Record<string, number>>;
-    expect(general['demo']).toMatchObject({ virnucpro_reads: summary.counts.recordsRead, virnucpro_viral_reads: summary.counts.calls.reads.viral, virnucpro_callable_chunks: chunks.size });
+    expect(general['demo']).toMatchObject({
+      virnucpro_reads: summary.counts.recordsRead,
+      virnucpro_viral_reads: summary.counts.calls.reads.viral,
+      virnucpro_callable_chunks: chunks.size,
+    });
     expect(Object.keys(data.report_plot_data)).toEqual(expect.arrayContaining(['virnucpro_scores_plot']));
     const html = readFileSync(path.join(report, 'multiqc_report.html'), 'utf8');
     expect(html).toContain('id="virnucpro"');
@@ -141,9 +147,13 @@ describeWithTool('multiqc', 'MultiQC reads the custom content', () => {
 });
 
 describeWithTool('chromium', 'report.html in headless Chromium', () => {
-  it('renders with no console message, and its plots hold the run\'s numbers', () => {
+  it("renders with no console message, and its plots hold the run's numbers", () => {
     const page = `file://${path.join(out, 'report.html')}`;
-    const run = spawnSync('chromium', ['--headless', '--disable-gpu', '--no-sandbox', '--enable-logging=stderr', '--v=0', '--dump-dom', page], { encoding: 'utf8', timeout: 90_000 });
+    const run = spawnSync(
+      'chromium',
+      ['--headless', '--disable-gpu', '--no-sandbox', '--enable-logging=stderr', '--v=0', '--dump-dom', page],
+      { encoding: 'utf8', timeout: 90_000 },
+    );
     expect(run.status, run.stderr).toBe(0);
     // CSP violations (anything loaded from outside the page), script errors: all are console messages.
     expect(run.stderr).not.toMatch(/CONSOLE|Uncaught|Refused|Content Security Policy/);

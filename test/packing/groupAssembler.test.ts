@@ -91,7 +91,10 @@ describe('GroupAssembler', () => {
   it('puts packed rows back together per group with TokenPacker, whatever order batches finish in', () => {
     const random = prng(99);
     const assembler = new GroupAssembler<{ readonly id: number; readonly lengths: number[]; readonly results: number[] }>();
-    const packer = new TokenPacker<{ readonly ticket: number; readonly group: number; readonly row: number }>({ tokenBudget: 256, window: 37 });
+    const packer = new TokenPacker<{ readonly ticket: number; readonly group: number; readonly row: number }>({
+      tokenBudget: 256,
+      window: 37,
+    });
     const stats = new PackingStats();
     const groups = Array.from({ length: 60 }, (_, id) => ({
       id,

@@ -29,7 +29,12 @@ describe('TokenPacker', () => {
 
   it('gives a row longer than the budget a batch of its own and drops nothing', () => {
     const packer = new TokenPacker<string>({ tokenBudget: 10, window: 8 });
-    const batches = packAll(packer, [['long', 25], ['s1', 5], ['longer', 30], ['s2', 5]]);
+    const batches = packAll(packer, [
+      ['long', 25],
+      ['s1', 5],
+      ['longer', 30],
+      ['s2', 5],
+    ]);
     expect(shape(batches)).toEqual([
       [['s1', 's2'], 5, 10],
       [['long'], 25, 25],
@@ -40,13 +45,27 @@ describe('TokenPacker', () => {
   it('pads widths up to lengthMultiple and budgets at the padded width (worked by hand)', () => {
     // Sorted: b10 d10 c13 a20; widths round to 12, 12, 16, 20. 2 rows × 12 = 24 ≤ 40; with c13, 3 × 16 = 48 > 40.
     const packer = new TokenPacker<string>({ tokenBudget: 40, window: 4, lengthMultiple: 4 });
-    const batches = packAll(packer, [['a', 20], ['b', 10], ['c', 13], ['d', 10]]);
+    const batches = packAll(packer, [
+      ['a', 20],
+      ['b', 10],
+      ['c', 13],
+      ['d', 10],
+    ]);
     expect(shape(batches)).toEqual([
       [['b', 'd'], 12, 20],
       [['c', 'a'], 20, 33],
     ]);
     // Without the multiple the same rows pack as b d c (3 × 13 = 39) and a.
-    expect(shape(packAll(new TokenPacker<string>({ tokenBudget: 40, window: 4 }), [['a', 20], ['b', 10], ['c', 13], ['d', 10]]))).toEqual([
+    expect(
+      shape(
+        packAll(new TokenPacker<string>({ tokenBudget: 40, window: 4 }), [
+          ['a', 20],
+          ['b', 10],
+          ['c', 13],
+          ['d', 10],
+        ]),
+      ),
+    ).toEqual([
       [['b', 'd', 'c'], 13, 33],
       [['a'], 20, 20],
     ]);
@@ -146,7 +165,8 @@ describe('TokenPacker properties (random lengths, windows, budgets and flush poi
       const lengths = Array.from({ length: int(0, 300) }, () => (random() < 0.05 ? int(1, 1000) : int(1, 60)));
       const seen = new Uint8Array(lengths.length);
       let held: [number, number][] = [];
-      const fail = (what: string) => violations.push(`trial ${trial} (window ${window}, budget ${tokenBudget}, maxRows ${maxRows}): ${what}`);
+      const fail = (what: string) =>
+        violations.push(`trial ${trial} (window ${window}, budget ${tokenBudget}, maxRows ${maxRows}): ${what}`);
 
       const check = (batches: readonly PackedBatch<number>[], when: string) => {
         const expected = JSON.stringify(referenceCut(held, tokenBudget, maxRows));

@@ -7,7 +7,9 @@ import { recordBatchOf } from '../sequence/helpers.js';
 
 /** The fingerprint defined independently: sha256 of `id\nsequence\n` per record. */
 function fingerprint(records: readonly { id: string; seq: string }[]): string {
-  return createHash('sha256').update(records.map((r) => `${r.id}\n${r.seq}\n`).join('')).digest('hex');
+  return createHash('sha256')
+    .update(records.map((r) => `${r.id}\n${r.seq}\n`).join(''))
+    .digest('hex');
 }
 
 const RECORDS = [
@@ -47,7 +49,11 @@ describe('InputLedger', () => {
     ledger.settle(parts[2]!);
     expect(ledger.settledBases).toBe(2037);
 
-    const resumed = new InputLedger({ chunkLength: 500, source: 't.fa', resumeFrom: { records: 2, fingerprint: fingerprint(RECORDS.slice(0, 2)) } });
+    const resumed = new InputLedger({
+      chunkLength: 500,
+      source: 't.fa',
+      resumeFrom: { records: 2, fingerprint: fingerprint(RECORDS.slice(0, 2)) },
+    });
     const rest = resumed.skipCommitted(recordBatchOf(RECORDS.slice(0, 3)))!;
     expect(resumed.settledBases, 'skipped records are finished work').toBe(803);
     resumed.admit(rest);
@@ -80,12 +86,16 @@ describe('InputLedger', () => {
 
     const changed = new InputLedger({ chunkLength: 500, source: 't.fa', resumeFrom });
     expect(changed.skipCommitted(recordBatchOf(RECORDS.slice(0, 1)))).toBeUndefined();
-    expect(() => changed.skipCommitted(recordBatchOf([{ id: 'b', seq: 'GGG' }]))).toThrow(expect.objectContaining({ code: 'RESUME_MISMATCH' }));
+    expect(() => changed.skipCommitted(recordBatchOf([{ id: 'b', seq: 'GGG' }]))).toThrow(
+      expect.objectContaining({ code: 'RESUME_MISMATCH' }),
+    );
 
     const shorter = new InputLedger({ chunkLength: 500, source: 't.fa', resumeFrom: { records: 9, fingerprint: 'x' } });
     shorter.skipCommitted(recordBatchOf(RECORDS));
     expect(() => shorter.endOfInput()).toThrow(/has 4 records, but the interrupted run had already processed 9/);
-    expect(() => new InputLedger({ chunkLength: 500, source: 't.fa', resumeFrom: { records: 0, fingerprint: 'x' } })).toThrow(/RESUME|empty prefix/);
+    expect(() => new InputLedger({ chunkLength: 500, source: 't.fa', resumeFrom: { records: 0, fingerprint: 'x' } })).toThrow(
+      /RESUME|empty prefix/,
+    );
     expect(new InputLedger({ chunkLength: 500, source: 't.fa' }).settled).toEqual({ records: 0, fingerprint: EMPTY_FINGERPRINT });
   });
 

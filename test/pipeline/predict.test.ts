@@ -16,7 +16,15 @@ import { chunkId } from '../../src/sequence/chunkBatch.js';
 import { frameId } from '../../src/sequence/frameBatch.js';
 import { describeShared, sharedPath } from '../support/shared.js';
 import { eventually, osThreads } from '../sequence/helpers.js';
-import { MODELS_DIR, READS, SCORE_TOLERANCE, isNearTie, referenceFrames, referenceOutput, type FixtureChunkLength } from './support/pipelineFixture.js';
+import {
+  MODELS_DIR,
+  READS,
+  SCORE_TOLERANCE,
+  isNearTie,
+  referenceFrames,
+  referenceOutput,
+  type FixtureChunkLength,
+} from './support/pipelineFixture.js';
 import { writeTinyBundle } from '../../bench/support/tinyBundle.js';
 import { syntheticReads } from '../../bench/support/syntheticReads.js';
 
@@ -33,7 +41,8 @@ async function collect(results: Observable<PredictionBatch>): Promise<Rows> {
     rows.batches += 1;
     for (let i = 0; i < batch.count; i++) rows.frames.push({ id: frameId(batch, i), score1: batch.score1[i]!, score2: batch.score2[i]! });
     const c = batch.consensus;
-    for (let k = 0; k < c.count; k++) rows.chunks.push({ id: chunkId(batch.chunks, c.chunk[k]!), max1: c.maxScore1[k]!, max2: c.maxScore2[k]! });
+    for (let k = 0; k < c.count; k++)
+      rows.chunks.push({ id: chunkId(batch.chunks, c.chunk[k]!), max1: c.maxScore1[k]!, max2: c.maxScore2[k]! });
     if (batch.checkpoint) rows.checkpoints.push(batch.checkpoint);
   });
   return rows;
@@ -60,10 +69,18 @@ describeShared('predict on the fixture models (real architectures) against the P
     const bundleDir = path.join(dir, 'fixture-bundle');
     await mkdir(bundleDir);
     await copyFile(sharedPath('models', 'dnabert-s', 'tokenizer.json'), path.join(bundleDir, 'tokenizer.json'));
-    for (const file of ['dnabert_s.onnx', 'esm2.onnx', 'classifier_300.onnx', 'classifier_500.onnx', 'manifest-300.json', 'manifest-500.json']) {
+    for (const file of [
+      'dnabert_s.onnx',
+      'esm2.onnx',
+      'classifier_300.onnx',
+      'classifier_500.onnx',
+      'manifest-300.json',
+      'manifest-500.json',
+    ]) {
       await copyFile(path.join(MODELS_DIR, file), path.join(bundleDir, file));
     }
-    for (const chunkLength of [300, 500] as const) bundles.set(chunkLength, await loadBundle(path.join(bundleDir, `manifest-${chunkLength}.json`)));
+    for (const chunkLength of [300, 500] as const)
+      bundles.set(chunkLength, await loadBundle(path.join(bundleDir, `manifest-${chunkLength}.json`)));
   });
 
   for (const chunkLength of [300, 500] as const) {
@@ -75,13 +92,21 @@ describeShared('predict on the fixture models (real architectures) against the P
       got.frames.forEach((frame, i) => {
         const [s1, s2] = reference[i]!.scores as [number, number];
         worst = Math.max(worst, Math.abs(frame.score1 - s1), Math.abs(frame.score2 - s2));
-        if (!isNearTie(s1, s2)) expect(`${frame.id} ${framePrediction(frame.score1, frame.score2)}`).toBe(`${frame.id} ${reference[i]!.prediction}`);
+        if (!isNearTie(s1, s2))
+          expect(`${frame.id} ${framePrediction(frame.score1, frame.score2)}`).toBe(`${frame.id} ${reference[i]!.prediction}`);
       });
       expect(worst).toBeLessThanOrEqual(SCORE_TOLERANCE);
-      const calls = new Map(referenceOutput(chunkLength, 'prediction_results_highestscore.csv').trim().split('\n').slice(1).map((line) => line.split('\t') as [string, string]));
+      const calls = new Map(
+        referenceOutput(chunkLength, 'prediction_results_highestscore.csv')
+          .trim()
+          .split('\n')
+          .slice(1)
+          .map((line) => line.split('\t') as [string, string]),
+      );
       expect(got.chunks.map((c) => c.id).sort()).toEqual([...calls.keys()]);
       for (const chunk of got.chunks) {
-        if (!isNearTie(chunk.max1, chunk.max2)) expect(`${chunk.id} ${isViralChunk(chunk.max1, chunk.max2) ? 'True' : 'False'}`).toBe(`${chunk.id} ${calls.get(chunk.id)}`);
+        if (!isNearTie(chunk.max1, chunk.max2))
+          expect(`${chunk.id} ${isViralChunk(chunk.max1, chunk.max2) ? 'True' : 'False'}`).toBe(`${chunk.id} ${calls.get(chunk.id)}`);
       }
       expect(got.checkpoints.at(-1)?.records).toBe(37);
     });
@@ -108,7 +133,8 @@ describe('predict', () => {
     expect(got.checkpoints.map((c) => c.records)).toEqual([...got.checkpoints.map((c) => c.records)].sort((x, y) => x - y));
     expect(got.checkpoints.at(-1)!.records).toBe(600);
     expect(new Set(got.checkpoints.map((c) => c.fingerprint)).size).toBe(got.checkpoints.length);
-    for (const stage of ['translate', 'embed-dna', 'embed-protein', 'classify'] as const) expect(stats.stages[stage].rows).toBe(got.frames.length);
+    for (const stage of ['translate', 'embed-dna', 'embed-protein', 'classify'] as const)
+      expect(stats.stages[stage].rows).toBe(got.frames.length);
     expect(stats.stages.read.rows).toBe(600);
     expect(stats.dnaPacking.rows).toBe(got.frames.length);
     expect(stats.proteinPacking.rows).toBe(got.frames.length);
@@ -124,10 +150,12 @@ describe('predict', () => {
     expect(stats.resumedRecords).toBe(from.records);
     expect(rest.checkpoints.at(-1)).toEqual(whole.checkpoints.at(-1));
 
-    await expect(collect(predict(reads, { bundle: tiny, ...SMALL, resumeFrom: { ...from, fingerprint: '0'.repeat(64) } })))
-      .rejects.toMatchObject({ code: 'RESUME_MISMATCH', exitCode: 6 });
-    await expect(collect(predict(reads, { bundle: tiny, ...SMALL, resumeFrom: { records: 601, fingerprint: from.fingerprint } })))
-      .rejects.toThrow(/has 600 records, but the interrupted run had already processed 601/);
+    await expect(
+      collect(predict(reads, { bundle: tiny, ...SMALL, resumeFrom: { ...from, fingerprint: '0'.repeat(64) } })),
+    ).rejects.toMatchObject({ code: 'RESUME_MISMATCH', exitCode: 6 });
+    await expect(
+      collect(predict(reads, { bundle: tiny, ...SMALL, resumeFrom: { records: 601, fingerprint: from.fingerprint } })),
+    ).rejects.toThrow(/has 600 records, but the interrupted run had already processed 601/);
   });
 
   it('reads a stream, and ends without rows (but with a checkpoint) when no frame is kept', async () => {
@@ -171,8 +199,9 @@ describe('predict', () => {
 
   it('errors with the signal reason when aborted', async () => {
     const stop = new AbortController();
-    await expect(consumeBatches(predict(reads, { bundle: tiny, ...SMALL, signal: stop.signal }), () => stop.abort(new Error('user stop'))))
-      .rejects.toThrow('user stop');
+    await expect(
+      consumeBatches(predict(reads, { bundle: tiny, ...SMALL, signal: stop.signal }), () => stop.abort(new Error('user stop'))),
+    ).rejects.toThrow('user stop');
   });
 
   it('validates its options at once, naming them, and has typed signatures', () => {

@@ -14,7 +14,10 @@ import { writeTinyBundle } from '../../bench/support/tinyBundle.js';
 // same number from one version to the next (a change here means the figures are no longer comparable).
 describe('predict throughput benchmark workloads', () => {
   it('are pinned: 600 reads (demo) and 12 000 reads (near-zero bundle), seed 11', () => {
-    expect(PREDICT_WORKLOADS.map((w) => [w.bundle, w.reads, w.seed])).toEqual([['demo', 600, 11], ['near-zero', 12_000, 11]]);
+    expect(PREDICT_WORKLOADS.map((w) => [w.bundle, w.reads, w.seed])).toEqual([
+      ['demo', 600, 11],
+      ['near-zero', 12_000, 11],
+    ]);
   });
 
   it('keep 2 463 frames in 600 reads of seed 11 (what the demo row divides by)', async () => {

@@ -38,7 +38,12 @@ describe('warnings from the library', () => {
     await consumeBatches(predict(reads, { bundle, threads: 2, onWarning: (warning) => warnings.push(warning) }), () => undefined);
     for (const spy of spies) expect(spy).not.toHaveBeenCalled();
     expect(warnings.filter((warning) => warning.kind === 'meaningless-bundle')).toEqual([
-      { kind: 'meaningless-bundle', count: 1, position: { file: path.join(bundle, 'manifest.json') }, message: expect.stringMatching(/^bundle 'tiny .*' is marked meaningless \(demo or test weights\): so are these predictions$/) },
+      {
+        kind: 'meaningless-bundle',
+        count: 1,
+        position: { file: path.join(bundle, 'manifest.json') },
+        message: expect.stringMatching(/^bundle 'tiny .*' is marked meaningless \(demo or test weights\): so are these predictions$/),
+      },
     ]);
   });
 
@@ -46,7 +51,12 @@ describe('warnings from the library', () => {
     const spies = silenceChecks();
     const warn = vi.fn<(message: string) => void>();
     const stream = new PassThrough().resume();
-    const { summary } = await runPredict(reads, { models: bundle, output: { stream: { stream, name: 'memory' } }, threads: 2, log: { info: () => undefined, warn } });
+    const { summary } = await runPredict(reads, {
+      models: bundle,
+      output: { stream: { stream, name: 'memory' } },
+      threads: 2,
+      log: { info: () => undefined, warn },
+    });
     for (const spy of spies) expect(spy).not.toHaveBeenCalled();
     const messages = warn.mock.calls.map(([message]) => message);
     expect(messages.filter((message) => /is marked meaningless/.test(message))).toHaveLength(1);

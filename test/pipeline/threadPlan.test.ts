@@ -15,13 +15,28 @@ describe('planThreads', () => {
 
   it('gives ESM-2 the larger share: 16 threads → DNA 2, protein 14, translate 1', () => {
     expect(DNA_THREAD_SHARE).toBe(1 / 8);
-    expect(planThreads({ threads: 16 })).toMatchObject({ translate: 1, dna: { workers: 1, intraOpNumThreads: 2 }, protein: { workers: 1, intraOpNumThreads: 14 } });
-    expect(planThreads({ threads: 64, workers: 2 })).toMatchObject({ translate: 4, dna: { workers: 2, intraOpNumThreads: 4 }, protein: { workers: 2, intraOpNumThreads: 28 } });
+    expect(planThreads({ threads: 16 })).toMatchObject({
+      translate: 1,
+      dna: { workers: 1, intraOpNumThreads: 2 },
+      protein: { workers: 1, intraOpNumThreads: 14 },
+    });
+    expect(planThreads({ threads: 64, workers: 2 })).toMatchObject({
+      translate: 4,
+      dna: { workers: 2, intraOpNumThreads: 4 },
+      protein: { workers: 2, intraOpNumThreads: 28 },
+    });
   });
 
   it('on a GPU gives each encoder worker one host thread, and honours an explicit intra-op count', () => {
-    expect(planThreads({ threads: 32, device: 'cuda' })).toMatchObject({ translate: 4, dna: { intraOpNumThreads: 1 }, protein: { intraOpNumThreads: 1 } });
-    expect(planThreads({ threads: 8, intraOpThreads: 3 })).toMatchObject({ dna: { intraOpNumThreads: 3 }, protein: { intraOpNumThreads: 3 } });
+    expect(planThreads({ threads: 32, device: 'cuda' })).toMatchObject({
+      translate: 4,
+      dna: { intraOpNumThreads: 1 },
+      protein: { intraOpNumThreads: 1 },
+    });
+    expect(planThreads({ threads: 8, intraOpThreads: 3 })).toMatchObject({
+      dna: { intraOpNumThreads: 3 },
+      protein: { intraOpNumThreads: 3 },
+    });
   });
 
   it('validates its options, naming them', () => {

@@ -24,7 +24,10 @@ describeShared('chunkBoundaries against the original (chunk_boundaries_300_500.t
     for (const [key, chunks] of expected) {
       const [size, length] = key.split('\t').map(Number) as [number, number];
       const { starts, ends } = chunkBoundaries(length, size);
-      expect([...starts].map((start, k) => `s_chunk_${k + 1}\t${start}\t${ends[k]}`), key).toEqual(chunks);
+      expect(
+        [...starts].map((start, k) => `s_chunk_${k + 1}\t${start}\t${ends[k]}`),
+        key,
+      ).toEqual(chunks);
     }
   });
 });
@@ -82,7 +85,10 @@ describe('chunkRecordBatch', () => {
 
 describe('splitChunkBatch', () => {
   it('cuts a giant record into consecutive views that together are the whole table', () => {
-    const records = [{ id: 'small', seq: 'ACGT'.repeat(100) }, { id: 'giant', seq: 'GATTACA'.repeat(3000) }];
+    const records = [
+      { id: 'small', seq: 'ACGT'.repeat(100) },
+      { id: 'giant', seq: 'GATTACA'.repeat(3000) },
+    ];
     const whole = chunkRecordBatch(recordBatchOf(records), 300);
     const parts = splitChunkBatch(whole, 16);
     expect(parts.map((part) => part.count)).toEqual([16, 16, 16, 16, Math.max(0, whole.count - 64)].filter((n) => n > 0));
@@ -91,7 +97,10 @@ describe('splitChunkBatch', () => {
     for (const part of parts) {
       const span = basesSpan(part);
       for (let i = 0; i < part.count; i++) {
-        expect(part.starts[i]! >= span.byteOffset - part.bases.byteOffset && part.ends[i]! <= span.byteOffset - part.bases.byteOffset + span.length).toBe(true);
+        expect(
+          part.starts[i]! >= span.byteOffset - part.bases.byteOffset &&
+            part.ends[i]! <= span.byteOffset - part.bases.byteOffset + span.length,
+        ).toBe(true);
       }
     }
     expect(splitChunkBatch(whole, whole.count)).toEqual([whole]);

@@ -17,7 +17,9 @@ function naiveChunkFasta(records: readonly TextRecord[], size: number): string {
 }
 
 function naiveTsv(records: readonly TextRecord[], size: number): string {
-  return naiveIdentify(records, size).map((frame) => `${frame.id}\t${frame.nucleotide}\t${frame.protein}\n`).join('');
+  return naiveIdentify(records, size)
+    .map((frame) => `${frame.id}\t${frame.nucleotide}\t${frame.protein}\n`)
+    .join('');
 }
 
 const GOLDEN = [

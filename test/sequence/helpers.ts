@@ -38,13 +38,7 @@ export function recordBatchOf(records: readonly TextRecord[], source = 'test.fa'
 }
 
 /** Letter mixes for random reads: plain DNA keeps few frames, G/C-rich DNA keeps many, the rest exercise the quirks. */
-const PROFILES = [
-  'ACGT',
-  'GGGGCCCCGCGCAT',
-  'ggccGGCCacgtGCGCNgc',
-  'ACGTacgtNRYKMSWBDHVN-U',
-  'GCGCGCGCGCGCggccNnRy-Uu',
-] as const;
+const PROFILES = ['ACGT', 'GGGGCCCCGCGCAT', 'ggccGGCCacgtGCGCNgc', 'ACGTacgtNRYKMSWBDHVN-U', 'GCGCGCGCGCGCggccNnRy-Uu'] as const;
 
 /** Deterministic random reads of 1..maxLength bases, drawn from a per-read letter profile. */
 export function randomRecords(seed: number, count: number, maxLength: number): TextRecord[] {
@@ -62,7 +56,10 @@ export function randomRecords(seed: number, count: number, maxLength: number): T
 }
 
 /** A credited source of record batches, as readFasta builds it; `opened` counts how often it was opened. */
-export function creditedRecordSource(batches: readonly RecordBatch[], credit: Credit): { source: Observable<RecordBatch & Leased>; opened: () => number } {
+export function creditedRecordSource(
+  batches: readonly RecordBatch[],
+  credit: Credit,
+): { source: Observable<RecordBatch & Leased>; opened: () => number } {
   let opened = 0;
   async function* open(): AsyncGenerator<RecordBatch> {
     opened += 1;

@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chunkRecordBatch } from '../../src/sequence/chunkBatch.js';
 import { frameId, translateChunkBatch, type FrameBatch } from '../../src/sequence/frameBatch.js';
-import {
-  AMINO, BASE_CODE, CODON_AMINO, PAIR_CODE, REVERSE_CODON_AMINO, STOP_CLASS, STOP_CLASS_5,
-} from '../../src/sequence/geneticCode.js';
+import { AMINO, BASE_CODE, CODON_AMINO, PAIR_CODE, REVERSE_CODON_AMINO, STOP_CLASS, STOP_CLASS_5 } from '../../src/sequence/geneticCode.js';
 import { FrameBuilder, translateChunks } from '../../src/sequence/sixFrames.js';
 import { describeShared } from '../support/shared.js';
 import { parseFastaText, randomRecords, recordBatchOf, referenceText, type TextRecord } from './helpers.js';
@@ -94,8 +92,12 @@ describe('translateChunks against the naive string implementation', () => {
       const fresh = translateChunks(chunks);
       expect(reused.count).toBe(fresh.count);
       for (const column of ['chunk', 'frame', 'nucleotides', 'nucleotideStarts', 'proteins', 'proteinStarts'] as const) {
-        expect(Buffer.from(reused[column].buffer, reused[column].byteOffset, reused[column].byteLength)
-          .equals(Buffer.from(fresh[column].buffer, fresh[column].byteOffset, fresh[column].byteLength)), column).toBe(true);
+        expect(
+          Buffer.from(reused[column].buffer, reused[column].byteOffset, reused[column].byteLength).equals(
+            Buffer.from(fresh[column].buffer, fresh[column].byteOffset, fresh[column].byteLength),
+          ),
+          column,
+        ).toBe(true);
       }
     }
   });
@@ -123,7 +125,12 @@ describeShared('six frames against the original (edge_cases_six_frames.tsv, test
     // The oracle's raw translations pin the naive implementation…
     const naive = records.flatMap((record) =>
       naiveChunks(record.seq, 500).flatMap((chunk, k) =>
-        naiveSixFrames(chunk.text).map((frame) => ({ chunk: `${record.id}_chunk_${k + 1}`, frame: frame.suffix, kept: frame.kept, translation: frame.translation })),
+        naiveSixFrames(chunk.text).map((frame) => ({
+          chunk: `${record.id}_chunk_${k + 1}`,
+          frame: frame.suffix,
+          kept: frame.kept,
+          translation: frame.translation,
+        })),
       ),
     );
     expect(naive).toEqual(reference);

@@ -16,7 +16,9 @@ describe('translate benchmark workloads (bench/micro/translate.bench.ts)', () =>
     const chunks = chunkRecordBatch(batch, 500);
     expect(chunks.count).toBe(workload.reads);
     expect(translateChunks(chunks).count).toBe(workload.frames);
-    const texts = Array.from({ length: chunks.count }, (_, i) => Buffer.from(chunks.bases.subarray(chunks.starts[i], chunks.ends[i])).toString('latin1'));
+    const texts = Array.from({ length: chunks.count }, (_, i) =>
+      Buffer.from(chunks.bases.subarray(chunks.starts[i], chunks.ends[i])).toString('latin1'),
+    );
     expect(naiveKeptFrames(texts)).toBe(workload.frames);
   });
 });

@@ -69,7 +69,9 @@ describe('translate wire format', () => {
 describe('TranslatePool with 2 threads', () => {
   const pool = new TranslatePool({ threads: 2 });
   afterAll(() => pool.destroy());
-  const batches = Array.from({ length: 12 }, (_, seed) => chunkRecordBatch(recordBatchOf(randomRecords(seed + 100, 40, 3000)), seed % 2 ? 300 : 500));
+  const batches = Array.from({ length: 12 }, (_, seed) =>
+    chunkRecordBatch(recordBatchOf(randomRecords(seed + 100, 40, 3000)), seed % 2 ? 300 : 500),
+  );
 
   it('gives the same frames as the calling thread, for many batches in flight at once', async () => {
     const results = await Promise.all(batches.map((batch) => pool.translate(batch)));
@@ -108,7 +110,10 @@ describe('TranslatePool with 2 threads', () => {
     for (const transferBases of [false, true]) {
       const error = await pool.translate(corruptBatch(), undefined, { transferBases }).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(VirnucproError);
-      expect(error).toMatchObject({ code: 'INTERNAL', message: expect.stringMatching(/^translate worker: chunk batch is corrupt \(chunk 0 spans/) });
+      expect(error).toMatchObject({
+        code: 'INTERNAL',
+        message: expect.stringMatching(/^translate worker: chunk batch is corrupt \(chunk 0 spans/),
+      });
       expect((error as VirnucproError).hint).toMatch(/rebuild/);
     }
     // The pool is still usable afterwards.

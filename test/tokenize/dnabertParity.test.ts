@@ -27,7 +27,14 @@ function randomSequences(count: number, seed: number, maxLength = 620): string[]
     (length) => Array.from({ length }, () => (random() < 0.03 ? pick('-*') : pick('ACGTN'))).join(''),
     // Any ASCII class (punctuation, digits, _, whitespace, controls) and the specials' spelling: pins the
     // pre-tokenizer's \w / \s classes and the added-token split.
-    (length) => Array.from({ length }, () => (random() < 0.7 ? pick('ACGT') : random() < 0.1 ? '[SEP]' : pick(' \t\n\r\v\f\x00\x1c\x7f_0123456789!"#$%&\'()*+,-./:;<=>?@[\\]^`{|}~xyzXYZ'))).join(''),
+    (length) =>
+      Array.from({ length }, () =>
+        random() < 0.7
+          ? pick('ACGT')
+          : random() < 0.1
+            ? '[SEP]'
+            : pick(' \t\n\r\v\f\x00\x1c\x7f_0123456789!"#$%&\'()*+,-./:;<=>?@[\\]^`{|}~xyzXYZ'),
+      ).join(''),
   ];
   return Array.from({ length: count }, (_, i) => mixes[i % mixes.length]!(1 + Math.floor(random() * maxLength)));
 }
@@ -57,7 +64,9 @@ describeShared('BpeTokenizer parity on the real DNABERT-S tokenizer.json', () =>
   it('matches the naive reference on 120 random sequences of 1..200 characters', () => {
     const json = JSON.parse(text) as ReferenceTokenizerJson;
     for (const sequence of randomSequences(120, 7, 200)) {
-      expect(Array.from(ours.encode(encoder.encode(sequence))), JSON.stringify(sequence)).toEqual(referenceEncode(json, sequence, [1], [2]));
+      expect(Array.from(ours.encode(encoder.encode(sequence))), JSON.stringify(sequence)).toEqual(
+        referenceEncode(json, sequence, [1], [2]),
+      );
     }
   });
 
@@ -86,7 +95,10 @@ describeShared('BpeTokenizer parity with Python tokenizers reference ids', () =>
 
   for (const name of referenceFiles) {
     it(`matches every row of ${name}`, () => {
-      const lines = gunzipSync(readFileSync(path.join(REFERENCE_DIR, name))).toString('utf8').split('\n').filter(Boolean);
+      const lines = gunzipSync(readFileSync(path.join(REFERENCE_DIR, name)))
+        .toString('utf8')
+        .split('\n')
+        .filter(Boolean);
       for (const line of lines) {
         const row = JSON.parse(line) as { seq: unknown; ids: unknown };
         expect(typeof row.seq, 'each line holds {"seq": string, "ids": number[]}').toBe('string');

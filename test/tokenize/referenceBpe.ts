@@ -27,7 +27,7 @@ export function referenceEncode(json: ReferenceTokenizerJson, text: string, pref
     for (const word of piece.match(/\w+|[^\w\s]+/g) ?? []) ids.push(...mergeWord(word, vocab, ranks, json.model.unk_token));
     piece = '';
   };
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const token = added.find((candidate) => text.startsWith(candidate.content, i));
     if (token) {
       flush();

@@ -105,9 +105,17 @@ describe('tokenizer.json asking for what virnucpro does not implement', () => {
     ['a merge whose result is outside the vocab', (json) => json['model'].merges.push('C T'), 'model.merges[7]'],
     ['merges out of creation order', (json) => (json['model'].merges = UNORDERED_MERGES), 'model.merges[1]'],
     ['more distinct merge parts than the pair table takes', addDistinctMerges(2048), 'model.merges'],
-    ['another post-processor', (json) => (json['post_processor'] = { type: 'BertProcessing', sep: ['[SEP]', 2], cls: ['[CLS]', 1] }), 'post_processor'],
+    [
+      'another post-processor',
+      (json) => (json['post_processor'] = { type: 'BertProcessing', sep: ['[SEP]', 2], cls: ['[CLS]', 1] }),
+      'post_processor',
+    ],
     ['a template without $A', (json) => json['post_processor'].single.splice(1, 1), 'post_processor.single'],
-    ['a template naming an undeclared special', (json) => (json['post_processor'].single[0].SpecialToken.id = '[BOS]'), 'post_processor.single[0]'],
+    [
+      'a template naming an undeclared special',
+      (json) => (json['post_processor'].single[0].SpecialToken.id = '[BOS]'),
+      'post_processor.single[0]',
+    ],
     ['an added token that strips', (json) => (json['added_tokens'][2].lstrip = true), 'added_tokens[2].lstrip'],
     ['a normalized added token', (json) => (json['added_tokens'][2].normalized = true), 'added_tokens[2].normalized'],
     ['an added token with another id', (json) => (json['added_tokens'][2].id = 9), 'added_tokens[2]'],
@@ -147,7 +155,11 @@ describe('tokenizer.json variants with the same meaning', () => {
   });
 
   it('accepts explicit defaults (dropout 0, empty prefix and suffix, false flags)', () => {
-    expect(ids((json) => Object.assign(json['model'], { dropout: 0, continuing_subword_prefix: '', end_of_word_suffix: '', ignore_merges: false }))).toEqual(expected);
+    expect(
+      ids((json) =>
+        Object.assign(json['model'], { dropout: 0, continuing_subword_prefix: '', end_of_word_suffix: '', ignore_merges: false }),
+      ),
+    ).toEqual(expected);
   });
 
   it('adds no specials without a post-processor', () => {

@@ -1,11 +1,5 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import {
-  BpeTokenizer,
-  Esm2Tokenizer,
-  loadBpeTokenizer,
-  parseBpeTokenizer,
-  type Tokenizer,
-} from '../../src/tokenize/index.js';
+import { BpeTokenizer, Esm2Tokenizer, loadBpeTokenizer, parseBpeTokenizer, type Tokenizer } from '../../src/tokenize/index.js';
 
 describe('src/tokenize public types', () => {
   it('both tokenizers are Tokenizers', () => {

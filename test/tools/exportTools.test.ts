@@ -11,7 +11,8 @@ import { REPO_ROOT } from '../support/shared.js';
 const PYTHON = '/usr/bin/python3';
 const TOOLS = path.join(REPO_ROOT, 'tools');
 const torchAvailable = spawnSync(PYTHON, ['-c', 'import torch, onnx'], { stdio: 'ignore' }).status === 0;
-if (!torchAvailable) console.warn(`[skip] export tools: ${PYTHON} cannot import torch and onnx (apt-get install python3-torch python3-onnx)`);
+if (!torchAvailable)
+  console.warn(`[skip] export tools: ${PYTHON} cannot import torch and onnx (apt-get install python3-torch python3-onnx)`);
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'virnucpro-export-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -60,7 +61,12 @@ describe.skipIf(!torchAvailable)('tools/ Python export tooling', () => {
     const width = Math.max(...c.rows.map((r) => r.length));
     const ids = new BigInt64Array(c.rows.length * width).fill(BigInt(c.padId));
     const mask = new BigInt64Array(c.rows.length * width);
-    c.rows.forEach((row, i) => row.forEach((id, j) => { ids[i * width + j] = BigInt(id); mask[i * width + j] = 1n; }));
+    c.rows.forEach((row, i) =>
+      row.forEach((id, j) => {
+        ids[i * width + j] = BigInt(id);
+        mask[i * width + j] = 1n;
+      }),
+    );
     const dims = [c.rows.length, width];
     const out = await session.run({ input_ids: new ort.Tensor('int64', ids, dims), attention_mask: new ort.Tensor('int64', mask, dims) });
     const hidden = out['last_hidden_state']!;

@@ -11,7 +11,12 @@ const PIPELINE = path.join(REPO_ROOT, 'test/fixtures/pipeline');
 /** float32 models on two runtimes and two machines: a few float32 ulps of O(1) values. */
 const TOLERANCE = 1e-5;
 
-interface EmbeddingIndex { hiddenSize: number; file: string; pooling: string; rows: { ids: number[]; offset: number }[] }
+interface EmbeddingIndex {
+  hiddenSize: number;
+  file: string;
+  pooling: string;
+  rows: { ids: number[]; offset: number }[];
+}
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   expect(a.length).toBe(b.length);
@@ -45,7 +50,10 @@ async function embeddings(onnx: string, index: EmbeddingIndex): Promise<number> 
 }
 
 describe('committed model fixtures', () => {
-  for (const [kind, onnx] of [['dna', 'dnabert_s.onnx'], ['protein', 'esm2.onnx']] as const) {
+  for (const [kind, onnx] of [
+    ['dna', 'dnabert_s.onnx'],
+    ['protein', 'esm2.onnx'],
+  ] as const) {
     it(`${onnx} reproduces the PyTorch reference embeddings (|diff| <= ${TOLERANCE})`, async () => {
       const index = JSON.parse(readFileSync(path.join(MODELS, 'reference', `${kind}_embeddings.json`), 'utf8')) as EmbeddingIndex;
       expect(await embeddings(onnx, index)).toBeLessThanOrEqual(TOLERANCE);
@@ -54,7 +62,9 @@ describe('committed model fixtures', () => {
 
   for (const chunk of [300, 500]) {
     it(`classifier_${chunk}.onnx gives the pipeline reference scores from its features (|diff| <= ${TOLERANCE})`, async () => {
-      const frames = readFileSync(path.join(PIPELINE, `chunk${chunk}`, 'frames.jsonl'), 'utf8').trim().split('\n')
+      const frames = readFileSync(path.join(PIPELINE, `chunk${chunk}`, 'frames.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
         .map((line) => JSON.parse(line) as { features: string[]; scores: string[]; prediction: string });
       const session = await ort.InferenceSession.create(path.join(MODELS, `classifier_${chunk}.onnx`));
       const width = frames[0]!.features.length;
@@ -67,7 +77,12 @@ describe('committed model fixtures', () => {
         const [ea, eb] = [Math.exp(a - m), Math.exp(b - m)];
         return [ea / (ea + eb), eb / (ea + eb)];
       });
-      expect(maxAbsDiff(scores, frames.flatMap((f) => f.scores.map(Number)))).toBeLessThanOrEqual(TOLERANCE);
+      expect(
+        maxAbsDiff(
+          scores,
+          frames.flatMap((f) => f.scores.map(Number)),
+        ),
+      ).toBeLessThanOrEqual(TOLERANCE);
       const labels = frames.map((f) => f.prediction);
       expect(labels).toContain('virus');
       expect(labels).toContain('others');

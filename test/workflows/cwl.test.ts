@@ -19,7 +19,11 @@ const version = spawnSync('cwltool', ['--version'], { encoding: 'utf8' });
 const available = version.status === 0;
 if (!available) console.warn('[skip] workflows/cwl: cwltool is not installed (Debian: apt-get install cwltool; .ci/run installs it)');
 
-function cwltool(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; output: string }> {
+function cwltool(
+  args: readonly string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     const child = spawn('cwltool', args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -39,7 +43,13 @@ describe.skipIf(!available)(`workflows/cwl with ${version.stdout?.trim() ?? ''}`
     await mkdir(at('bin'));
     await writeFile(at('bin', 'virnucpro'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} "$@"\n`);
     await chmod(at('bin', 'virnucpro'), 0o755);
-    const job = { reads: { class: 'File', path: at('reads.fa') }, models: { class: 'Directory', path: DEMO }, shards: ['1-of-3', '2-of-3', '3-of-3'], threads: 1, score_tables: true };
+    const job = {
+      reads: { class: 'File', path: at('reads.fa') },
+      models: { class: 'Directory', path: DEMO },
+      shards: ['1-of-3', '2-of-3', '3-of-3'],
+      threads: 1,
+      score_tables: true,
+    };
     await writeFile(at('job.json'), JSON.stringify(job));
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
@@ -58,11 +68,16 @@ describe.skipIf(!available)(`workflows/cwl with ${version.stdout?.trim() ?? ''}`
     expect(run.code, run.output).toBe(0);
     const whole = await runCli(['predict', '-q', '-j', '1', '--models', DEMO, '--score-tables', '-o', at('whole'), at('reads.fa')]);
     expect(whole.code, whole.stderr).toBe(0);
-    for (const file of FILES) expect(await readFile(at('out', 'merged', file), 'latin1'), file).toBe(await readFile(at('whole', file), 'latin1'));
-    const merged = JSON.parse(await readFile(at('out', 'merged', 'run_summary.json'), 'utf8')) as { counts: Record<string, unknown>; parts: { recordsRead: number }[] };
+    for (const file of FILES)
+      expect(await readFile(at('out', 'merged', file), 'latin1'), file).toBe(await readFile(at('whole', file), 'latin1'));
+    const merged = JSON.parse(await readFile(at('out', 'merged', 'run_summary.json'), 'utf8')) as {
+      counts: Record<string, unknown>;
+      parts: { recordsRead: number }[];
+    };
     const unsharded = JSON.parse(await readFile(at('whole', 'run_summary.json'), 'utf8')) as { counts: Record<string, unknown> };
     expect(merged.counts).toEqual(unsharded.counts);
     expect(merged.parts.map((part) => part.recordsRead > 0)).toEqual([true, true, true]);
-    for (const log of ['predict-1-of-3.log', 'predict-2-of-3.log', 'predict-3-of-3.log', 'merge.log']) expect(await readFile(at('out', log), 'utf8'), log).toBeDefined();
+    for (const log of ['predict-1-of-3.log', 'predict-2-of-3.log', 'predict-3-of-3.log', 'merge.log'])
+      expect(await readFile(at('out', log), 'utf8'), log).toBeDefined();
   });
 });

@@ -18,7 +18,8 @@ const SHARDS = 3;
 
 const version = spawnSync('snakemake', ['--version'], { encoding: 'utf8' });
 const available = version.status === 0;
-if (!available) console.warn('[skip] workflows/snakemake: snakemake is not installed (Debian: apt-get install snakemake; .ci/run installs it)');
+if (!available)
+  console.warn('[skip] workflows/snakemake: snakemake is not installed (Debian: apt-get install snakemake; .ci/run installs it)');
 
 /** Runs snakemake in `cwd`; resolves with its exit code and output. */
 function snakemake(args: readonly string[], cwd: string): Promise<{ code: number | null; output: string }> {
@@ -61,13 +62,20 @@ describe.skipIf(!available)(`workflows/snakemake with snakemake ${version.stdout
     expect(run.code, run.output).toBe(0);
     const whole = await runCli(['predict', '-q', '-j', '1', '--models', DEMO, '--score-tables', '-o', at('whole'), at('reads.fa')]);
     expect(whole.code, whole.stderr).toBe(0);
-    for (const file of FILES) expect(await readFile(at('results', 'merged', file), 'latin1'), file).toBe(await readFile(at('whole', file), 'latin1'));
-    const merged = JSON.parse(await readFile(at('results', 'merged', 'run_summary.json'), 'utf8')) as { counts: Record<string, unknown>; parts: { recordsRead: number }[] };
+    for (const file of FILES)
+      expect(await readFile(at('results', 'merged', file), 'latin1'), file).toBe(await readFile(at('whole', file), 'latin1'));
+    const merged = JSON.parse(await readFile(at('results', 'merged', 'run_summary.json'), 'utf8')) as {
+      counts: Record<string, unknown>;
+      parts: { recordsRead: number }[];
+    };
     const unsharded = JSON.parse(await readFile(at('whole', 'run_summary.json'), 'utf8')) as { counts: Record<string, unknown> };
     expect(merged.counts).toEqual(unsharded.counts);
     // Not vacuous: each of the three shards held records.
     expect(merged.parts.map((part) => part.recordsRead > 0)).toEqual([true, true, true]);
-    expect((await readdir(at('results', 'logs'))).sort()).toEqual(['merge.log', ...Array.from({ length: SHARDS }, (_, k) => `predict-${k + 1}-of-${SHARDS}.log`)]);
+    expect((await readdir(at('results', 'logs'))).sort()).toEqual([
+      'merge.log',
+      ...Array.from({ length: SHARDS }, (_, k) => `predict-${k + 1}-of-${SHARDS}.log`),
+    ]);
   });
 
   it('runs a shard again by resuming its -o directory, which Snakemake does not delete', async () => {
@@ -78,12 +86,17 @@ describe.skipIf(!available)(`workflows/snakemake with snakemake ${version.stdout
     const again = await snakemake(['--cores', '2', '--configfile', 'config.yaml'], dir);
     expect(again.code, again.output).toBe(0);
     expect(again.output).toMatch(/rule predict_shard:[\s\S]*shard=2-of-3/);
-    expect(await readFile(at('results', 'logs', `predict-2-of-${SHARDS}.log`), 'utf8')).toMatch(/this run is already complete; nothing to do/);
+    expect(await readFile(at('results', 'logs', `predict-2-of-${SHARDS}.log`), 'utf8')).toMatch(
+      /this run is already complete; nothing to do/,
+    );
     expect(await readFile(at('results', 'merged', FILES[0]!), 'latin1')).toBe(before);
   });
 
   it('with gpu: each shard job asks for one GPU and, with gpu_ids, gets its own through gpu-slot.sh (dry run)', async () => {
-    const dry = await snakemake(['-n', '-p', '--cores', '2', '--configfile', 'config.yaml', '--config', 'gpu=True', 'gpu_ids=[0,1]', 'outdir=gpu'], dir);
+    const dry = await snakemake(
+      ['-n', '-p', '--cores', '2', '--configfile', 'config.yaml', '--config', 'gpu=True', 'gpu_ids=[0,1]', 'outdir=gpu'],
+      dir,
+    );
     expect(dry.code, dry.output).toBe(0);
     expect(dry.output).toMatch(/resources: .*gpu=1/);
     expect(dry.output).toContain(`${WORKFLOW}/gpu-slot.sh gpu/.gpu-locks 0,1 -- node ${CLI} predict`);
@@ -95,16 +108,24 @@ describe('workflows/snakemake/gpu-slot.sh', () => {
   it('gives jobs running at once different GPUs (CUDA_VISIBLE_DEVICES), and refuses one more than there are', async () => {
     const locks = await mkdtemp(path.join(tmpdir(), 'virnucpro-gpu-slot-'));
     try {
-      const job = () => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-        const child = spawn(path.join(WORKFLOW, 'gpu-slot.sh'), [locks, '3,5', '--', 'sh', '-c', 'echo "$CUDA_VISIBLE_DEVICES"; sleep 3'], { env: { ...process.env, CUDA_VISIBLE_DEVICES: '' } });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-        child.on('close', (code) => resolve({ code, stdout, stderr }));
-      });
+      const job = () =>
+        new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+          const child = spawn(
+            path.join(WORKFLOW, 'gpu-slot.sh'),
+            [locks, '3,5', '--', 'sh', '-c', 'echo "$CUDA_VISIBLE_DEVICES"; sleep 3'],
+            { env: { ...process.env, CUDA_VISIBLE_DEVICES: '' } },
+          );
+          let stdout = '';
+          let stderr = '';
+          child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+          child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+          child.on('close', (code) => resolve({ code, stdout, stderr }));
+        });
       const jobs = await Promise.all([job(), job(), job()]);
-      const ran = jobs.filter((result) => result.code === 0).map((result) => result.stdout.trim()).sort();
+      const ran = jobs
+        .filter((result) => result.code === 0)
+        .map((result) => result.stdout.trim())
+        .sort();
       expect(ran).toEqual(['3', '5']);
       const refused = jobs.filter((result) => result.code !== 0);
       expect(refused).toHaveLength(1);

@@ -27,7 +27,10 @@ export function syncedReads(count: number, seed: number, syncAt: readonly number
     for (let n = 0; ; n++) {
       const header = `${id} k${n}`;
       const text = `>${header}\n${lines}\n`;
-      if (isSyncRecord(hashHeaderLine(HEADER_HASH_SEED, Buffer.from(header, 'latin1'), 0, header.length), text.length, DEFAULT_SYNC_BYTES) === sync) {
+      if (
+        isSyncRecord(hashHeaderLine(HEADER_HASH_SEED, Buffer.from(header, 'latin1'), 0, header.length), text.length, DEFAULT_SYNC_BYTES) ===
+        sync
+      ) {
         records.push({ text, sync });
         break;
       }
@@ -38,5 +41,8 @@ export function syncedReads(count: number, seed: number, syncAt: readonly number
 
 /** The records' text from `from` (inclusive) to `to` (exclusive). */
 export function textOf(records: readonly SyncedRecord[], from = 0, to = records.length): string {
-  return records.slice(from, to).map((record) => record.text).join('');
+  return records
+    .slice(from, to)
+    .map((record) => record.text)
+    .join('');
 }

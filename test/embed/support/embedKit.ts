@@ -17,7 +17,10 @@ export interface Reference {
 }
 
 export async function readReference(kind: 'dna' | 'protein'): Promise<Reference> {
-  const index = JSON.parse(await readFile(path.join(MODELS, 'reference', `${kind}_embeddings.json`), 'utf8')) as Omit<Reference, 'embedding'> & { file: string };
+  const index = JSON.parse(await readFile(path.join(MODELS, 'reference', `${kind}_embeddings.json`), 'utf8')) as Omit<
+    Reference,
+    'embedding'
+  > & { file: string };
   const bytes = await readFile(path.join(MODELS, 'reference', index.file));
   const values = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
   return { ...index, embedding: (k) => values.subarray(index.rows[k]!.offset, index.rows[k]!.offset + index.hiddenSize) };
@@ -68,7 +71,10 @@ export function splitBySizes<T>(items: readonly T[], sizes: readonly number[]): 
 }
 
 /** A credited source of the given batches (weight: 1 unit per row + 1), as readFasta → … would deliver them. */
-export function leasedSource<T extends { count: number }>(batches: readonly T[], credit: Credit): { source: Observable<T & Leased>; read: () => number } {
+export function leasedSource<T extends { count: number }>(
+  batches: readonly T[],
+  credit: Credit,
+): { source: Observable<T & Leased>; read: () => number } {
   let read = 0;
   async function* open(): AsyncGenerator<T> {
     for (const batch of batches) {
@@ -76,7 +82,11 @@ export function leasedSource<T extends { count: number }>(batches: readonly T[],
       yield batch;
     }
   }
-  const source = creditedSource(open, { credit, weight: (batch: T) => batch.count + 1, attach: (batch, lease): T & Leased => ({ ...batch, lease }) });
+  const source = creditedSource(open, {
+    credit,
+    weight: (batch: T) => batch.count + 1,
+    attach: (batch, lease): T & Leased => ({ ...batch, lease }),
+  });
   return { source, read: () => read };
 }
 

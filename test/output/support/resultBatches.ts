@@ -12,10 +12,14 @@ export interface FrameResult {
 
 /** Rows of a prediction_results.txt text (header skipped), scores read back to their float32 values. */
 export function parsePredictionResults(text: string): FrameResult[] {
-  return text.trim().split('\n').slice(1).map((line) => {
-    const [id, , score1, score2] = line.split('\t');
-    return { id: id!, score1: Math.fround(Number(score1)), score2: Math.fround(Number(score2)) };
-  });
+  return text
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => {
+      const [id, , score1, score2] = line.split('\t');
+      return { id: id!, score1: Math.fround(Number(score1)), score2: Math.fround(Number(score2)) };
+    });
 }
 
 /**

@@ -47,14 +47,32 @@ export interface ReferenceFrame {
 
 export function referenceFrames(chunkLength: FixtureChunkLength): ReferenceFrame[] {
   const text = readFileSync(path.join(PIPELINE_DIR, `chunk${chunkLength}`, 'frames.jsonl'), 'utf8');
-  return text.trim().split('\n').map((line) => {
-    const raw = JSON.parse(line) as { id: string; features: string[]; logits: string[]; scores: string[]; prediction: 'virus' | 'others' };
-    return { id: raw.id, prediction: raw.prediction, features: raw.features.map(Number), logits: raw.logits.map(Number), scores: raw.scores.map(Number) };
-  });
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const raw = JSON.parse(line) as {
+        id: string;
+        features: string[];
+        logits: string[];
+        scores: string[];
+        prediction: 'virus' | 'others';
+      };
+      return {
+        id: raw.id,
+        prediction: raw.prediction,
+        features: raw.features.map(Number),
+        logits: raw.logits.map(Number),
+        scores: raw.scores.map(Number),
+      };
+    });
 }
 
 /** One of the reference output files, as text. */
-export function referenceOutput(chunkLength: FixtureChunkLength, file: 'prediction_results.txt' | 'prediction_results_highestscore.csv'): string {
+export function referenceOutput(
+  chunkLength: FixtureChunkLength,
+  file: 'prediction_results.txt' | 'prediction_results_highestscore.csv',
+): string {
   return readFileSync(path.join(PIPELINE_DIR, `chunk${chunkLength}`, file), 'latin1');
 }
 
@@ -75,7 +93,11 @@ export function fixtureClassifier(chunkLength: FixtureChunkLength): ClassifierMo
  * PyTorch reference (looked up by frame id, so the frame naming is checked on the way): the input
  * classifyFrames gets in a real run, without running the encoders.
  */
-export function fixtureEmbedded(chunkLength: FixtureChunkLength, read: ReadFastaOptions = {}, maxBatchChunks?: number): Observable<EmbeddedFrames & Leased> {
+export function fixtureEmbedded(
+  chunkLength: FixtureChunkLength,
+  read: ReadFastaOptions = {},
+  maxBatchChunks?: number,
+): Observable<EmbeddedFrames & Leased> {
   const byId = new Map(referenceFrames(chunkLength).map((frame) => [frame.id, frame.features]));
   return readFasta(READS, read).pipe(
     chunkReads({ chunkLength, ...(maxBatchChunks ? { maxBatchChunks } : {}) }),
