@@ -11,7 +11,8 @@ export {
   type RunLog,
   type RunProgress,
 } from './pipeline/runPredict.js';
-export { summaryLines, type RunSummary, type StageSummary } from './pipeline/runSummary.js';
+export { summaryLines } from './output/summaryLines.js';
+export type { RunSummary, StageSummary } from './output/runSummaryJson.js';
 export { openStdout, openOutputFile, type OutputStream } from './output/outputStream.js';
 export { VIRNUCPRO_VERSION } from './pipeline/version.js';
 /** The whole prediction as one backpressured stream of result batches, and its models started ahead of it. */

@@ -3,7 +3,7 @@ import { HIGHEST_SCORE_FILE, PREDICTION_RESULTS_FILE } from '../output/predictio
 import { mergeRuns } from '../output/shardMerge.js';
 import { usageError, type CommandSpec } from './args.js';
 import { EXIT_CODES_HELP, type Command } from './command.js';
-import { callsLine } from '../pipeline/runSummary.js';
+import { callsLine } from '../output/summaryLines.js';
 import { VIRNUCPRO_VERSION as VERSION } from '../pipeline/version.js';
 
 const spec: CommandSpec = {

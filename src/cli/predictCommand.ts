@@ -8,7 +8,7 @@ import { openStdout } from '../output/outputStream.js';
 import { STREAM_FORMATS, type StreamFormat } from '../output/predictionRows.js';
 import { runPredict } from '../pipeline/runPredict.js';
 import { PREDICT_STAGES } from '../pipeline/predictStats.js';
-import { summaryLines } from '../pipeline/runSummary.js';
+import { summaryLines } from '../output/summaryLines.js';
 import { inputArgument, intOption, stringOption, usageError, type CommandSpec, type ParsedValues } from './args.js';
 import { EXIT_CODES_HELP, type Command } from './command.js';
 import { MODEL_RUN_OPTIONS } from './embedCommand.js';

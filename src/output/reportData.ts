@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { CallCounts } from '../classify/callCounts.js';
 import { VirnucproError } from '../errors.js';
+import type { RunSummary } from './runSummaryJson.js';
 import { scoreHistogram, type ScoreHistogram } from './scoreHistogram.js';
 
 /**
@@ -11,48 +11,16 @@ import { scoreHistogram, type ScoreHistogram } from './scoreHistogram.js';
  * reports cover the whole run.
  */
 
-export interface ReportStage {
-  readonly name: string;
-  readonly rows: number;
-  readonly busySeconds: number;
-  readonly rowsPerSecond: number;
-}
-
-/** The part of run_summary.json the reports read. */
-export interface ReportSummary {
-  readonly virnucpro: string;
-  readonly arguments: readonly string[];
-  readonly finishedAt: string;
-  readonly input: { readonly path: string; readonly size?: number };
-  readonly shard: string | null;
-  readonly bundle: {
-    readonly name: string;
-    readonly manifest: string;
-    readonly manifestSha256: string;
-    readonly chunkLength: number;
-    readonly meaningless: boolean;
-    readonly files: Readonly<Record<string, string>>;
-  };
-  readonly chunkLength: number;
-  readonly options: Readonly<Record<string, unknown>>;
-  readonly counts: Readonly<Record<string, unknown>> & {
-    readonly recordsRead: number;
-    readonly chunks: number;
-    readonly chunksWithKeptFrames: number;
-    readonly framesKept: number;
-    /** Chunks and reads called viral, not viral, uncallable (docs/predict.md, "Calls"). */
-    readonly calls: CallCounts;
-  };
-  readonly resume: { readonly resumed: boolean };
-  readonly timing: {
-    readonly seconds: number;
-    readonly framesPerSecond: number;
-    readonly stages: readonly ReportStage[];
-    /** Cumulative rows per stage over time (src/pipeline/stageSeries.ts); absent from the run summaries of earlier versions. */
-    readonly series?: { readonly seconds: readonly number[]; readonly rows: Readonly<Record<string, readonly number[]>> };
-  };
-  readonly warnings: readonly string[];
-}
+/**
+ * The part of run_summary.json the reports read. `timing.series` is optional: the run summaries of versions
+ * before it lack it, and a finished run of theirs gets its reports on --resume.
+ */
+export type ReportSummary = Pick<
+  RunSummary,
+  'virnucpro' | 'arguments' | 'finishedAt' | 'input' | 'shard' | 'bundle' | 'chunkLength' | 'options' | 'counts' | 'resume' | 'warnings'
+> & {
+  readonly timing: Omit<RunSummary['timing'], 'series'> & Partial<Pick<RunSummary['timing'], 'series'>>;
+};
 
 export interface ReportData {
   /** The sample's name in MultiQC and the report's title: the input file's name without its extensions. */

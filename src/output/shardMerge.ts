@@ -2,13 +2,14 @@ import { createReadStream } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { addCalls, NO_CALLS, type CallCounts } from '../classify/callCounts.js';
+import { addCalls, NO_CALLS } from '../classify/callCounts.js';
 import { VirnucproError } from '../errors.js';
 import { formatShard, parseShard, type Shard } from '../fasta/shard.js';
 import { AppendFile, outputError } from './appendFile.js';
 import { syncDirectory, writeFileAtomic } from './atomicWrite.js';
 import { journalLine } from './consensusJournal.js';
 import { sortConsensus, type ConsensusSortResult } from './consensusSort.js';
+import type { RunSummary } from './runSummaryJson.js';
 import { HIGHEST_SCORE_FILE, PREDICTION_RESULTS_FILE, RUN_SUMMARY_FILE, isCompleteRun } from './predictionDirectory.js';
 import { PREDICTION_RESULTS_HEADER } from './predictionRows.js';
 import { CHUNK_SCORES_FILE, CHUNK_SCORES_HEADER, RECORD_SCORES_FILE, RECORD_SCORES_HEADER } from './scoreTables.js';
@@ -56,15 +57,15 @@ export interface MergeOptions {
 export interface PartRun {
   readonly dir: string;
   readonly shard: Shard | null;
-  readonly input: { readonly path: string; readonly size?: number; readonly mtime?: string };
-  readonly bundle: { readonly name: string; readonly manifestSha256: string; readonly chunkLength: number; readonly meaningless: boolean };
-  readonly chunkLength: number;
-  readonly forcedChunkLength: number | null;
+  readonly input: RunSummary['input'];
+  readonly bundle: Pick<RunSummary['bundle'], 'name' | 'manifestSha256' | 'chunkLength' | 'meaningless'>;
+  readonly chunkLength: RunSummary['chunkLength'];
+  readonly forcedChunkLength: RunSummary['forcedChunkLength'];
   /** The options that change the scores' float32 noise (how frames are packed, where they run), as given. */
   readonly packing: string;
   readonly counts: PartCounts;
   /** Rows of each file the part wrote (header excluded), as its summary says. */
-  readonly rowsWritten: Readonly<Record<string, number>>;
+  readonly rowsWritten: RunSummary['counts']['rowsWritten'];
   /** The part wrote the score tables. */
   readonly scoreTables: boolean;
   readonly warnings: readonly string[];
@@ -73,21 +74,11 @@ export interface PartRun {
 /** Options of `virnucpro predict` whose values change which frames share a model batch, or the kernels. */
 const PACKING_OPTIONS = ['token-budget', 'window', 'device'];
 
-interface PartCounts {
-  readonly recordsRead: number;
-  readonly recordsSkipped: { readonly emptyRecord: number };
-  readonly chunks: number;
-  readonly chunksWithKeptFrames: number;
-  readonly framesKept: number;
-  readonly calls: CallCounts;
-}
+type PartCounts = Pick<RunSummary['counts'], 'recordsRead' | 'recordsSkipped' | 'chunks' | 'chunksWithKeptFrames' | 'framesKept' | 'calls'>;
 
 /** run_summary.json of a merge (docs/predict.md, "Merging shards"). */
-export interface MergeSummary {
-  readonly virnucpro: string;
+export interface MergeSummary extends Pick<RunSummary, 'virnucpro' | 'arguments' | 'finishedAt' | 'chunkLength' | 'forcedChunkLength'> {
   readonly command: 'merge';
-  readonly arguments: readonly string[];
-  readonly finishedAt: string;
   /** The file the shards were cut from; null for parts that are inputs of their own. */
   readonly input: PartRun['input'] | null;
   readonly parts: readonly {
@@ -98,13 +89,8 @@ export interface MergeSummary {
     readonly framesKept: number;
   }[];
   readonly bundle: PartRun['bundle'];
-  readonly chunkLength: number;
-  readonly forcedChunkLength: number | null;
-  readonly counts: PartCounts & {
-    readonly rowsWritten: Readonly<Record<string, number>>;
-    /** Chunk rows merged into another of the same id, found again after other chunks (in one part or across parts). */
-    readonly duplicateChunkIdsMerged: number;
-  };
+  /** duplicateChunkIdsMerged: chunk rows merged into another of the same id, found again after other chunks (in one part or across parts). */
+  readonly counts: PartCounts & Pick<RunSummary['counts'], 'rowsWritten' | 'duplicateChunkIdsMerged'>;
   /** The parts' warnings, each once. */
   readonly warnings: readonly string[];
 }

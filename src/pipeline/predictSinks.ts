@@ -17,7 +17,7 @@ import { chunkRows, frameRows, streamHeader, type StreamFormat } from '../output
 import type { PredictionBatch } from './predict.js';
 import type { ChunkNames } from '../sequence/chunkBatch.js';
 import type { PredictStats } from './predictStats.js';
-import type { RunSummary } from './runSummary.js';
+import type { RunSummary } from '../output/runSummaryJson.js';
 
 /**
  * Where a predict run's results go: a stream (stdout) in the row formats, or an output directory (the

@@ -19,8 +19,8 @@ import { predict, startPredictModels, type PredictModels, type PredictOptions } 
 import { directorySink, streamSink, type PredictRunIdentity, type PredictSink, type ResultOptions } from './predictSinks.js';
 import { PREDICT_STAGES, PredictStats, StageClock } from './predictStats.js';
 import { bundleIdentity, inputIdentity, type BundleIdentity, type InputIdentity } from './runIdentity.js';
-import type { RunSummary } from './runSummary.js';
-import { StageSeries, type StageSeriesJSON } from './stageSeries.js';
+import type { RunSummary, StageSeriesJSON } from '../output/runSummaryJson.js';
+import { StageSeries } from './stageSeries.js';
 import { VIRNUCPRO_VERSION } from './version.js';
 
 /**

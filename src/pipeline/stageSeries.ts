@@ -1,12 +1,5 @@
+import type { StageSeriesJSON } from '../output/runSummaryJson.js';
 import { PREDICT_STAGES, type PredictStats } from './predictStats.js';
-
-/** The rows each stage had emitted at moments of a run: what report.html plots as rates over time. */
-export interface StageSeriesJSON {
-  /** Seconds since the results started to be written, one per sample (the last at the end of the run). */
-  readonly seconds: readonly number[];
-  /** Per stage (PREDICT_STAGES), its cumulative rows at each of those moments. */
-  readonly rows: Readonly<Record<string, readonly number[]>>;
-}
 
 /** Samples kept at most: past this, every other one is dropped and the period doubles. */
 const MAX_SAMPLES = 120;

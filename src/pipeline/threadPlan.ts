@@ -1,5 +1,9 @@
 import { availableParallelism } from 'node:os';
 import type { ExecutionProvider } from '../model/sessionSettings.js';
+import type { ThreadPlan } from '../output/runSummaryJson.js';
+
+// The plan's type is what run_summary.json records of it.
+export type { EncoderThreads, ThreadPlan } from '../output/runSummaryJson.js';
 
 /**
  * How `predict` shares the machine between its stages: the translate pool (piscina threads), the DNA and
@@ -29,21 +33,6 @@ export interface ThreadPlanOptions {
   readonly intraOpThreads?: number;
   /** Where the encoders run. Default 'cpu'. */
   readonly device?: ExecutionProvider;
-}
-
-export interface EncoderThreads {
-  readonly workers: number;
-  readonly intraOpNumThreads: number;
-}
-
-/** The threads of each stage. */
-export interface ThreadPlan {
-  readonly threads: number;
-  readonly translate: number;
-  readonly dna: EncoderThreads;
-  readonly protein: EncoderThreads;
-  /** The MLP: one worker, one thread, always on the CPU (1.7 MFLOP a frame). */
-  readonly classifier: EncoderThreads;
 }
 
 export const DEFAULT_THREAD_PLAN = {

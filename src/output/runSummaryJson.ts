@@ -1,13 +1,36 @@
-import type { CallCounts, CallSplit } from '../classify/callCounts.js';
+import type { CallCounts } from '../classify/callCounts.js';
 import type { PackingStatsJSON } from '../packing/packingStats.js';
 import type { InferenceBackendDescription } from '../model/inferenceBackend.js';
-import type { StageSeriesJSON } from './stageSeries.js';
-import type { ThreadPlan } from './threadPlan.js';
 
 /**
- * The run summary of `virnucpro predict`: `run_summary.json` in the output directory, and its
- * human-readable lines on stderr. docs/predict.md documents every field.
+ * What `run_summary.json` holds: the summary of a `virnucpro predict` run (written to its -o directory,
+ * returned by runPredict, printed as lines on stderr by summaryLines.ts), read back by the reports
+ * (reportData.ts) and by merge (shardMerge.ts), which take their parts of it from these types.
+ * docs/predict.md documents every field.
  */
+
+export interface EncoderThreads {
+  readonly workers: number;
+  readonly intraOpNumThreads: number;
+}
+
+/** The threads of each stage (src/pipeline/threadPlan.ts plans them; the summary records the plan). */
+export interface ThreadPlan {
+  readonly threads: number;
+  readonly translate: number;
+  readonly dna: EncoderThreads;
+  readonly protein: EncoderThreads;
+  /** The MLP: one worker, one thread, always on the CPU (1.7 MFLOP a frame). */
+  readonly classifier: EncoderThreads;
+}
+
+/** The rows each stage had emitted at moments of a run: what report.html plots as rates over time. */
+export interface StageSeriesJSON {
+  /** Seconds since the results started to be written, one per sample (the last at the end of the run). */
+  readonly seconds: readonly number[];
+  /** Per stage (PREDICT_STAGES), its cumulative rows at each of those moments. */
+  readonly rows: Readonly<Record<string, readonly number[]>>;
+}
 
 export interface StageSummary {
   readonly name: string;
@@ -72,49 +95,4 @@ export interface RunSummary {
   readonly packing: { readonly dna: PackingStatsJSON; readonly protein: PackingStatsJSON };
   readonly peakRssMiB: number;
   readonly warnings: readonly string[];
-}
-
-/** The closing lines on stderr: counts, rows, packing, the per-stage table. */
-export function summaryLines(summary: RunSummary): string[] {
-  const c = summary.counts;
-  const t = summary.timing;
-  const written = Object.entries(c.rowsWritten)
-    .map(([output, rows]) => `${n(rows)} to ${output}`)
-    .join(', ');
-  const lines = [
-    `${n(c.chunksWithKeptFrames)} of ${n(c.chunks)} chunks kept ${n(c.framesKept)} frames; rows written: ${written}` +
-      (c.duplicateChunkIdsMerged > 0 ? ` (${n(c.duplicateChunkIdsMerged)} rows of reads with duplicate ids merged)` : ''),
-    callsLine(c.calls),
-    `model '${summary.bundle.name}', chunk length ${summary.chunkLength}${summary.forcedChunkLength === null ? '' : ' (FORCED: not what the classifier was trained for)'}; ` +
-      `packing ${efficiency(summary.packing.dna)} (DNA), ${efficiency(summary.packing.protein)} (protein) real tokens`,
-    `${n(t.framesPerSecond)} frames/s over ${t.seconds.toFixed(2)} s; per stage:`,
-    ...stageTable(t.stages),
-  ];
-  if (summary.resume.resumed) lines.push(`resumed after ${n(summary.resume.recordsAlreadyDone)} records already done`);
-  return lines;
-}
-
-/** `calls: reads 5 viral, 2 not viral, 1 uncallable; chunks 9 viral, 4 not viral, 3 uncallable` (also merge's). */
-export function callsLine(calls: CallCounts): string {
-  const split = (unit: string, counts: CallSplit): string =>
-    `${unit} ${n(counts.viral)} viral, ${n(counts.notViral)} not viral, ${n(counts.uncallable)} uncallable`;
-  return `calls: ${split('reads', calls.reads)}; ${split('chunks', calls.chunks)}`;
-}
-
-/** The per-stage telemetry as aligned text rows (header first). */
-export function stageTable(stages: readonly StageSummary[]): string[] {
-  const rows = [
-    ['stage', 'rows', 'busy s', 'rows/s'],
-    ...stages.map((s) => [s.name, n(s.rows), s.busySeconds.toFixed(2), n(s.rowsPerSecond)]),
-  ];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  return rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
-}
-
-function efficiency(packing: PackingStatsJSON): string {
-  return packing.efficiency === null ? 'n/a' : `${(packing.efficiency * 100).toFixed(1)} %`;
-}
-
-function n(value: number): string {
-  return Math.round(value).toLocaleString('en-US');
 }
