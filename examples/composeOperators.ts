@@ -9,7 +9,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chunkId, consumeBatches, isViralChunk, loadBundle, loadEncoderTokenizer } from 'virnucpro';
+import { chunkId, consumeBatches, isViralChunk, loadBundle } from 'virnucpro';
 import {
   chunkConsensus,
   chunkReads,
@@ -23,7 +23,8 @@ import {
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const input = process.argv[2] ?? path.join(root, 'examples/data/demo.fa');
 const bundle = await loadBundle(process.argv[3] ?? path.join(root, 'models/demo'));
-const [dnaTokenizer, proteinTokenizer] = await Promise.all([loadEncoderTokenizer(bundle.dna), loadEncoderTokenizer(bundle.protein)]);
+// The bundle's tokenizers come parsed with it.
+const { dna: dnaTokenizer, protein: proteinTokenizer } = bundle.tokenizers;
 
 // Each operator starts its own model pool on subscribe and closes it at the end.
 const results = readFasta(input).pipe(

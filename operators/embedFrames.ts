@@ -28,7 +28,7 @@ export type EmbedFramesOptions = EmbedOptions | ResolvedEmbedOptions;
  *
  * @example
  * import { embedNucleotides } from 'virnucpro/operators';
- * frames.pipe(embedNucleotides({ tokenizer: await loadEncoderTokenizer(bundle.dna), model: bundle.dna }));
+ * frames.pipe(embedNucleotides({ tokenizer: bundle.tokenizers.dna, model: bundle.dna }));
  *
  * @param options see embedRows: tokenizer (required); pool, or model + poolOptions (own pool); tokenBudget
  *   (default 16 384 tokens); window (default 8 192 rows); maxRows; maxInFlight (default workers × 2);

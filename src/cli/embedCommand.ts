@@ -2,7 +2,6 @@ import { availableParallelism } from 'node:os';
 import { embedSequences } from '../../operators/embedSequences.js';
 import { readFasta } from '../../operators/readFasta.js';
 import { EMBED_BATCHES_IN_FLIGHT } from '../embed/embedOptions.js';
-import { loadEncoderTokenizer } from '../embed/encoderTokenizer.js';
 import { formatEmbeddingLines } from '../embed/embeddingText.js';
 import { EXIT } from '../errors.js';
 import { FastaStats } from '../fasta/fastaStats.js';
@@ -169,7 +168,7 @@ export const embedCommand: Command = {
     if (bundle.meaningless) log.warn(`bundle '${bundle.name}' is marked meaningless (demo or test weights): so are these embeddings`);
     const unchecked = missingChecksumWarning(bundle);
     if (unchecked) log.warn(unchecked);
-    const tokenizer = await loadEncoderTokenizer(encoder);
+    const tokenizer = bundle.tokenizers[kind];
     const pool = await startOnDevices(settings.deviceIds, (deviceId) =>
       startInferencePool(encoder, { ...settings.pool, deviceId, signal }),
     );

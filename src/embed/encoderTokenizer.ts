@@ -7,12 +7,12 @@ import type { Tokenizer } from '../tokenize/tokenizer.js';
 export const BPE_PAD_TOKEN = '[PAD]';
 
 /**
- * The tokenizer a bundle encoder names (`BundleEncoder.tokenizer`): `"esm2"` is the built-in ESM-2 alphabet,
- * anything else the path of a tokenizer.json. Errors: TOKENIZER_INVALID from the loader.
+ * The tokenizer an encoder names (`BundleEncoder.tokenizer`): `"esm2"` is the built-in ESM-2 alphabet,
+ * anything else the path of a tokenizer.json. Errors: TOKENIZER_INVALID from the loader. For an encoder
+ * written by hand: a loaded bundle has its tokenizers parsed already (`bundle.tokenizers`).
  *
  * @example
- * const bundle = await loadBundle('models/demo');
- * const tokenizer = await loadEncoderTokenizer(bundle.dna);
+ * const tokenizer = await loadEncoderTokenizer({ tokenizer: 'my-bundle/tokenizer.json' });
  */
 export async function loadEncoderTokenizer(encoder: { readonly tokenizer: string }): Promise<Tokenizer> {
   return encoder.tokenizer === ESM2_TOKENIZER ? new Esm2Tokenizer() : loadBpeTokenizer(encoder.tokenizer);

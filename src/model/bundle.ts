@@ -1,8 +1,8 @@
 import { access, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { VirnucproError } from '../errors.js';
-import { loadBpeTokenizer } from '../tokenize/index.js';
-import { sha256File } from './checksum.js';
+import { Esm2Tokenizer, parseBpeTokenizer, readTokenizerFile, type Tokenizer } from '../tokenize/index.js';
+import { sha256Bytes, sha256File } from './checksum.js';
 import {
   BUNDLE_PARTS,
   CHUNK_LENGTHS,
@@ -88,6 +88,8 @@ export interface ModelBundle {
   readonly dir: string;
   /** Absolute path of the manifest read. */
   readonly manifestFile: string;
+  /** Lowercase hex sha256 of the manifest's bytes as read and parsed here: what identifies the bundle for a resume. */
+  readonly manifestSha256: string;
   readonly name: string;
   /** The chunk length the classifier was trained for. */
   readonly chunkLength: ChunkLength;
@@ -107,6 +109,12 @@ export interface ModelBundle {
   readonly loadedFiles: Readonly<Record<string, string>>;
   /** Loaded files the manifest lists no checksum for (each deserves a warning: nothing vouches for them). */
   readonly missingChecksums: readonly string[];
+  /**
+   * The tokenizer of each encoder loaded, by its label ('dna', 'protein'): parsed once here (a tokenizer.json,
+   * read once for both its checksum and its parse) or the built-in ESM-2 alphabet. The embedding stages use
+   * these; nothing reads the file again.
+   */
+  readonly tokenizers: Readonly<Record<EncoderPart, Tokenizer>>;
   readonly dna: BundleEncoder;
   readonly protein: BundleEncoder;
   readonly classifier: BundleClassifier;
@@ -116,8 +124,14 @@ export interface ModelBundle {
  * What loadBundle returns when asked for some parts: those parts, and the bundle's other fields. The chunk
  * length is there when the manifest gives one (it must, with the classifier).
  */
-export type PartialBundle<P extends BundlePart> = Omit<ModelBundle, BundlePart | 'chunkLength'> &
-  Pick<ModelBundle, P> & { readonly chunkLength?: ChunkLength };
+export type PartialBundle<P extends BundlePart> = Omit<ModelBundle, BundlePart | 'chunkLength' | 'tokenizers'> &
+  Pick<ModelBundle, P> & {
+    readonly chunkLength?: ChunkLength;
+    readonly tokenizers: Readonly<Record<Extract<P, EncoderPart>, Tokenizer>>;
+  };
+
+/** The parts of a bundle that are encoders (each with its tokenizer). */
+type EncoderPart = Exclude<BundlePart, 'classifier'>;
 
 /**
  * Reads and checks a model bundle (docs/model-bundle.md), given its directory (which holds manifest.json) or
@@ -151,7 +165,8 @@ export async function loadBundle(
   const namesFile = (await stat(target).catch(() => undefined))?.isFile() ?? false;
   const root = namesFile ? path.dirname(target) : target;
   const manifestFile = namesFile ? target : path.join(root, MANIFEST_FILE);
-  const manifest = parseManifestParts(await readManifest(manifestFile), manifestFile, parts);
+  const manifestBytes = await readManifest(manifestFile);
+  const manifest = parseManifestParts(manifestBytes.toString('utf8'), manifestFile, parts);
   signal?.throwIfAborted();
   // Parts named by the manifest but not asked for are parsed (a typo still fails) but their files are left alone.
   const dnaEntry = parts.includes('dna') ? manifest.dna : undefined;
@@ -174,8 +189,24 @@ export async function loadBundle(
   const resolve = (name: string): string => path.resolve(root, name);
   const files = [dnaEntry, proteinEntry, classifierEntry].flatMap((entry) => (entry ? [entry.onnx, ...entry.externalData] : []));
   for (const name of files) await mustExist(resolve(name), manifestFile);
-  // Parsed now, then dropped: the embedding stage loads it where it tokenizes; this only fails a broken file early.
-  if (dnaEntry) await loadBpeTokenizer(resolve(dnaEntry.tokenizer));
+  // Tokenizers are parsed before the checksums are verified (a broken tokenizer.json is TOKENIZER_INVALID
+  // whatever its checksum), and their bytes kept for that verification: each file is read once.
+  const tokenizerBytes = new Map<string, Buffer>();
+  const tokenizers: Partial<Record<EncoderPart, Tokenizer>> = {};
+  for (const [label, entry] of [
+    ['dna', dnaEntry],
+    ['protein', proteinEntry],
+  ] as const) {
+    if (!entry) continue;
+    if (entry.tokenizer === ESM2_TOKENIZER) {
+      tokenizers[label] = new Esm2Tokenizer();
+      continue;
+    }
+    const file = resolve(entry.tokenizer);
+    const bytes = await readTokenizerFile(file);
+    tokenizerBytes.set(path.posix.normalize(entry.tokenizer), bytes);
+    tokenizers[label] = parseBpeTokenizer(bytes.toString('utf8'), file);
+  }
 
   const verifiedChecksums: string[] = [];
   if (verifyChecksums) {
@@ -183,8 +214,9 @@ export async function loadBundle(
     for (const [name, expected] of Object.entries(manifest.checksums)) {
       if (skipped.has(name)) continue;
       const file = resolve(name);
-      await mustExist(file, manifestFile);
-      const actual = await sha256File(file, signal);
+      const held = tokenizerBytes.get(path.posix.normalize(name));
+      if (!held) await mustExist(file, manifestFile);
+      const actual = held ? sha256Bytes(held) : await sha256File(file, signal);
       if (actual !== expected) {
         throw new VirnucproError('MODEL_LOAD', `sha256 ${actual} does not match checksums."${name}" (${expected})`, {
           position: { file },
@@ -221,6 +253,7 @@ export async function loadBundle(
   return {
     dir: root,
     manifestFile,
+    manifestSha256: sha256Bytes(manifestBytes),
     name: manifest.name ?? path.basename(root),
     ...(manifest.chunkLength !== undefined ? { chunkLength: manifest.chunkLength } : {}),
     ...(requested !== undefined && manifest.chunkLength !== undefined && requested !== manifest.chunkLength
@@ -231,6 +264,7 @@ export async function loadBundle(
     verifiedChecksums,
     loadedFiles,
     missingChecksums,
+    tokenizers,
     ...(dna ? { dna } : {}),
     ...(protein ? { protein } : {}),
     ...(classifier ? { classifier } : {}),
@@ -284,9 +318,9 @@ export function resolveLoadBundleOptions(
   return resolved;
 }
 
-async function readManifest(file: string): Promise<string> {
+async function readManifest(file: string): Promise<Buffer> {
   try {
-    return await readFile(file, 'utf8');
+    return await readFile(file);
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
     // A mistyped --models path deserves to hear that the directory itself does not exist.

@@ -17,3 +17,8 @@ export async function sha256File(file: string, signal?: AbortSignal): Promise<st
   for await (const chunk of stream) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
+
+/** Lowercase hex sha256 of bytes already in memory (a manifest, a tokenizer.json: read once, hashed and parsed). */
+export function sha256Bytes(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}

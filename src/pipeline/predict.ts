@@ -6,7 +6,6 @@ import { embedNucleotides, embedProteins } from '../../operators/embedFrames.js'
 import { readFasta, type FastaBatch } from '../../operators/readFasta.js';
 import { translateSixFrames } from '../../operators/translateSixFrames.js';
 import { EMBED_BATCHES_IN_FLIGHT, resolveEmbedOptions, withEmbedSignal } from '../embed/embedOptions.js';
-import { loadEncoderTokenizer } from '../embed/encoderTokenizer.js';
 import { VirnucproError } from '../errors.js';
 import type { FastaRecordRef, FastaWarning } from '../fasta/fastaStats.js';
 import type { RecordBatch } from '../fasta/recordBatch.js';
@@ -311,7 +310,7 @@ export function startPredictModels(options: PredictOptions): Promise<PredictMode
 }
 
 /**
- * Loads the bundle (when given a path) and the two tokenizers, checks the chunk length, and starts the three
+ * Loads the bundle (when given a path; with its tokenizers), checks the chunk length, and starts the three
  * model pools (in parallel; if one fails, the others are closed).
  */
 async function startModels(options: ResolvedPredictOptions, signal: AbortSignal): Promise<PredictModels> {
@@ -336,7 +335,8 @@ async function startModels(options: ResolvedPredictOptions, signal: AbortSignal)
     );
   }
   for (const warning of bundleWarnings(bundle)) options.onWarning?.(warning);
-  const [dnaTokenizer, proteinTokenizer] = await Promise.all([loadEncoderTokenizer(bundle.dna), loadEncoderTokenizer(bundle.protein)]);
+  // Parsed once, by loadBundle.
+  const { dna: dnaTokenizer, protein: proteinTokenizer } = bundle.tokenizers;
   const { plan } = options;
   const on = (threads: EncoderThreads, device: ExecutionProvider): InferencePoolOptions => ({
     workers: threads.workers,

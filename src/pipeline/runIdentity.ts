@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { formatShard, type Shard } from '../fasta/shard.js';
 import type { ModelBundle } from '../model/bundle.js';
@@ -39,13 +38,13 @@ export interface BundleIdentity {
 }
 
 export async function bundleIdentity(bundle: ModelBundle): Promise<BundleIdentity> {
-  const manifest = await readFile(bundle.manifestFile);
   const files = { dna: bundle.dna.file, protein: bundle.protein.file, classifier: bundle.classifier.file };
   const fileSizes: Record<string, number> = {};
   for (const [part, file] of Object.entries(files)) fileSizes[part] = (await stat(file)).size;
   return {
     name: bundle.name,
-    manifestSha256: createHash('sha256').update(manifest).digest('hex'),
+    // Hashed from the bytes loadBundle parsed: what was run, and the manifest is not read again.
+    manifestSha256: bundle.manifestSha256,
     chunkLength: bundle.chunkLength,
     fileSizes,
   };

@@ -143,9 +143,16 @@ export class BpeTokenizer implements Tokenizer {
  * not parse, or asks for what virnucpro does not implement fails with TOKENIZER_INVALID naming the file.
  */
 export async function loadBpeTokenizer(file: string): Promise<BpeTokenizer> {
-  let text: string;
+  return parseBpeTokenizer((await readTokenizerFile(file)).toString('utf8'), file);
+}
+
+/**
+ * The bytes of a tokenizer file, for a caller that also hashes them (the bundle loader reads the file once to
+ * both verify and parse it). A file that cannot be read fails with TOKENIZER_INVALID naming it.
+ */
+export async function readTokenizerFile(file: string): Promise<Buffer> {
   try {
-    text = await readFile(file, 'utf8');
+    return await readFile(file);
   } catch (error) {
     throw new VirnucproError('TOKENIZER_INVALID', `cannot read the tokenizer file (${(error as Error).message})`, {
       position: { file },
@@ -153,7 +160,6 @@ export async function loadBpeTokenizer(file: string): Promise<BpeTokenizer> {
       cause: error,
     });
   }
-  return parseBpeTokenizer(text, file);
 }
 
 /**

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VirnucproError } from '../../src/errors.js';
 import { loadBundle, resolveLoadBundleOptions, type LoadBundleOptions } from '../../src/model/bundle.js';
+import { BpeTokenizer, Esm2Tokenizer, loadBpeTokenizer } from '../../src/tokenize/index.js';
 import { REPO_ROOT } from '../support/shared.js';
 import { onnxFixture } from './support/fixtureModels.js';
 import { MINIMAL_MANIFEST } from './support/minimalManifest.js';
@@ -139,6 +140,31 @@ describe('loadBundle: a valid bundle', () => {
     expect(error.hint).toMatch(/--skip-checksums/);
     // Skipped, the replaced file is caught by the interface check instead.
     expect((await refused(dir, { verifyChecksums: false })).code).toBe('BUNDLE_INVALID');
+  });
+});
+
+describe('loadBundle: each file read and parsed once', () => {
+  it('hashes the manifest bytes it parsed, and returns the tokenizers parsed (the DNA tokenizer.json once, checksum and parse)', async () => {
+    const tokenizerSum = `sha256:${await sha256(DEMO_TOKENIZER)}`;
+    const dir = await bundle({ ...MANIFEST, checksums: { 'tokenizer.json': tokenizerSum } });
+    const loaded = await loadBundle(dir);
+    expect(loaded.manifestSha256).toBe(
+      createHash('sha256')
+        .update(await readFile(path.join(dir, 'manifest.json')))
+        .digest('hex'),
+    );
+    expect(loaded.verifiedChecksums).toEqual(['tokenizer.json']);
+    const bytes = new TextEncoder().encode('ACGTTGCAACGT');
+    expect(loaded.tokenizers.dna).toBeInstanceOf(BpeTokenizer);
+    expect([...loaded.tokenizers.dna.encode(bytes)]).toEqual([...(await loadBpeTokenizer(DEMO_TOKENIZER)).encode(bytes)]);
+    expect(loaded.tokenizers.protein).toBeInstanceOf(Esm2Tokenizer);
+  });
+
+  it('verifies a tokenizer.json checksum against the bytes it parses', async () => {
+    const dir = await bundle({ ...MANIFEST, checksums: { './tokenizer.json': `sha256:${'0'.repeat(64)}` } });
+    const error = await refused(dir);
+    expect(error.code).toBe('MODEL_LOAD');
+    expect(error.message).toMatch(/does not match checksums\."\.\/tokenizer\.json"/);
   });
 });
 

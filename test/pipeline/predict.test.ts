@@ -1,4 +1,5 @@
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { copyFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -12,6 +13,7 @@ import { isViralChunk } from '../../src/classify/consensus.js';
 import type { InputCheckpoint } from '../../src/fasta/inputCheckpoint.js';
 import { predict, type PredictOptions, type PredictionBatch } from '../../src/pipeline/predict.js';
 import { PredictStats } from '../../src/pipeline/predictStats.js';
+import { bundleIdentity } from '../../src/pipeline/runIdentity.js';
 import { chunkId } from '../../src/sequence/chunkBatch.js';
 import { frameId } from '../../src/sequence/frameBatch.js';
 import { describeShared, sharedPath } from '../support/shared.js';
@@ -187,6 +189,22 @@ describe('predict', () => {
     expect(osThreads()).toBeLessThanOrEqual(before);
     await collect(results);
     await eventually(() => osThreads()! <= before, 10_000);
+  });
+
+  it('reads the bundle once: a loaded bundle runs with its manifest and tokenizer gone, and identifies by the bytes it read', async () => {
+    const copy = path.join(dir, 'read-once');
+    await cp(tiny, copy, { recursive: true });
+    const manifestSha256 = createHash('sha256')
+      .update(await readFile(path.join(copy, 'manifest.json')))
+      .digest('hex');
+    const bundle = await loadBundle(copy);
+    expect(bundle.manifestSha256).toBe(manifestSha256);
+    const expected = await collect(predict(reads, { bundle: tiny, ...SMALL }));
+    // Neither file is opened again: not by the models' start (tokenizers), not by the run's identity (the manifest).
+    await rm(path.join(copy, 'manifest.json'));
+    await rm(path.join(copy, 'tokenizer.json'));
+    expect(await collect(predict(reads, { bundle, ...SMALL }))).toEqual(expected);
+    expect((await bundleIdentity(bundle)).manifestSha256).toBe(manifestSha256);
   });
 
   it('refuses a chunk length the bundle was not trained for unless forced', async () => {
