@@ -3,7 +3,8 @@
 Two routes for the encoders:
 - fp32 (CPU bundles): the TorchScript exporter at opset 17, proven from torch 1.13 to 2.x.
 - fp16 (GPU bundles): the module itself in fp16, exported by the dynamo exporter at opset 24, where
-  `scaled_dot_product_attention` becomes one ONNX `Attention` node (a fused kernel on CUDA), GELU stays exact,
+  `scaled_dot_product_attention` becomes one ONNX `Attention` node (a fused kernel on CUDA; both encoders are
+  traced in forms written in single-kernel ops, see fused_export_form), GELU stays exact,
   and the outputs are cast back to float32 inside the graph, the pooled mean summed in float32
   (docs/gpu.md has the measurements behind each choice). Without a dynamo-capable torch the fp16 route falls
   back to converting the fp32 export (correct, slower on CUDA) and says so.
@@ -20,6 +21,9 @@ import onnx
 import torch
 from torch import nn
 
+from .dnabert_fused import FusedDnaBertS, fused_dnabert_supported
+from .dnabert_s import DnaBertS
+from .esm2_fused import FusedEsm2, fused_esm2_supported
 from .pooling import POOLING
 
 OPSET = 17
@@ -120,10 +124,21 @@ def _encoder_outputs(pooling: str | None) -> tuple[list[str], dict]:
     return outputs, axes
 
 
+def fused_export_form(model: nn.Module) -> nn.Module:
+    """What the fused fp16 export traces: the encoder rewritten in single-kernel ONNX ops (dnabert_fused,
+    esm2_fused) where this torch has them, else the module itself (its SDPA still becomes `Attention`)."""
+    if isinstance(model, DnaBertS) and fused_dnabert_supported():
+        return FusedDnaBertS(model)
+    encoder = getattr(model, "encoder", None)  # esm2.LastHiddenState around an EsmModel
+    if encoder is not None and fused_esm2_supported(encoder):
+        return FusedEsm2(encoder)
+    return model
+
+
 def _export_fused_fp16(model: nn.Module, path: Path, pooling: str | None, force_external: bool) -> list[str]:
     half = fp16_copy(model)
     use_fused_attention(half)
-    module = EncoderOutputs(half, pooling).eval()
+    module = EncoderOutputs(fused_export_form(half), pooling).eval()
     device = next(model.parameters()).device
     outputs, axes = _encoder_outputs(pooling)
     with torch.no_grad():
