@@ -7,7 +7,8 @@ import { EXIT } from '../errors.js';
 import { FastaStats } from '../fasta/fastaStats.js';
 import { eachBatchAlone } from '../flow/eachBatchAlone.js';
 import { consumeBatches } from '../flow/sink.js';
-import { loadBundle, missingChecksumWarning } from '../model/bundle.js';
+import { loadBundle } from '../model/bundle.js';
+import { bundleNotices } from '../model/bundleWarnings.js';
 import { parseDeviceIds } from '../model/deviceIds.js';
 import { startInferencePool, type InferencePoolOptions } from '../model/inferencePool.js';
 import { startOnDevices } from '../model/spreadBackend.js';
@@ -165,9 +166,7 @@ export const embedCommand: Command = {
 
     const bundle = await loadBundle(models, { parts: [kind], verifyChecksums: values['skip-checksums'] !== true, signal });
     const encoder = bundle[kind];
-    if (bundle.meaningless) log.warn(`bundle '${bundle.name}' is marked meaningless (demo or test weights): so are these embeddings`);
-    const unchecked = missingChecksumWarning(bundle);
-    if (unchecked) log.warn(unchecked);
+    for (const notice of bundleNotices(bundle, settings.pool.executionProvider ?? 'cpu', 'embeddings')) log.warn(notice.message);
     const tokenizer = bundle.tokenizers[kind];
     const pool = await startOnDevices(settings.deviceIds, (deviceId) =>
       startInferencePool(encoder, { ...settings.pool, deviceId, signal }),

@@ -11,7 +11,8 @@ import type { FastaRecordRef, FastaWarning } from '../fasta/fastaStats.js';
 import type { RecordBatch } from '../fasta/recordBatch.js';
 import type { Shard } from '../fasta/shard.js';
 import { Credit, type Leased } from '../flow/credit.js';
-import { loadBundle, missingChecksumWarning, type ModelBundle } from '../model/bundle.js';
+import { loadBundle, type ModelBundle } from '../model/bundle.js';
+import { bundleNotices, type BundleNotice } from '../model/bundleWarnings.js';
 import type { FeatureBatch, TokenBatch } from '../model/batches.js';
 import type { InferenceBackend, StartInferenceBackend } from '../model/inferenceBackend.js';
 import { startInferencePool, type InferencePoolOptions } from '../model/inferencePool.js';
@@ -135,28 +136,11 @@ export interface PredictOptions {
 
 /** A warning about the bundle, as a reader warning is about the input: its file (the manifest) and a log line. */
 export interface BundleWarning extends Omit<FastaWarning, 'kind'> {
-  readonly kind: 'meaningless-bundle' | 'unverified-files';
+  readonly kind: BundleNotice['kind'];
 }
 
 /** What a predict run warns about: the input (FastaWarning) or the bundle. */
 export type PredictWarning = FastaWarning | BundleWarning;
-
-/** The bundle's warnings: every prediction of a meaningless bundle must be flagged, as must unverified files. */
-function bundleWarnings(bundle: ModelBundle): BundleWarning[] {
-  const position = { file: bundle.manifestFile };
-  const warnings: BundleWarning[] = [];
-  if (bundle.meaningless) {
-    warnings.push({
-      kind: 'meaningless-bundle',
-      count: 1,
-      position,
-      message: `bundle '${bundle.name}' is marked meaningless (demo or test weights): so are these predictions`,
-    });
-  }
-  const unverified = missingChecksumWarning(bundle);
-  if (unverified) warnings.push({ kind: 'unverified-files', count: bundle.missingChecksums.length, position, message: unverified });
-  return warnings;
-}
 
 /**
  * A batch of results, in input order: its kept frames with scores (row i = frame i), its chunks' consensus
@@ -334,7 +318,9 @@ async function startModels(options: ResolvedPredictOptions, signal: AbortSignal)
       },
     );
   }
-  for (const warning of bundleWarnings(bundle)) options.onWarning?.(warning);
+  for (const notice of bundleNotices(bundle, options.device ?? 'cpu', 'predictions')) {
+    options.onWarning?.({ ...notice, position: { file: bundle.manifestFile } });
+  }
   // Parsed once, by loadBundle.
   const { dna: dnaTokenizer, protein: proteinTokenizer } = bundle.tokenizers;
   const { plan } = options;

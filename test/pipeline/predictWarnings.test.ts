@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -64,5 +64,28 @@ describe('warnings from the library', () => {
       "2 read(s) repeat an earlier read's id, first 'a': their rows on memory share chunk ids (kept apart, not merged; predict -o merges them as the original VirNucPro does)",
     ]);
     expect(summary!.warnings).toEqual(messages);
+  });
+
+  it("predict() warns that an fp16 (GPU) export runs slower on the CPU, from the manifest's provenance.precision", async () => {
+    const fp16 = await writeTinyBundle(path.join(dir, 'tiny-fp16'));
+    const manifestFile = path.join(fp16, 'manifest.json');
+    const manifest = JSON.parse(await readFile(manifestFile, 'utf8')) as { provenance: Record<string, string> };
+    await writeFile(manifestFile, JSON.stringify({ ...manifest, provenance: { ...manifest.provenance, precision: 'fp16' } }));
+    const kinds = async (models: string): Promise<PredictWarning[]> => {
+      const warnings: PredictWarning[] = [];
+      await consumeBatches(predict(reads, { bundle: models, threads: 2, onWarning: (w) => warnings.push(w) }), () => undefined);
+      return warnings.filter((warning) => warning.kind === 'precision-device');
+    };
+    expect(await kinds(fp16)).toEqual([
+      {
+        kind: 'precision-device',
+        count: 1,
+        position: { file: manifestFile },
+        message: expect.stringMatching(
+          /is an fp16 export, made for GPUs: on the CPU it runs slower than a float32 export .*docs\/gpu\.md\)$/,
+        ),
+      },
+    ]);
+    expect(await kinds(bundle)).toEqual([]); // no precision recorded: nothing to say
   });
 });
