@@ -5,7 +5,14 @@ import type { FeatureBatch } from '../src/model/batches.js';
 import { isInferenceBackend, type InferenceBackend } from '../src/model/inferenceBackend.js';
 import { resolveInferencePoolOptions, startInferencePool, type InferencePoolOptions } from '../src/model/inferencePool.js';
 import type { ClassifierModel } from '../src/model/modelSpec.js';
-import { featureRows, softmaxInto, type Classified, type EmbeddedFrames } from '../src/classify/classification.js';
+import {
+  DEFAULT_FEATURES,
+  embeddingFields,
+  featureRows,
+  softmaxInto,
+  type Classified,
+  type EmbeddedFrames,
+} from '../src/classify/classification.js';
 
 /**
  * Frames per classifier request. The MLP costs ~1.7 MFLOP a frame, so 1 024 rows are ~2 GFLOP: long enough
@@ -27,6 +34,11 @@ export interface ClassifyFramesOptions {
   readonly model?: ClassifierModel;
   /** Options of the pool started for `model`. Default: the pool's defaults (1 worker). */
   readonly poolOptions?: InferencePoolOptions;
+  /**
+   * The encoders whose embeddings form a feature row, in order (`bundle.encoders`' labels): each batch's
+   * `${name}Embeddings` side by side, then dropped. Default: [dna | protein], the original's.
+   */
+  readonly features?: readonly string[];
   /** Frames per classifier request (integer ≥ 1). Default 1 024. */
   readonly batchRows?: number;
   /** Requests at the pool at once (integer ≥ 1). Default concurrency (workers) × 2. */
@@ -84,6 +96,11 @@ export function classifyFrames<B extends EmbeddedFrames & Leased>(options: Class
     throw new TypeError(`options.maxInFlight must be an integer >= 1 (got ${String(maxInFlight)})`);
   }
   const width = spec.inputWidth;
+  const features = options.features ?? DEFAULT_FEATURES;
+  if (!Array.isArray(features) || features.length === 0 || !features.every((name) => typeof name === 'string' && name !== '')) {
+    throw new TypeError(`options.features must be a non-empty list of encoder names (got ${JSON.stringify(features)})`);
+  }
+  const dropped = new Set(features.flatMap((name) => Object.values(embeddingFields(name))));
 
   return function classifyFramesOperator(source) {
     return new Observable<Classified<B>>((subscriber) => {
@@ -114,7 +131,7 @@ export function classifyFrames<B extends EmbeddedFrames & Leased>(options: Class
           if (!slot) break;
           requests.push(
             pool
-              .then((started) => started.run(featureRows(batch, from, to, width), abort))
+              .then((started) => started.run(featureRows(batch, from, to, width, features), abort))
               .then((logits) => softmaxInto(logits, score1, score2, from))
               .catch((error: unknown) => {
                 firstError ??= error;
@@ -125,7 +142,7 @@ export function classifyFrames<B extends EmbeddedFrames & Leased>(options: Class
         }
         await Promise.all(requests);
         if (firstError !== undefined) throw firstError;
-        return withScores(batch, score1, score2);
+        return withScores(batch, dropped, score1, score2);
       };
 
       const onAbort = (): void => {
@@ -149,7 +166,12 @@ export function classifyFrames<B extends EmbeddedFrames & Leased>(options: Class
 }
 
 /** The batch without its embedding matrices (13 KiB a frame at the real widths), with its scores. */
-function withScores<B extends EmbeddedFrames>(batch: B, score1: Float32Array, score2: Float32Array): Classified<B> {
-  const { dnaEmbeddings: _dna, dnaHidden: _dnaHidden, proteinEmbeddings: _protein, proteinHidden: _proteinHidden, ...rest } = batch;
+function withScores<B extends EmbeddedFrames>(
+  batch: B,
+  dropped: ReadonlySet<string>,
+  score1: Float32Array,
+  score2: Float32Array,
+): Classified<B> {
+  const rest = Object.fromEntries(Object.entries(batch).filter(([field]) => !dropped.has(field)));
   return { ...rest, score1, score2 } as Classified<B>;
 }

@@ -1,7 +1,9 @@
 import type { OperatorFunction } from 'rxjs';
 import type { EmbedOptions, ResolvedEmbedOptions } from '../src/embed/embedOptions.js';
-import { FRAME_NUCLEOTIDES, FRAME_PROTEINS } from '../src/embed/rowSelector.js';
+import { embeddingFields, type EncoderEmbeddings } from '../src/classify/classification.js';
+import { FRAME_ROWS } from '../src/embed/rowSelector.js';
 import type { Leased } from '../src/flow/credit.js';
+import type { EncoderInput } from '../src/model/manifest.js';
 import type { FrameBatch } from '../src/sequence/frameBatch.js';
 import { embedRows } from './embedRows.js';
 
@@ -19,7 +21,10 @@ export type ProteinEmbedded<B extends Leased = FrameBatch & Leased> = B & {
   readonly proteinHidden: number;
 };
 
-/** Options of {@link embedNucleotides} and {@link embedProteins}: {@link EmbedOptions}, or what resolveEmbedOptions made of them (used as they are). */
+/** A frame batch with encoder `N`'s embedding of every kept frame, in `${N}Embeddings` and `${N}Hidden`. */
+export type Embedded<N extends string, B extends Leased = FrameBatch & Leased> = B & EncoderEmbeddings<N>;
+
+/** Options of {@link embedFrames}, {@link embedNucleotides} and {@link embedProteins}: {@link EmbedOptions}, or what resolveEmbedOptions made of them (used as they are). */
 export type EmbedFramesOptions = EmbedOptions | ResolvedEmbedOptions;
 
 /**
@@ -39,11 +44,7 @@ export type EmbedFramesOptions = EmbedOptions | ResolvedEmbedOptions;
  * @see ./embedRows.ts, embedProteins, docs/adr/0004-embedding-stage.md
  */
 export function embedNucleotides<B extends FrameBatch & Leased>(options: EmbedFramesOptions): OperatorFunction<B, DnaEmbedded<B>> {
-  return embedRows<B, DnaEmbedded<B>>(
-    FRAME_NUCLEOTIDES,
-    (batch, dnaEmbeddings, dnaHidden) => ({ ...batch, dnaEmbeddings, dnaHidden }),
-    options,
-  );
+  return embedFrames({ label: 'dna', reads: 'nucleotides' }, options);
 }
 
 /**
@@ -63,9 +64,29 @@ export function embedNucleotides<B extends FrameBatch & Leased>(options: EmbedFr
  * @see ./embedRows.ts, embedNucleotides, docs/adr/0004-embedding-stage.md
  */
 export function embedProteins<B extends FrameBatch & Leased>(options: EmbedFramesOptions): OperatorFunction<B, ProteinEmbedded<B>> {
-  return embedRows<B, ProteinEmbedded<B>>(
-    FRAME_PROTEINS,
-    (batch, proteinEmbeddings, proteinHidden) => ({ ...batch, proteinEmbeddings, proteinHidden }),
+  return embedFrames({ label: 'protein', reads: 'protein' }, options);
+}
+
+/**
+ * One encoder's features of every kept frame, for any encoder a bundle lists (`bundle.encoders`): the rows
+ * it reads (`reads`: the frame's nucleotides or its protein) tokenized, packed and pooled as embedRows does,
+ * added to each batch as `${label}Embeddings` and `${label}Hidden`. What `predict` runs once per encoder, in
+ * the bundle's order; embedNucleotides and embedProteins are it for `dna` and `protein`.
+ *
+ * @example
+ * const stage = embedFrames(bundle.protein, { tokenizer: bundle.tokenizers.protein, model: bundle.protein });
+ *
+ * Memory: as embedRows; the added matrix is 4 B × hidden size per frame.
+ * Order: batches in input order, each with its lease; row i of the matrix is frame i.
+ */
+export function embedFrames<N extends string, B extends FrameBatch & Leased>(
+  encoder: { readonly label: N; readonly reads: EncoderInput },
+  options: EmbedFramesOptions,
+): OperatorFunction<B, Embedded<N, B>> {
+  const fields = embeddingFields(encoder.label);
+  return embedRows<B, Embedded<N, B>>(
+    FRAME_ROWS[encoder.reads],
+    (batch, embeddings, hidden) => ({ ...batch, [fields.values]: embeddings, [fields.hidden]: hidden }) as Embedded<N, B>,
     options,
   );
 }

@@ -8,8 +8,16 @@ export { readFasta, DEFAULT_READ_FASTA, DEFAULT_CREDIT_UNITS, type FastaBatch, t
 export { chunkReads, DEFAULT_CHUNK_READS, type ChunkLength, type ChunkReadsOptions } from './chunkReads.js';
 /** Six-frame identification on worker threads: the frames (and their nucleotide slices) that reach the models. */
 export { translateSixFrames, DEFAULT_TRANSLATE_SIX_FRAMES, type TranslateSixFramesOptions } from './translateSixFrames.js';
-/** DNABERT-S and ESM-2 features of every kept frame, packed by token length on an inference pool. */
-export { embedNucleotides, embedProteins, type DnaEmbedded, type ProteinEmbedded, type EmbedFramesOptions } from './embedFrames.js';
+/** DNABERT-S and ESM-2 features of every kept frame (or any bundle encoder's: embedFrames), packed by token length on an inference pool. */
+export {
+  embedFrames,
+  embedNucleotides,
+  embedProteins,
+  type Embedded,
+  type DnaEmbedded,
+  type ProteinEmbedded,
+  type EmbedFramesOptions,
+} from './embedFrames.js';
 /** One embedding per whole record (what `virnucpro embed` prints), DNA or protein. */
 export { embedSequences, type SequenceEmbedded } from './embedSequences.js';
 /** The engine behind the embedding operators, for a batch type of your own (pick its rows with a RowSelector). */

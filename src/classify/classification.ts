@@ -1,5 +1,6 @@
 import { VirnucproError } from '../errors.js';
 import { allocateFeatureBatch, type FeatureBatch, type Matrix } from '../model/batches.js';
+import { ENCODER_NAMES, encoderTitle, type EncoderName } from '../model/manifest.js';
 import type { FrameBatch } from '../sequence/frameBatch.js';
 
 /**
@@ -7,15 +8,31 @@ import type { FrameBatch } from '../sequence/frameBatch.js';
  * embeddings into feature rows, and softmax of the logits the way PyTorch computes it in float32.
  */
 
-/** Frames with both pooled embeddings (row i = frame i): what the classifier consumes. */
-export interface EmbeddedFrames extends FrameBatch {
-  /** DNABERT-S means, float32 [count, dnaHidden], row-major. */
-  readonly dnaEmbeddings: Float32Array;
-  readonly dnaHidden: number;
-  /** ESM-2 means, float32 [count, proteinHidden], row-major. */
-  readonly proteinEmbeddings: Float32Array;
-  readonly proteinHidden: number;
+/**
+ * The batch fields that hold an encoder's pooled embeddings: `${name}Embeddings` (float32 [count, hidden],
+ * row-major) and `${name}Hidden`, so the encoder named `dna` gives `dnaEmbeddings` and `dnaHidden`. The
+ * embedding operators write them, the classifier joins and then drops them.
+ */
+export function embeddingFields<N extends string>(name: N): { readonly values: `${N}Embeddings`; readonly hidden: `${N}Hidden` } {
+  return { values: `${name}Embeddings`, hidden: `${name}Hidden` };
 }
+
+/**
+ * The encoders whose embeddings form a feature row, in order. Default: the bundle format's encoders in the
+ * original's order, [dna | protein].
+ */
+export const DEFAULT_FEATURES: readonly string[] = ENCODER_NAMES;
+
+/** Encoder `N`'s pooled embeddings of a batch's frames (row i = frame i), in the fields {@link embeddingFields} names. */
+export type EncoderEmbeddings<N extends string> = { readonly [K in `${N}Embeddings`]: Float32Array } & {
+  readonly [K in `${N}Hidden`]: number;
+};
+
+/**
+ * Frames with the pooled embeddings of the bundle format's encoders (row i = frame i): what the classifier
+ * consumes. Today `dnaEmbeddings`/`dnaHidden` (DNABERT-S means) and `proteinEmbeddings`/`proteinHidden` (ESM-2).
+ */
+export type EmbeddedFrames = FrameBatch & EncoderEmbeddings<EncoderName>;
 
 /** Per-frame class probabilities (row i = frame i), float32 softmax of the classifier's logits. */
 export interface FrameScores {
@@ -36,37 +53,57 @@ export function framePrediction(score1: number, score2: number): FramePrediction
 }
 
 /**
- * Feature rows [dna | protein] (DNA first, as the original's merge) of frames [from, to), in a buffer of
- * our own that the inference pool may transfer. `width` is what the classifier takes: refused when the
- * embeddings do not add up to it (a bundle mixing model sets).
+ * Feature rows of frames [from, to): the embeddings of the `features` encoders side by side, in that order
+ * (default [dna | protein], DNA first, as the original's merge), in a buffer of our own that the inference
+ * pool may transfer. `width` is what the classifier takes: refused when the embeddings do not add up to it
+ * (a bundle mixing model sets).
  */
-export function featureRows(batch: EmbeddedFrames, from: number, to: number, width: number): FeatureBatch {
-  const { dnaEmbeddings, dnaHidden, proteinEmbeddings, proteinHidden } = batch;
-  if (dnaHidden + proteinHidden !== width) {
+export function featureRows(
+  batch: FrameBatch,
+  from: number,
+  to: number,
+  width: number,
+  features: readonly string[] = DEFAULT_FEATURES,
+): FeatureBatch {
+  const parts = features.map((name) => {
+    const fields = embeddingFields(name);
+    const { [fields.values]: values, [fields.hidden]: hidden } = batch as unknown as Record<string, unknown>;
+    if (!(values instanceof Float32Array) || typeof hidden !== 'number') {
+      throw new VirnucproError(
+        'INTERNAL',
+        `frames reach the classifier without the ${name} embeddings (${fields.values}, ${fields.hidden})`,
+      );
+    }
+    return { name, values, hidden };
+  });
+  const total = parts.reduce((sum, { hidden }) => sum + hidden, 0);
+  if (total !== width) {
     throw new VirnucproError(
       'BUNDLE_MISMATCH',
       `the classifier takes ${width} features, but the embeddings give ` +
-        `${dnaHidden} (DNA) + ${proteinHidden} (protein) = ${dnaHidden + proteinHidden}`,
+        `${parts.map(({ name, hidden }) => `${hidden} (${encoderTitle(name)})`).join(' + ')} = ${total}`,
       {
         hint: 'use the three models of one bundle: they are exported together (tools/export_bundle.py)',
       },
     );
   }
-  if (dnaEmbeddings.length !== batch.count * dnaHidden || proteinEmbeddings.length !== batch.count * proteinHidden) {
+  const uneven = parts.find(({ values, hidden }) => values.length !== batch.count * hidden);
+  if (uneven) {
     throw new VirnucproError(
       'INTERNAL',
-      `embeddings of ${batch.count} frames have ${dnaEmbeddings.length / dnaHidden} DNA ` +
-        `and ${proteinEmbeddings.length / proteinHidden} protein rows`,
+      `embeddings of ${batch.count} frames have ${parts.map(({ name, values, hidden }) => `${values.length / hidden} ${encoderTitle(name)}`).join(' and ')} rows`,
     );
   }
-  const features = allocateFeatureBatch(to - from, width);
-  const { values } = features;
+  const rows = allocateFeatureBatch(to - from, width);
+  const { values } = rows;
   for (let i = from; i < to; i++) {
-    const row = (i - from) * width;
-    values.set(dnaEmbeddings.subarray(i * dnaHidden, (i + 1) * dnaHidden), row);
-    values.set(proteinEmbeddings.subarray(i * proteinHidden, (i + 1) * proteinHidden), row + dnaHidden);
+    let at = (i - from) * width;
+    for (const part of parts) {
+      values.set(part.values.subarray(i * part.hidden, (i + 1) * part.hidden), at);
+      at += part.hidden;
+    }
   }
-  return features;
+  return rows;
 }
 
 const f32 = Math.fround;
@@ -93,7 +130,7 @@ export function softmaxInto(logits: Matrix, score1: Float32Array, score2: Float3
 }
 
 /** The fields classifyFrames drops. */
-export type EmbeddingFields = 'dnaEmbeddings' | 'dnaHidden' | 'proteinEmbeddings' | 'proteinHidden';
+export type EmbeddingFields = keyof EncoderEmbeddings<EncoderName>;
 
 /** What classifyFrames makes of a batch: everything but the embeddings, plus the scores. */
 export type Classified<B extends EmbeddedFrames> = Omit<B, EmbeddingFields> & FrameScores;

@@ -9,6 +9,7 @@ import { eachBatchAlone } from '../flow/eachBatchAlone.js';
 import { consumeBatches } from '../flow/sink.js';
 import { loadBundle } from '../model/bundle.js';
 import { bundleNotices } from '../model/bundleWarnings.js';
+import { ENCODER_NAMES, type EncoderName } from '../model/manifest.js';
 import { parseDeviceIds } from '../model/deviceIds.js';
 import { startInferencePool, type InferencePoolOptions } from '../model/inferencePool.js';
 import { startOnDevices } from '../model/spreadBackend.js';
@@ -90,22 +91,23 @@ export function modelRunSettings(values: ParsedValues): {
   };
 }
 
-const KINDS = ['dna', 'protein'] as const;
+/** The encoders a bundle may name (src/model/manifest.ts ENCODERS): what --kind chooses from. */
+const KINDS = ENCODER_NAMES;
 
 /** Two columns: the id, and the embedding's H floats separated by spaces (one column for a csv reader). */
 const EMBEDDING_TSV_HEADER = 'id\tembedding\n';
-type Kind = (typeof KINDS)[number];
+type Kind = EncoderName;
 
 const spec: CommandSpec = {
   name: 'embed',
   summary: "one embedding per FASTA record with the bundle's DNA (DNABERT-S) or protein (ESM-2) model",
-  usage: '--models <dir> --kind <dna|protein> [options] [<input>|-]',
+  usage: `--models <dir> --kind <${KINDS.join('|')}> [options] [<input>|-]`,
   options: {
     models: MODELS_OPTION,
     kind: {
       type: 'string',
       short: 'k',
-      value: '<dna|protein>',
+      value: `<${KINDS.join('|')}>`,
       description: "which of the bundle's encoders to run (required)",
       choices: KINDS,
     },
@@ -177,7 +179,8 @@ export const embedCommand: Command = {
       const embedded = readFasta(input, {
         stats,
         signal,
-        alphabet: kind === 'protein' ? 'protein' : 'nucleotide',
+        // What the encoder reads decides which letters a record may hold.
+        alphabet: encoder.reads === 'protein' ? 'protein' : 'nucleotide',
         onWarning: (w) => log.warn(w.message),
       })
         // Packed per input batch, like predict: the same input gives the same bytes on every run.

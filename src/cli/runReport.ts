@@ -1,5 +1,6 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { FastaStats } from '../fasta/fastaStats.js';
+import { ENCODER_NAMES, type EncoderName } from '../model/manifest.js';
 import type { PredictStage, StageTelemetry } from '../pipeline/predictStats.js';
 import { usageError, type CommandSpec, type OptionSpec, type ParsedValues } from './args.js';
 import type { Logger } from './log.js';
@@ -152,14 +153,13 @@ export class RunReport {
 }
 
 /** What each stage's rows are (src/pipeline/predictStats.ts). */
-const STAGE_UNITS: Readonly<Record<PredictStage, string>> = {
+const STAGE_UNITS = {
   read: 'records',
   translate: 'frames',
-  'embed-dna': 'frames',
-  'embed-protein': 'frames',
+  ...(Object.fromEntries(ENCODER_NAMES.map((name) => [`embed-${name}`, 'frames'])) as Record<`embed-${EncoderName}`, 'frames'>),
   classify: 'frames',
   write: 'rows',
-};
+} as const satisfies Readonly<Record<PredictStage, string>>;
 
 /** `rates over the last 30.0 s: read 1,234 records/s, translate …`. */
 function stageRates(stages: readonly StageTelemetry[], since: Sample, now: Sample): string {

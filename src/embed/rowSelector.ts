@@ -1,5 +1,6 @@
 import type { ErrorPosition } from '../errors.js';
 import type { RecordBatch } from '../fasta/recordBatch.js';
+import type { EncoderInput } from '../model/manifest.js';
 import { frameId, type FrameBatch } from '../sequence/frameBatch.js';
 
 /** One batch's rows, columnar: row i is `bytes[starts[i], starts[i + 1])`. Views on the batch, never copies. */
@@ -46,6 +47,12 @@ export const FRAME_PROTEINS: RowSelector<FrameBatch> = {
   upperCase: false,
   rows: (batch) => ({ count: batch.count, bytes: batch.proteins, starts: batch.proteinStarts }),
   position: framePosition,
+};
+
+/** What an encoder embeds of each kept frame, by what the bundle says it reads (BundleEncoder.reads). */
+export const FRAME_ROWS: Readonly<Record<EncoderInput, RowSelector<FrameBatch>>> = {
+  nucleotides: FRAME_NUCLEOTIDES,
+  protein: FRAME_PROTEINS,
 };
 
 /** Each FASTA record's whole sequence, upper-cased (`virnucpro embed`: one embedding per record). */

@@ -6,8 +6,11 @@ import { sha256Bytes, sha256File } from './checksum.js';
 import {
   BUNDLE_PARTS,
   CHUNK_LENGTHS,
+  ENCODERS,
   ESM2_TOKENIZER,
   parseManifestParts,
+  type EncoderInput,
+  type EncoderName,
   type BundlePart,
   type ChunkLength,
   type ManifestClassifier,
@@ -71,6 +74,10 @@ export const DEFAULT_LOAD_BUNDLE = {
 
 /** A bundle's encoder, ready for {@link startInferencePool}, plus what the tokenizing stage needs. */
 export interface BundleEncoder extends EmbeddingModel {
+  /** Its manifest field ('dna', 'protein'): the encoder's name in messages, stages and summaries. */
+  readonly label: EncoderName;
+  /** What it embeds of each kept frame (the manifest field's role, src/model/manifest.ts ENCODERS). */
+  readonly reads: EncoderInput;
   /** Absolute path of the DNA `tokenizer.json`, or `"esm2"` for the built-in protein alphabet. */
   readonly tokenizer: string;
   /** Longest row (tokens incl. specials) the model accepts; longer rows must be refused with their record id. */
@@ -83,7 +90,7 @@ export interface BundleClassifier extends ClassifierModel {
   readonly externalData: readonly string[];
 }
 
-export interface ModelBundle {
+export type ModelBundle = {
   /** Absolute path of the bundle directory. */
   readonly dir: string;
   /** Absolute path of the manifest read. */
@@ -114,11 +121,14 @@ export interface ModelBundle {
    * read once for both its checksum and its parse) or the built-in ESM-2 alphabet. The embedding stages use
    * these; nothing reads the file again.
    */
-  readonly tokenizers: Readonly<Record<EncoderPart, Tokenizer>>;
-  readonly dna: BundleEncoder;
-  readonly protein: BundleEncoder;
+  readonly tokenizers: Readonly<Record<EncoderName, Tokenizer>>;
+  /**
+   * The encoders, in the classifier's feature order ([dna | protein], the original's): what a run starts,
+   * embeds with and joins. Each is also the bundle's field of its name (`bundle.dna`, `bundle.protein`).
+   */
+  readonly encoders: readonly BundleEncoder[];
   readonly classifier: BundleClassifier;
-}
+} & { readonly [K in EncoderName]: BundleEncoder };
 
 /**
  * What loadBundle returns when asked for some parts: those parts, and the bundle's other fields. The chunk
@@ -127,11 +137,8 @@ export interface ModelBundle {
 export type PartialBundle<P extends BundlePart> = Omit<ModelBundle, BundlePart | 'chunkLength' | 'tokenizers'> &
   Pick<ModelBundle, P> & {
     readonly chunkLength?: ChunkLength;
-    readonly tokenizers: Readonly<Record<Extract<P, EncoderPart>, Tokenizer>>;
+    readonly tokenizers: Readonly<Record<Extract<P, EncoderName>, Tokenizer>>;
   };
-
-/** The parts of a bundle that are encoders (each with its tokenizer). */
-type EncoderPart = Exclude<BundlePart, 'classifier'>;
 
 /**
  * Reads and checks a model bundle (docs/model-bundle.md), given its directory (which holds manifest.json) or
@@ -169,8 +176,7 @@ export async function loadBundle(
   const manifest = parseManifestParts(manifestBytes.toString('utf8'), manifestFile, parts);
   signal?.throwIfAborted();
   // Parts named by the manifest but not asked for are parsed (a typo still fails) but their files are left alone.
-  const dnaEntry = parts.includes('dna') ? manifest.dna : undefined;
-  const proteinEntry = parts.includes('protein') ? manifest.protein : undefined;
+  const encoderEntries = ENCODERS.filter((row) => parts.includes(row.key)).map((row) => ({ row, entry: manifest[row.key]! }));
   const classifierEntry = parts.includes('classifier') ? manifest.classifier : undefined;
 
   if (requested !== undefined && manifest.chunkLength !== undefined && requested !== manifest.chunkLength && !force) {
@@ -187,25 +193,24 @@ export async function loadBundle(
   }
 
   const resolve = (name: string): string => path.resolve(root, name);
-  const files = [dnaEntry, proteinEntry, classifierEntry].flatMap((entry) => (entry ? [entry.onnx, ...entry.externalData] : []));
+  const files = [...encoderEntries.map(({ entry }) => entry), ...(classifierEntry ? [classifierEntry] : [])].flatMap((entry) => [
+    entry.onnx,
+    ...entry.externalData,
+  ]);
   for (const name of files) await mustExist(resolve(name), manifestFile);
   // Tokenizers are parsed before the checksums are verified (a broken tokenizer.json is TOKENIZER_INVALID
   // whatever its checksum), and their bytes kept for that verification: each file is read once.
   const tokenizerBytes = new Map<string, Buffer>();
-  const tokenizers: Partial<Record<EncoderPart, Tokenizer>> = {};
-  for (const [label, entry] of [
-    ['dna', dnaEntry],
-    ['protein', proteinEntry],
-  ] as const) {
-    if (!entry) continue;
+  const tokenizers: Partial<Record<EncoderName, Tokenizer>> = {};
+  for (const { row, entry } of encoderEntries) {
     if (entry.tokenizer === ESM2_TOKENIZER) {
-      tokenizers[label] = new Esm2Tokenizer();
+      tokenizers[row.key] = new Esm2Tokenizer();
       continue;
     }
     const file = resolve(entry.tokenizer);
     const bytes = await readTokenizerFile(file);
     tokenizerBytes.set(path.posix.normalize(entry.tokenizer), bytes);
-    tokenizers[label] = parseBpeTokenizer(bytes.toString('utf8'), file);
+    tokenizers[row.key] = parseBpeTokenizer(bytes.toString('utf8'), file);
   }
 
   const verifiedChecksums: string[] = [];
@@ -231,18 +236,20 @@ export async function loadBundle(
   const verified = new Map(verifiedChecksums.map((name) => [path.posix.normalize(name), manifest.checksums[name]!]));
   const listed = new Set(Object.keys(manifest.checksums).map((name) => path.posix.normalize(name)));
   const loadedFiles: Record<string, string> = {};
-  for (const name of [...files, ...(dnaEntry ? [dnaEntry.tokenizer] : [])])
-    loadedFiles[name] = verified.get(path.posix.normalize(name)) ?? UNVERIFIED;
+  const tokenizerFiles = encoderEntries.flatMap(({ entry }) => (entry.tokenizer === ESM2_TOKENIZER ? [] : [entry.tokenizer]));
+  for (const name of [...files, ...tokenizerFiles]) loadedFiles[name] = verified.get(path.posix.normalize(name)) ?? UNVERIFIED;
   const missingChecksums = Object.keys(loadedFiles).filter((name) => !listed.has(path.posix.normalize(name)));
 
-  const dna = dnaEntry && (await encoder(dnaEntry, 'dna', resolve));
-  const protein = proteinEntry && (await encoder(proteinEntry, 'protein', resolve));
+  const encoders: BundleEncoder[] = [];
+  for (const { row, entry } of encoderEntries) encoders.push(await encoder(entry, row, resolve));
   const classifier = classifierEntry && (await classifierModel(classifierEntry, resolve));
-  if (dna && protein && classifier && classifier.inputWidth !== dna.hiddenSize + protein.hiddenSize) {
+  // The classifier takes the encoders' features side by side, in the list's order: their widths must add up.
+  const features = encoders.reduce((sum, { hiddenSize }) => sum + hiddenSize, 0);
+  if (classifier && encoders.length === ENCODERS.length && classifier.inputWidth !== features) {
     throw new VirnucproError(
       'BUNDLE_MISMATCH',
-      `classifier.inputWidth: the classifier takes ${classifier.inputWidth} features, but dna.hiddenSize ${dna.hiddenSize} + ` +
-        `protein.hiddenSize ${protein.hiddenSize} = ${dna.hiddenSize + protein.hiddenSize}`,
+      `classifier.inputWidth: the classifier takes ${classifier.inputWidth} features, but ` +
+        `${encoders.map(({ label, hiddenSize }) => `${label}.hiddenSize ${hiddenSize}`).join(' + ')} = ${features}`,
       {
         position: { file: classifier.file },
         hint: 'the three models come from different sets: export them together (tools/export_bundle.py)',
@@ -265,8 +272,8 @@ export async function loadBundle(
     loadedFiles,
     missingChecksums,
     tokenizers,
-    ...(dna ? { dna } : {}),
-    ...(protein ? { protein } : {}),
+    encoders,
+    ...(Object.fromEntries(encoders.map((model) => [model.label, model])) as Partial<Record<EncoderName, BundleEncoder>>),
     ...(classifier ? { classifier } : {}),
   } as PartialBundle<BundlePart>;
 }
@@ -356,7 +363,11 @@ async function mustExist(file: string, manifestFile: string): Promise<void> {
   }
 }
 
-async function encoder(entry: ManifestEncoder, label: 'dna' | 'protein', resolve: (name: string) => string): Promise<BundleEncoder> {
+async function encoder(
+  entry: ManifestEncoder,
+  { key: label, reads }: (typeof ENCODERS)[number],
+  resolve: (name: string) => string,
+): Promise<BundleEncoder> {
   const origin: ModelOrigin = { file: resolve(entry.onnx), label };
   const declared = checkEmbeddingInterface(
     await readOnnxInterface(origin.file),
@@ -371,6 +382,7 @@ async function encoder(entry: ManifestEncoder, label: 'dna' | 'protein', resolve
   return {
     kind: 'embedding',
     label,
+    reads,
     file: origin.file,
     inputIds: entry.inputs.inputIds,
     attentionMask: entry.inputs.attentionMask,

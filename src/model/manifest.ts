@@ -17,6 +17,37 @@ export type ChunkLength = (typeof CHUNK_LENGTHS)[number];
 /** The built-in ESM-2 alphabet: the only protein tokenizer. */
 export const ESM2_TOKENIZER = 'esm2';
 
+/** What an encoder embeds of each kept frame: its nucleotide slice (DNABERT-S) or its protein (ESM-2). */
+export type EncoderInput = 'nucleotides' | 'protein';
+
+/**
+ * The encoders a bundle may name, in the classifier's feature order (the original's merge: [dna | protein]):
+ * each one's manifest field, what it reads of a frame, and the semantics fixed for it (pooling, and a
+ * built-in tokenizer when it must use one). The one place a field name becomes a role: a third encoder, or
+ * another input, is a row here; everything after the manifest works on the bundle's list of encoders.
+ */
+export const ENCODERS = [
+  { key: 'dna', title: 'DNA', reads: 'nucleotides', pooling: 'mean', tokenizer: undefined, semantics: '§5' },
+  { key: 'protein', title: 'protein', reads: 'protein', pooling: 'mean-residues', tokenizer: ESM2_TOKENIZER, semantics: '§6' },
+] as const satisfies readonly {
+  readonly key: string;
+  /** How messages and summaries name it. */
+  readonly title: string;
+  readonly reads: EncoderInput;
+  readonly pooling: Pooling;
+  /** The built-in tokenizer this encoder must use, or undefined: a tokenizer.json the manifest names. */
+  readonly tokenizer: string | undefined;
+  /** Where VirNucPro's semantics (docs) define its pooling. */
+  readonly semantics: string;
+}[];
+export type EncoderName = (typeof ENCODERS)[number]['key'];
+export const ENCODER_NAMES: readonly EncoderName[] = ENCODERS.map((encoder) => encoder.key);
+
+/** How messages and summaries name an encoder ('DNA' for `dna`); its name when the table has no such row. */
+export function encoderTitle(name: string): string {
+  return ENCODERS.find((encoder) => encoder.key === name)?.title ?? name;
+}
+
 export interface ManifestEncoder {
   readonly onnx: string;
   readonly tokenizer: string;
@@ -37,22 +68,20 @@ export interface ManifestClassifier {
   readonly inputWidth?: number;
 }
 
-export interface Manifest {
+export type Manifest = {
   readonly formatVersion: number;
   readonly name?: string;
   readonly chunkLength: ChunkLength;
-  readonly dna: ManifestEncoder;
-  readonly protein: ManifestEncoder;
   readonly classifier: ManifestClassifier;
   readonly meaningless: boolean;
   readonly provenance: Readonly<Record<string, string>>;
   /** File (relative to the bundle) → lowercase sha256 hex. */
   readonly checksums: Readonly<Record<string, string>>;
-}
+} & { readonly [K in EncoderName]: ManifestEncoder };
 
-/** The three models a bundle can name; `virnucpro embed` needs only one of the encoders. */
-export type BundlePart = 'dna' | 'protein' | 'classifier';
-export const BUNDLE_PARTS: readonly BundlePart[] = ['dna', 'protein', 'classifier'];
+/** The models a bundle can name, the encoders and the classifier; `virnucpro embed` needs only one encoder. */
+export type BundlePart = EncoderName | 'classifier';
+export const BUNDLE_PARTS: readonly BundlePart[] = [...ENCODER_NAMES, 'classifier'];
 
 /**
  * A manifest read for some parts only: the parts asked for are present, the others only when the manifest
@@ -62,18 +91,7 @@ export type PartialManifest<P extends BundlePart> = Omit<Manifest, BundlePart | 
   Pick<Manifest, P> &
   Partial<Pick<Manifest, BundlePart | 'chunkLength'>>;
 
-const TOP_FIELDS = [
-  'format',
-  'formatVersion',
-  'name',
-  'chunkLength',
-  'dna',
-  'protein',
-  'classifier',
-  'meaningless',
-  'provenance',
-  'checksums',
-];
+const TOP_FIELDS = ['format', 'formatVersion', 'name', 'chunkLength', ...BUNDLE_PARTS, 'meaningless', 'provenance', 'checksums'];
 const ENCODER_FIELDS = ['onnx', 'tokenizer', 'externalData', 'hiddenSize', 'inputs', 'output', 'pooledOutput', 'pooling', 'maxTokens'];
 const CLASSIFIER_FIELDS = ['onnx', 'externalData', 'input', 'output', 'inputWidth'];
 /** Shortest row a model can take: a special token on each side of one residue or base token. */
@@ -129,13 +147,11 @@ export function parseManifestParts<P extends BundlePart>(text: string, file: str
     formatVersion,
     ...optional('name', read.string(top, 'name', false)),
     ...optional('chunkLength', chunkLength as ChunkLength | undefined),
-    ...optional(
-      'dna',
-      part('dna', () => encoder(read, top, 'dna', 'mean', undefined)),
-    ),
-    ...optional(
-      'protein',
-      part('protein', () => encoder(read, top, 'protein', 'mean-residues', ESM2_TOKENIZER)),
+    ...Object.fromEntries(
+      ENCODERS.flatMap((row) => {
+        const entry = part(row.key, () => encoder(read, top, row));
+        return entry ? [[row.key, entry]] : [];
+      }),
     ),
     ...optional(
       'classifier',
@@ -184,20 +200,16 @@ function checkInsideBundle(name: string, key: string, file: string): void {
   }
 }
 
-function encoder(
-  read: FieldReader,
-  top: Record<string, unknown>,
-  key: 'dna' | 'protein',
-  pooling: Pooling,
-  defaultTokenizer: string | undefined,
-): ManifestEncoder {
+function encoder(read: FieldReader, top: Record<string, unknown>, row: (typeof ENCODERS)[number]): ManifestEncoder {
+  const { key, pooling } = row;
   const entry = read.object(top[key], key, ENCODER_FIELDS);
-  const tokenizer = read.string(entry, `${key}.tokenizer`, defaultTokenizer === undefined) ?? defaultTokenizer!;
-  if (key === 'protein' && tokenizer !== ESM2_TOKENIZER) {
+  const builtIn: string | undefined = row.tokenizer;
+  const tokenizer = read.string(entry, `${key}.tokenizer`, builtIn === undefined) ?? builtIn!;
+  if (builtIn !== undefined && tokenizer !== builtIn) {
     throw read.error(
-      'protein.tokenizer',
-      `"${tokenizer}" is not a protein tokenizer virnucpro has`,
-      `use "${ESM2_TOKENIZER}" (the ESM-2 alphabet) or leave it out`,
+      `${key}.tokenizer`,
+      `"${tokenizer}" is not a ${row.reads} tokenizer virnucpro has`,
+      `use "${builtIn}" (the ESM-2 alphabet) or leave it out`,
     );
   }
   const chosen = read.string(entry, `${key}.pooling`, false) ?? pooling;
@@ -206,7 +218,7 @@ function encoder(
     throw read.error(
       `${key}.pooling`,
       `"${chosen}" is ${known ? `not the pooling VirNucPro uses for ${key}` : 'not a pooling virnucpro knows'}`,
-      `use "${pooling}" (VirNucPro semantics §${key === 'dna' ? 5 : 6}) or leave it out`,
+      `use "${pooling}" (VirNucPro semantics ${row.semantics}) or leave it out`,
     );
   }
   const inputs = entry['inputs'] === undefined ? {} : read.object(entry['inputs'], `${key}.inputs`, ['inputIds', 'attentionMask']);

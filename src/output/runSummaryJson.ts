@@ -1,6 +1,7 @@
 import type { CallCounts } from '../classify/callCounts.js';
 import type { PackingStatsJSON } from '../packing/packingStats.js';
 import type { InferenceBackendDescription } from '../model/inferenceBackend.js';
+import type { EncoderName } from '../model/manifest.js';
 
 /**
  * What `run_summary.json` holds: the summary of a `virnucpro predict` run (written to its -o directory,
@@ -62,12 +63,8 @@ export interface RunSummary {
   readonly forcedChunkLength: number | null;
   readonly options: Readonly<Record<string, unknown>>;
   readonly threads: ThreadPlan;
-  /** Where each model ran (InferenceBackend.describe()). */
-  readonly backends: {
-    readonly dna: InferenceBackendDescription;
-    readonly protein: InferenceBackendDescription;
-    readonly classifier: InferenceBackendDescription;
-  };
+  /** Where each model ran (InferenceBackend.describe()): each encoder by its name, in the bundle's order, then the classifier. */
+  readonly backends: { readonly [K in EncoderName]: InferenceBackendDescription } & { readonly classifier: InferenceBackendDescription };
   readonly counts: {
     /** Non-empty records read (all of them, those a resume skipped included). */
     readonly recordsRead: number;
@@ -92,7 +89,8 @@ export interface RunSummary {
     /** The stages' cumulative rows sampled over the run (report.html plots their rates). */
     readonly series: StageSeriesJSON;
   };
-  readonly packing: { readonly dna: PackingStatsJSON; readonly protein: PackingStatsJSON };
+  /** Each encoder's packing, by its name, in the bundle's order. */
+  readonly packing: { readonly [K in EncoderName]: PackingStatsJSON };
   readonly peakRssMiB: number;
   readonly warnings: readonly string[];
 }

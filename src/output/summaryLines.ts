@@ -1,4 +1,5 @@
 import type { CallCounts, CallSplit } from '../classify/callCounts.js';
+import { encoderTitle } from '../model/manifest.js';
 import type { PackingStatsJSON } from '../packing/packingStats.js';
 import type { RunSummary, StageSummary } from './runSummaryJson.js';
 
@@ -16,7 +17,9 @@ export function summaryLines(summary: RunSummary): string[] {
       (c.duplicateChunkIdsMerged > 0 ? ` (${n(c.duplicateChunkIdsMerged)} rows of reads with duplicate ids merged)` : ''),
     callsLine(c.calls),
     `model '${summary.bundle.name}', chunk length ${summary.chunkLength}${summary.forcedChunkLength === null ? '' : ' (FORCED: not what the classifier was trained for)'}; ` +
-      `packing ${efficiency(summary.packing.dna)} (DNA), ${efficiency(summary.packing.protein)} (protein) real tokens`,
+      `packing ${Object.entries(summary.packing)
+        .map(([name, packing]) => `${efficiency(packing)} (${encoderTitle(name)})`)
+        .join(', ')} real tokens`,
     `${n(t.framesPerSecond)} frames/s over ${t.seconds.toFixed(2)} s; per stage:`,
     ...stageTable(t.stages),
   ];

@@ -2,7 +2,7 @@ import { Observable, tap, type OperatorFunction } from 'rxjs';
 import { chunkConsensus } from '../../operators/chunkConsensus.js';
 import { chunkReads } from '../../operators/chunkReads.js';
 import { classifyFrames } from '../../operators/classifyFrames.js';
-import { embedNucleotides, embedProteins } from '../../operators/embedFrames.js';
+import { embedFrames } from '../../operators/embedFrames.js';
 import { readFasta, type FastaBatch } from '../../operators/readFasta.js';
 import { translateSixFrames } from '../../operators/translateSixFrames.js';
 import { EMBED_BATCHES_IN_FLIGHT, resolveEmbedOptions, withEmbedSignal } from '../embed/embedOptions.js';
@@ -20,12 +20,11 @@ import type { EmbeddingModel } from '../model/modelSpec.js';
 import { startOnDevices } from '../model/spreadBackend.js';
 import { DEFAULT_BATCH_BASES } from '../fasta/fastaParser.js';
 import { eachBatchAlone } from '../flow/eachBatchAlone.js';
-import type { Tokenizer } from '../tokenize/tokenizer.js';
-import { CHUNK_LENGTHS, type ChunkLength } from '../model/manifest.js';
+import { CHUNK_LENGTHS, type ChunkLength, type EncoderName } from '../model/manifest.js';
 import type { ExecutionProvider } from '../model/sessionSettings.js';
 import { resolveTokenPackerOptions } from '../packing/tokenPacker.js';
 import type { FrameBatch } from '../sequence/frameBatch.js';
-import type { ClassifiedFrames } from '../classify/classification.js';
+import type { ClassifiedFrames, EmbeddedFrames } from '../classify/classification.js';
 import type { ConsensusRows } from '../classify/consensus.js';
 import type { InputCheckpoint } from '../fasta/inputCheckpoint.js';
 import { InputLedger, recordBatchChunks } from './inputLedger.js';
@@ -249,30 +248,30 @@ function resolvePredictOptions(options: PredictOptions): ResolvedPredictOptions 
 }
 
 /**
- * The models of a predict run, loaded and started: the bundle, the chunk length the run uses, both
- * tokenizers and the three model pools. What {@link startPredictModels} returns and `options.models` takes.
+ * The models of a predict run, loaded and started: the bundle (with its encoders' tokenizers), the chunk
+ * length the run uses and the model pools. What {@link startPredictModels} returns and `options.models` takes.
  */
 export interface PredictModels {
   readonly bundle: ModelBundle;
   readonly chunkLength: ChunkLength;
   /** How the run's CPU threads are split (planned once, from the options these models were started with). */
   readonly plan: ThreadPlan;
-  readonly dnaTokenizer: Tokenizer;
-  readonly proteinTokenizer: Tokenizer;
   readonly pools: PredictPools;
   /** Stops the three pools (their workers exit). Calling it again is harmless. */
   close(): Promise<void>;
 }
 
-/** The three model backends of a run (worker pools unless `startBackend` says otherwise): the two encoders and the classifier. */
-export interface PredictPools {
-  readonly dna: InferenceBackend<TokenBatch>;
-  readonly protein: InferenceBackend<TokenBatch>;
+/**
+ * The model backends of a run (worker pools unless `startBackend` says otherwise): one per encoder, in the
+ * bundle's order (`encoders[i]` runs `bundle.encoders[i]`, also under its name: `dna`, `protein`), and the classifier.
+ */
+export type PredictPools = {
+  readonly encoders: readonly InferenceBackend<TokenBatch>[];
   readonly classifier: InferenceBackend<FeatureBatch>;
-}
+} & { readonly [K in EncoderName]: InferenceBackend<TokenBatch> };
 
 /**
- * Loads what {@link predict} runs with, ahead of the run: the bundle (when given a path), both tokenizers,
+ * Loads what {@link predict} runs with, ahead of the run: the bundle (when given a path, its tokenizers with it),
  * the chunk-length check, and the three model pools, every worker's model loaded. A bundle that fails
  * anywhere fails here, before the caller has created any output. Pass the result as `options.models` (with
  * the same other options) and close it when done.
@@ -321,8 +320,6 @@ async function startModels(options: ResolvedPredictOptions, signal: AbortSignal)
   for (const notice of bundleNotices(bundle, options.device ?? 'cpu', 'predictions')) {
     options.onWarning?.({ ...notice, position: { file: bundle.manifestFile } });
   }
-  // Parsed once, by loadBundle.
-  const { dna: dnaTokenizer, protein: proteinTokenizer } = bundle.tokenizers;
   const { plan } = options;
   const on = (threads: EncoderThreads, device: ExecutionProvider): InferencePoolOptions => ({
     workers: threads.workers,
@@ -339,27 +336,32 @@ async function startModels(options: ResolvedPredictOptions, signal: AbortSignal)
   const onDevices = (model: EmbeddingModel, threads: EncoderThreads): Promise<InferenceBackend<TokenBatch>> =>
     startOnDevices(deviceIds, (deviceId) => startInferencePool(model, { ...on(onEach(threads), device), deviceId }));
   const start = options.startBackend;
-  const starting = [
-    start ? start(bundle.dna, { signal }) : onDevices(bundle.dna, plan.dna),
-    start ? start(bundle.protein, { signal }) : onDevices(bundle.protein, plan.protein),
-    start ? start(bundle.classifier, { signal }) : startInferencePool(bundle.classifier, on(plan.classifier, 'cpu')),
-  ] as const;
-  const started = await Promise.allSettled(starting);
+  const startingEncoders = bundle.encoders.map((encoder) => (start ? start(encoder, { signal }) : onDevices(encoder, plan[encoder.label])));
+  const startingClassifier = start
+    ? start(bundle.classifier, { signal })
+    : startInferencePool(bundle.classifier, on(plan.classifier, 'cpu'));
+  const started = await Promise.allSettled([...startingEncoders, startingClassifier]);
   const failed = started.find((result) => result.status === 'rejected');
   if (failed) {
     await closePools(started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : [])));
     throw failed.reason;
   }
-  const [dna, protein, classifier] = await Promise.all(starting);
+  const encoders = await Promise.all(startingEncoders);
+  const classifier = await startingClassifier;
   let closing: Promise<void> | undefined;
   return {
     bundle,
     chunkLength,
     plan,
-    dnaTokenizer,
-    proteinTokenizer,
-    pools: { dna, protein, classifier },
-    close: () => (closing ??= closePools([dna, protein, classifier])),
+    pools: {
+      encoders,
+      classifier,
+      ...(Object.fromEntries(bundle.encoders.map(({ label }, i) => [label, encoders[i]!])) as Record<
+        EncoderName,
+        InferenceBackend<TokenBatch>
+      >),
+    },
+    close: () => (closing ??= closePools([...encoders, classifier])),
   };
 }
 
@@ -374,19 +376,20 @@ function pipeline(
   signal: AbortSignal,
 ): Observable<PredictionBatch> {
   const { stats, plan } = options;
-  const { chunkLength, pools } = prepared;
+  const { chunkLength, pools, bundle } = prepared;
   const credit = options.credit ?? new Credit(options.creditUnits ?? DEFAULT_PREDICT_CREDIT_UNITS, 'predict');
   const source = typeof input === 'string' ? input : (options.name ?? '<stream>');
   const ledger = new InputLedger({ chunkLength, resumeFrom: options.resumeFrom, source });
   const packing = { tokenBudget: options.tokenBudget, window: options.window };
   // Resolved once for the run; each input batch's operator gets them with its own stop signal.
-  const dnaEmbed = resolveEmbedOptions({ tokenizer: prepared.dnaTokenizer, pool: pools.dna, stats: stats.dnaPacking, ...packing });
-  const proteinEmbed = resolveEmbedOptions({
-    tokenizer: prepared.proteinTokenizer,
-    pool: pools.protein,
-    stats: stats.proteinPacking,
-    ...packing,
-  });
+  const embedOptions = bundle.encoders.map((encoder, i) =>
+    resolveEmbedOptions({
+      tokenizer: bundle.tokenizers[encoder.label],
+      pool: pools.encoders[i]!,
+      stats: stats.packing[encoder.label],
+      ...packing,
+    }),
+  );
   // Each input batch's frames are packed among themselves: runs are byte-reproducible, as resume needs.
   const perBatch = { inFlight: EMBED_BATCHES_IN_FLIGHT, signal };
   const clock = (stage: keyof PredictStats['stages']): StageClock => new StageClock(stats.stages[stage]);
@@ -412,22 +415,29 @@ function pipeline(
       (records) => records.pipe(chunkReads({ chunkLength, signal }), translateSixFrames({ threads: plan.translate, signal })),
     ),
     tap((batch) => countFrames(batch, stats)),
-    timed(
-      clock('embed-dna'),
-      one,
-      one,
-      frames,
-      eachBatchAlone((stop) => embedNucleotides(withEmbedSignal(dnaEmbed, stop)), perBatch),
-    ),
-    timed(
-      clock('embed-protein'),
-      one,
-      one,
-      frames,
-      eachBatchAlone((stop) => embedProteins(withEmbedSignal(proteinEmbed, stop)), perBatch),
-    ),
+    // One stage per encoder, in the bundle's order: each adds its embeddings to the batch.
+    (framed) =>
+      bundle.encoders.reduce(
+        (embedded, encoder, i) =>
+          embedded.pipe(
+            timed(
+              clock(`embed-${encoder.label}`),
+              one,
+              one,
+              frames,
+              eachBatchAlone(
+                (stop) => embedFrames<string, FrameBatch & Leased>(encoder, withEmbedSignal(embedOptions[i]!, stop)),
+                perBatch,
+              ),
+            ),
+          ),
+        framed,
+      ) as Observable<EmbeddedFrames & Leased>,
     timed(clock('classify'), one, one, frames, (embedded) =>
-      embedded.pipe(classifyFrames({ pool: pools.classifier, signal }), chunkConsensus({ signal })),
+      embedded.pipe(
+        classifyFrames({ pool: pools.classifier, features: bundle.encoders.map(({ label }) => label), signal }),
+        chunkConsensus({ signal }),
+      ),
     ),
     settleRecords(ledger),
   );

@@ -1,9 +1,17 @@
 import { FastaStats } from '../fasta/fastaStats.js';
+import { ENCODER_NAMES, type EncoderName } from '../model/manifest.js';
 import { PackingStats } from '../packing/packingStats.js';
 
+/** A stage `predict` times: one per encoder (`embed-dna`, `embed-protein`) between translation and the classifier. */
+export type PredictStage = 'read' | 'translate' | `embed-${EncoderName}` | 'classify' | 'write';
 /** The stages `predict` times, in pipeline order. */
-export const PREDICT_STAGES = ['read', 'translate', 'embed-dna', 'embed-protein', 'classify', 'write'] as const;
-export type PredictStage = (typeof PREDICT_STAGES)[number];
+export const PREDICT_STAGES: readonly PredictStage[] = [
+  'read',
+  'translate',
+  ...ENCODER_NAMES.map((name) => `embed-${name}` as const),
+  'classify',
+  'write',
+];
 
 /** Rows and busy time of one stage (docs/predict.md, "Telemetry"). */
 export class StageTelemetry {
@@ -65,9 +73,13 @@ export class StageClock {
 export class PredictStats {
   /** The reader's counts: records, bases, bytes, empty records skipped. */
   readonly fasta = new FastaStats();
-  /** Packing of the DNA and protein model batches (real vs padded tokens). */
-  readonly dnaPacking = new PackingStats();
-  readonly proteinPacking = new PackingStats();
+  /** Packing of each encoder's model batches (real vs padded tokens), by encoder name. */
+  readonly packing: Readonly<Record<EncoderName, PackingStats>> = Object.fromEntries(
+    ENCODER_NAMES.map((name) => [name, new PackingStats()]),
+  ) as Record<EncoderName, PackingStats>;
+  /** `packing.dna` and `packing.protein`, by their former names. */
+  readonly dnaPacking = this.packing.dna;
+  readonly proteinPacking = this.packing.protein;
   /** Records a resumed run skipped because the interrupted run had processed them. */
   resumedRecords = 0;
   /** The sequence bases of those records. */

@@ -4,8 +4,8 @@ import type { FastaRecordRef } from '../fasta/fastaStats.js';
 import { openInput } from '../fasta/openInput.js';
 import type { Shard } from '../fasta/shard.js';
 import { consumeBatches } from '../flow/sink.js';
-import { loadBundle, type ModelBundle } from '../model/bundle.js';
-import type { ChunkLength } from '../model/manifest.js';
+import { loadBundle, type BundleEncoder, type ModelBundle } from '../model/bundle.js';
+import type { ChunkLength, EncoderName } from '../model/manifest.js';
 import type { StartInferenceBackend } from '../model/inferenceBackend.js';
 import type { ExecutionProvider } from '../model/sessionSettings.js';
 import type { ConsensusSortResult } from '../output/consensusSort.js';
@@ -399,8 +399,7 @@ function runSummary(inputs: SummaryInputs): RunSummary {
     options: { ...invocation.options },
     threads: models.plan,
     backends: {
-      dna: models.pools.dna.describe(),
-      protein: models.pools.protein.describe(),
+      ...perEncoder(models.bundle, (_, i) => models.pools.encoders[i]!.describe()),
       classifier: models.pools.classifier.describe(),
     },
     counts: {
@@ -421,8 +420,13 @@ function runSummary(inputs: SummaryInputs): RunSummary {
       stages: PREDICT_STAGES.map((stage) => stats.stages[stage].toJSON()),
       series,
     },
-    packing: { dna: stats.dnaPacking.toJSON(), protein: stats.proteinPacking.toJSON() },
+    packing: perEncoder(models.bundle, ({ label }) => stats.packing[label].toJSON()),
     peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     warnings,
   };
+}
+
+/** A summary field with one entry per encoder, by its name, in the bundle's order (the JSON keeps that order). */
+function perEncoder<T>(bundle: ModelBundle, value: (encoder: BundleEncoder, index: number) => T): Record<EncoderName, T> {
+  return Object.fromEntries(bundle.encoders.map((encoder, i) => [encoder.label, value(encoder, i)])) as Record<EncoderName, T>;
 }

@@ -82,6 +82,7 @@ describe('loadBundle: a valid bundle', () => {
     expect(loaded.dna).toEqual({
       kind: 'embedding',
       label: 'dna',
+      reads: 'nucleotides',
       file: path.join(dir, 'dna.onnx'),
       inputIds: 'input_ids',
       attentionMask: 'attention_mask',
@@ -92,6 +93,12 @@ describe('loadBundle: a valid bundle', () => {
       externalData: [],
     });
     expect(loaded.protein).toMatchObject({ label: 'protein', pooling: 'mean-residues', hiddenSize: 6, tokenizer: 'esm2' });
+    // The encoders as a list in the classifier's feature order, each also the bundle's field of its name.
+    expect(loaded.encoders).toEqual([loaded.dna, loaded.protein]);
+    expect(loaded.encoders.map(({ label, reads }) => [label, reads])).toEqual([
+      ['dna', 'nucleotides'],
+      ['protein', 'protein'],
+    ]);
     expect(loaded.classifier).toEqual({
       kind: 'classifier',
       label: 'classifier',

@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
-import { Observable, map, type OperatorFunction } from 'rxjs';
+import { Observable, map, of, type OperatorFunction } from 'rxjs';
 import { classifyFrames } from '../../operators/classifyFrames.js';
 import type { DnaEmbedded, ProteinEmbedded } from '../../operators/embedFrames.js';
 import { Credit, type Leased } from '../../src/flow/credit.js';
 import { consumeBatches } from '../../src/flow/sink.js';
 import type { FeatureBatch } from '../../src/model/batches.js';
+import type { ClassifierModel } from '../../src/model/modelSpec.js';
+import { onnxFixture } from '../model/support/fixtureModels.js';
+import { prng } from '../../bench/support/syntheticFasta.js';
 import { startInferencePool, type InferencePool } from '../../src/model/inferencePool.js';
 import type { Classified, ClassifiedFrames, EmbeddedFrames } from '../../src/classify/classification.js';
 import { frameId, type FrameBatch } from '../../src/sequence/frameBatch.js';
@@ -173,6 +176,91 @@ describe('classifyFrames', () => {
     classifyFrames<FrameBatch & Leased>({ model: fixtureClassifier(500) });
   });
 });
+
+describe("classifyFrames: the feature row is the encoders' embeddings in the order given", () => {
+  // classifier_w12.onnx: one Linear 12 -> 2, so a feature row's values all matter and their order does too.
+  const model: ClassifierModel = {
+    kind: 'classifier',
+    label: 'classifier',
+    file: onnxFixture('classifier_w12.onnx'),
+    input: 'features',
+    output: 'logits',
+    inputWidth: 12,
+  };
+  const FRAMES = 9;
+  const random = prng(7);
+  const matrix = (hidden: number): Float32Array => Float32Array.from({ length: FRAMES * hidden }, () => random() * 2 - 1);
+  const columns = (values: Float32Array, hidden: number, from: number, to: number): Float32Array =>
+    Float32Array.from({ length: FRAMES * (to - from) }, (_, k) => values[Math.floor(k / (to - from)) * hidden + from + (k % (to - from))]!);
+  const dna = matrix(6);
+  const protein = matrix(6);
+  const frames = (fields: Record<string, unknown>): EmbeddedFrames & Leased =>
+    ({ ...emptyEmbedded(new Credit(1).tryAcquire(1)!), ...frameFields(FRAMES), ...fields }) as EmbeddedFrames & Leased;
+  const scores = async (batch: EmbeddedFrames & Leased, features?: readonly string[]): Promise<Collected> =>
+    collect(of(batch).pipe(classifyFrames({ model, ...(features ? { features } : {}) })));
+
+  it('a third encoder: [dna | protein | third] with the protein columns split gives the two-encoder scores, its fields dropped', async () => {
+    const two = await scores(frames({ dnaEmbeddings: dna, dnaHidden: 6, proteinEmbeddings: protein, proteinHidden: 6 }));
+    const split = frames({
+      dnaEmbeddings: dna,
+      dnaHidden: 6,
+      proteinEmbeddings: columns(protein, 6, 0, 4),
+      proteinHidden: 4,
+      thirdEmbeddings: columns(protein, 6, 4, 6),
+      thirdHidden: 2,
+    });
+    const three = await consumeFirst(of(split).pipe(classifyFrames({ model, features: ['dna', 'protein', 'third'] })));
+    expect(three).not.toHaveProperty('thirdEmbeddings');
+    expect(three).not.toHaveProperty('thirdHidden');
+    expect([...three.score1]).toEqual(two.score1);
+    expect([...three.score2]).toEqual(two.score2);
+    expect(new Set(two.score2).size).toBe(FRAMES); // the scores differ from frame to frame: the rows were really read
+  });
+
+  it("the order is the list's: [protein | dna] with the matrices swapped gives the same scores, and a different order others", async () => {
+    const straight = await scores(frames({ dnaEmbeddings: dna, dnaHidden: 6, proteinEmbeddings: protein, proteinHidden: 6 }));
+    const swapped = frames({ dnaEmbeddings: protein, dnaHidden: 6, proteinEmbeddings: dna, proteinHidden: 6 });
+    expect(await scores(swapped, ['protein', 'dna'])).toEqual(straight);
+    expect((await scores(swapped)).score2).not.toEqual(straight.score2);
+  });
+
+  it('refuses embeddings that do not add up to the classifier, and an encoder whose embeddings are missing', async () => {
+    const short = frames({ dnaEmbeddings: dna, dnaHidden: 6, proteinEmbeddings: columns(protein, 6, 0, 4), proteinHidden: 4 });
+    await expect(scores(short)).rejects.toMatchObject({
+      code: 'BUNDLE_MISMATCH',
+      message: /takes 12 features, but the embeddings give 6 \(DNA\) \+ 4 \(protein\) = 10/,
+    });
+    const full = frames({ dnaEmbeddings: dna, dnaHidden: 6, proteinEmbeddings: protein, proteinHidden: 6 });
+    await expect(scores(full, ['dna', 'protein', 'third'])).rejects.toMatchObject({
+      code: 'INTERNAL',
+      message: /without the third embeddings/,
+    });
+    expect(() => classifyFrames({ model, features: [] })).toThrow(/options\.features must be a non-empty list/);
+  });
+});
+
+async function consumeFirst(source: Observable<ClassifiedFrames & Leased>): Promise<ClassifiedFrames & Leased> {
+  let first: (ClassifiedFrames & Leased) | undefined;
+  await consumeBatches(source, (batch) => void (first ??= batch));
+  return first!;
+}
+
+/** The frame fields of `count` frames (ids r0, r1, …); what classifyFrames passes on untouched. */
+function frameFields(count: number): Partial<FrameBatch> {
+  const index = Uint32Array.from({ length: count }, (_, i) => i);
+  return {
+    count,
+    chunk: index,
+    frame: new Uint8Array(count),
+    chunks: {
+      ids: Array.from({ length: count }, (_, i) => `r${i}`),
+      recordIndex: index,
+      chunkNumber: new Uint32Array(count).fill(1),
+      chunkLength: 500,
+      source: 'test',
+    },
+  };
+}
 
 function emptyEmbedded(lease: Leased['lease']): EmbeddedFrames & Leased {
   const none = new Uint32Array(0);

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { Subject, concat, take, throwError, type Observable, type OperatorFunction } from 'rxjs';
-import { embedNucleotides, embedProteins, type DnaEmbedded, type ProteinEmbedded } from '../../operators/embedFrames.js';
+import {
+  embedFrames,
+  embedNucleotides,
+  embedProteins,
+  type DnaEmbedded,
+  type Embedded,
+  type ProteinEmbedded,
+} from '../../operators/embedFrames.js';
 import { embedSequences, type SequenceEmbedded } from '../../operators/embedSequences.js';
 import type { FastaBatch } from '../../operators/readFasta.js';
 import { resolveEmbedOptions, withEmbedSignal, type EmbedModel } from '../../src/embed/embedOptions.js';
@@ -145,6 +152,35 @@ describe('embedNucleotides / embedProteins on a shared pool', () => {
     expect(emitted).toBe(groups.length);
     expect(credit.used).toBe(0);
   }, 15_000);
+
+  it('embeds for any encoder a bundle lists, by its label and what it reads: a third stage adds its own fields', async () => {
+    const sequences = randomSequences(4, 60, 'ACGT', 50);
+    const reversed = sequences.map((sequence) => [...sequence].reverse().join(''));
+    const sizes = [7, 0, 11];
+    const [groups, proteinGroups] = [splitBySizes(sequences, sizes), splitBySizes(reversed, sizes)];
+    const batches = groups.map((group, k) => {
+      const { proteins, proteinStarts } = frameBatchOf(proteinGroups[k]!, 'proteins');
+      return { ...frameBatchOf(group, 'nucleotides'), proteins, proteinStarts };
+    });
+    const { source } = leasedSource(batches, new Credit(1000));
+    const stage = source.pipe(
+      embedNucleotides({ tokenizer, pool }),
+      embedProteins({ tokenizer, pool }),
+      embedFrames({ label: 'third', reads: 'protein' }, { tokenizer, pool }),
+    );
+    expectTypeOf(stage).toMatchTypeOf<Observable<Embedded<'third', ProteinEmbedded<DnaEmbedded<FrameBatch & Leased>>>>>();
+    let emitted = 0;
+    await consumeBatches(stage, (batch) => {
+      expect(worstRow(batch.dnaEmbeddings, groups[emitted]!)).toBeLessThanOrEqual(TOLERANCE);
+      expect(worstRow(batch.proteinEmbeddings, proteinGroups[emitted]!)).toBeLessThanOrEqual(TOLERANCE);
+      // The third encoder read each frame's protein, and its matrix is its own.
+      expect(worstRow(batch.thirdEmbeddings, proteinGroups[emitted]!)).toBeLessThanOrEqual(TOLERANCE);
+      expect(batch.thirdEmbeddings).not.toBe(batch.proteinEmbeddings);
+      expect(batch.thirdHidden).toBe(HIDDEN);
+      emitted += 1;
+    });
+    expect(emitted).toBe(groups.length);
+  });
 
   it('cuts a partial window lingerMs after input stops, without waiting for the end', async () => {
     const credit = new Credit(1000);

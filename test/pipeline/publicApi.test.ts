@@ -53,6 +53,7 @@ describe('public entry points', () => {
       'chunkConsensus',
       'chunkReads',
       'classifyFrames',
+      'embedFrames',
       'embedNucleotides',
       'embedProteins',
       'embedRows',
