@@ -3,9 +3,9 @@ import path from 'node:path';
 import { VirnucproError } from '../errors.js';
 import { Esm2Tokenizer, parseBpeTokenizer, readTokenizerFile, type Tokenizer } from '../tokenize/index.js';
 import { sha256Bytes, sha256File } from './checksum.js';
+import { chooseChunkLength, chunkLengthOption } from './chunkLength.js';
 import {
   BUNDLE_PARTS,
-  CHUNK_LENGTHS,
   ENCODERS,
   ESM2_TOKENIZER,
   parseManifestParts,
@@ -57,7 +57,7 @@ export interface LoadBundlePartsOptions<P extends BundlePart> extends LoadBundle
 }
 
 export interface ResolvedLoadBundleOptions {
-  readonly chunkLength: number | undefined;
+  readonly chunkLength: ChunkLength | undefined;
   readonly force: boolean;
   readonly verifyChecksums: boolean;
   readonly parts: readonly BundlePart[];
@@ -179,18 +179,10 @@ export async function loadBundle(
   const encoderEntries = ENCODERS.filter((row) => parts.includes(row.key)).map((row) => ({ row, entry: manifest[row.key]! }));
   const classifierEntry = parts.includes('classifier') ? manifest.classifier : undefined;
 
-  if (requested !== undefined && manifest.chunkLength !== undefined && requested !== manifest.chunkLength && !force) {
-    throw new VirnucproError(
-      'BUNDLE_MISMATCH',
-      `chunkLength: this bundle's classifier was trained on ${manifest.chunkLength}-bp chunks, but the run uses ${requested}`,
-      {
-        position: { file: manifestFile },
-        hint:
-          `run with -l/--chunk-length ${manifest.chunkLength}, use the ${requested} bundle, or pass --force to accept ` +
-          "wrong predictions (the v2.0 refactor's 300/500 mix-up gave 93 % instead of 99.8 % agreement)",
-      },
-    );
-  }
+  const chunkLength =
+    requested !== undefined && manifest.chunkLength !== undefined
+      ? chooseChunkLength(requested, manifest.chunkLength, force, manifestFile)
+      : undefined;
 
   const resolve = (name: string): string => path.resolve(root, name);
   const files = [...encoderEntries.map(({ entry }) => entry), ...(classifierEntry ? [classifierEntry] : [])].flatMap((entry) => [
@@ -263,9 +255,7 @@ export async function loadBundle(
     manifestSha256: sha256Bytes(manifestBytes),
     name: manifest.name ?? path.basename(root),
     ...(manifest.chunkLength !== undefined ? { chunkLength: manifest.chunkLength } : {}),
-    ...(requested !== undefined && manifest.chunkLength !== undefined && requested !== manifest.chunkLength
-      ? { forcedChunkLength: requested }
-      : {}),
+    ...(chunkLength?.forced ? { forcedChunkLength: chunkLength.chunkLength } : {}),
     meaningless: manifest.meaningless,
     provenance: manifest.provenance,
     verifiedChecksums,
@@ -302,7 +292,7 @@ export function resolveLoadBundleOptions(
   options: LoadBundleOptions & { readonly parts?: readonly BundlePart[] },
 ): ResolvedLoadBundleOptions {
   const resolved: ResolvedLoadBundleOptions = {
-    chunkLength: options.chunkLength ?? DEFAULT_LOAD_BUNDLE.chunkLength,
+    chunkLength: chunkLengthOption(options.chunkLength ?? DEFAULT_LOAD_BUNDLE.chunkLength),
     force: options.force ?? DEFAULT_LOAD_BUNDLE.force,
     verifyChecksums: options.verifyChecksums ?? DEFAULT_LOAD_BUNDLE.verifyChecksums,
     parts: options.parts ?? DEFAULT_LOAD_BUNDLE.parts,
@@ -314,9 +304,6 @@ export function resolveLoadBundleOptions(
     !resolved.parts.every((part) => (BUNDLE_PARTS as readonly string[]).includes(part))
   ) {
     throw new TypeError(`options.parts must be a non-empty list of ${BUNDLE_PARTS.join(', ')} (got ${JSON.stringify(resolved.parts)})`);
-  }
-  if (resolved.chunkLength !== undefined && !(CHUNK_LENGTHS as readonly number[]).includes(resolved.chunkLength)) {
-    throw new TypeError(`options.chunkLength must be ${CHUNK_LENGTHS.join(' or ')} (got ${resolved.chunkLength})`);
   }
   if (typeof resolved.force !== 'boolean') throw new TypeError(`options.force must be a boolean (got ${String(resolved.force)})`);
   if (typeof resolved.verifyChecksums !== 'boolean') {

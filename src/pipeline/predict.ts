@@ -6,7 +6,6 @@ import { embedFrames } from '../../operators/embedFrames.js';
 import { readFasta, type FastaBatch } from '../../operators/readFasta.js';
 import { translateSixFrames } from '../../operators/translateSixFrames.js';
 import { EMBED_BATCHES_IN_FLIGHT, resolveEmbedOptions, withEmbedSignal } from '../embed/embedOptions.js';
-import { VirnucproError } from '../errors.js';
 import type { FastaRecordRef, FastaWarning } from '../fasta/fastaStats.js';
 import type { RecordBatch } from '../fasta/recordBatch.js';
 import type { Shard } from '../fasta/shard.js';
@@ -20,7 +19,8 @@ import type { EmbeddingModel } from '../model/modelSpec.js';
 import { startOnDevices } from '../model/spreadBackend.js';
 import { DEFAULT_BATCH_BASES } from '../fasta/fastaParser.js';
 import { eachBatchAlone } from '../flow/eachBatchAlone.js';
-import { CHUNK_LENGTHS, type ChunkLength, type EncoderName } from '../model/manifest.js';
+import { chooseChunkLength, chunkLengthOption } from '../model/chunkLength.js';
+import type { ChunkLength, EncoderName } from '../model/manifest.js';
 import type { ExecutionProvider } from '../model/sessionSettings.js';
 import { resolveTokenPackerOptions } from '../packing/tokenPacker.js';
 import type { FrameBatch } from '../sequence/frameBatch.js';
@@ -226,9 +226,7 @@ function resolvePredictOptions(options: PredictOptions): ResolvedPredictOptions 
   if (typeof bundle !== 'string' && (typeof bundle !== 'object' || bundle === null || !('classifier' in bundle))) {
     throw new TypeError('options.bundle must be a ModelBundle (loadBundle) or the path of a bundle');
   }
-  if (chunkLength !== undefined && !(CHUNK_LENGTHS as readonly number[]).includes(chunkLength)) {
-    throw new TypeError(`options.chunkLength must be ${CHUNK_LENGTHS.join(' or ')} (got ${String(chunkLength)})`);
-  }
+  chunkLengthOption(chunkLength);
   if (stats !== undefined && !(stats instanceof PredictStats)) throw new TypeError('options.stats must be a PredictStats');
   if (options.allowSpinning !== undefined && typeof options.allowSpinning !== 'boolean') {
     throw new TypeError(`options.allowSpinning must be a boolean (got ${String(options.allowSpinning)})`);
@@ -306,17 +304,13 @@ async function startModels(options: ResolvedPredictOptions, signal: AbortSignal)
           signal,
         })
       : options.bundle;
-  const chunkLength = (options.chunkLength ?? bundle.forcedChunkLength ?? bundle.chunkLength) as ChunkLength;
-  if (chunkLength !== bundle.chunkLength && !options.force) {
-    throw new VirnucproError(
-      'BUNDLE_MISMATCH',
-      `chunkLength: bundle '${bundle.name}' was trained on ${bundle.chunkLength}-bp chunks, but the run uses ${chunkLength}`,
-      {
-        position: { file: bundle.manifestFile },
-        hint: `use chunk length ${bundle.chunkLength}, the ${chunkLength} bundle, or force to accept wrong predictions`,
-      },
-    );
-  }
+  // A bundle loaded for a forced length runs that length (and needs `force` here too).
+  const { chunkLength } = chooseChunkLength(
+    options.chunkLength ?? (bundle.forcedChunkLength as ChunkLength | undefined),
+    bundle.chunkLength,
+    options.force ?? false,
+    bundle.manifestFile,
+  );
   for (const notice of bundleNotices(bundle, options.device ?? 'cpu', 'predictions')) {
     options.onWarning?.({ ...notice, position: { file: bundle.manifestFile } });
   }

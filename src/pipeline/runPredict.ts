@@ -5,6 +5,7 @@ import { openInput } from '../fasta/openInput.js';
 import type { Shard } from '../fasta/shard.js';
 import { consumeBatches } from '../flow/sink.js';
 import { loadBundle, type BundleEncoder, type ModelBundle } from '../model/bundle.js';
+import { chooseChunkLength } from '../model/chunkLength.js';
 import type { ChunkLength, EncoderName } from '../model/manifest.js';
 import type { StartInferenceBackend } from '../model/inferenceBackend.js';
 import type { ExecutionProvider } from '../model/sessionSettings.js';
@@ -147,8 +148,8 @@ async function runPredictOwned(input: string, options: PredictRunOptions, lock: 
     verifyChecksums: options.verifyChecksums ?? true,
     signal,
   });
-  // loadBundle decided it: the requested length, accepted (forced) when it is not the classifier's.
-  const chunkLength = (bundle.forcedChunkLength ?? bundle.chunkLength) as ChunkLength;
+  // What loadBundle decided for the requested length: the length run, accepted (forced) or the classifier's.
+  const { chunkLength, forced } = chooseChunkLength(options.chunkLength, bundle.chunkLength, force, bundle.manifestFile);
   const warnings: string[] = [];
   const warn = (message: string): void => {
     warnings.push(message);
@@ -161,12 +162,12 @@ async function runPredictOwned(input: string, options: PredictRunOptions, lock: 
     log.info(
       `virnucpro ${VIRNUCPRO_VERSION} predict: bundle '${bundle.name}' (manifest sha256 ${bundleId.manifestSha256.slice(0, 12)}), chunk length ${chunkLength}`,
     );
-  if (chunkLength !== bundle.chunkLength) {
+  if (forced) {
     warn(`--force: chunk length ${chunkLength} with a classifier trained on ${bundle.chunkLength}-bp chunks: predictions are unreliable`);
   }
   const resultOptions: ResultOptions = {
     chunkLength,
-    forcedChunkLength: chunkLength !== bundle.chunkLength ? chunkLength : null,
+    forcedChunkLength: forced ? chunkLength : null,
     ...('dir' in options.output && options.output.scoreTables === true ? { scoreTables: true as const } : {}),
   };
   const identity: PredictRunIdentity = { input: await inputIdentity(input, options.shard), bundle: bundleId, options: resultOptions };

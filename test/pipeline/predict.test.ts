@@ -211,6 +211,11 @@ describe('predict', () => {
     const bundle = await loadBundle(tiny);
     await expect(collect(predict(reads, { bundle, chunkLength: 300 }))).rejects.toMatchObject({ code: 'BUNDLE_MISMATCH', exitCode: 4 });
     await expect(collect(predict(reads, { bundle: tiny, chunkLength: 300 }))).rejects.toMatchObject({ code: 'BUNDLE_MISMATCH' });
+    // A bundle given loaded and one given as a path are refused alike: one decision, one message.
+    const given = await collect(predict(reads, { bundle, chunkLength: 300 })).catch((error: unknown) => error);
+    const loaded = await collect(predict(reads, { bundle: tiny, chunkLength: 300 })).catch((error: unknown) => error);
+    expect((given as Error).message).toBe((loaded as Error).message);
+    expect((given as Error).message).toMatch(/this bundle's classifier was trained on 500-bp chunks, but the run uses 300/);
     const forced = await collect(predict(reads, { bundle, chunkLength: 300, force: true, ...SMALL }));
     expect(forced.frames.some((f) => f.id.includes('_chunk_3'))).toBe(true);
   });
