@@ -19,8 +19,6 @@ export { VIRNUCPRO_VERSION } from './pipeline/version.js';
 export {
   predict,
   startPredictModels,
-  DEFAULT_PREDICT_CREDIT_UNITS,
-  PREDICT_BATCH_BASES,
   type PredictOptions,
   type PredictionBatch,
   type PredictModels,
@@ -28,6 +26,15 @@ export {
   type PredictWarning,
   type BundleWarning,
 } from './pipeline/predict.js';
+/** A run's options resolved once (defaults filled in from one table, each with its memory cost), frozen. */
+export { planRun, type RunPlan, type RunPlanOptions } from './pipeline/runPlan.js';
+export {
+  PREDICT_DEFAULTS,
+  DEFAULT_PREDICT_CREDIT_UNITS,
+  PREDICT_BATCH_BASES,
+  DEFAULT_PREDICT_ALLOW_SPINNING,
+  type PredictDefault,
+} from './pipeline/predictDefaults.js';
 /** Counts and per-stage telemetry a predict run fills (progress, summaries, exactly-once checks). */
 export { PredictStats, StageTelemetry, PREDICT_STAGES, type PredictStage } from './pipeline/predictStats.js';
 /** How predict splits CPU threads between translation, the two encoders and the classifier. */

@@ -9,11 +9,17 @@ import { STREAM_FORMATS, type StreamFormat } from '../output/predictionRows.js';
 import { runPredict } from '../pipeline/runPredict.js';
 import { PREDICT_STAGES } from '../pipeline/predictStats.js';
 import { summaryLines } from '../output/summaryLines.js';
-import { inputArgument, intOption, stringOption, usageError, type CommandSpec, type ParsedValues } from './args.js';
+import { PREDICT_DEFAULTS, type PredictDefault } from '../pipeline/predictDefaults.js';
+import { inputArgument, intOption, stringOption, usageError, type CommandSpec, type OptionSpec, type ParsedValues } from './args.js';
 import { EXIT_CODES_HELP, type Command } from './command.js';
 import { MODEL_RUN_OPTIONS } from './embedCommand.js';
 import { PROGRESS_INTERVAL_OPTION, progressInterval, RunReport } from './runReport.js';
 import { CHUNK_LENGTH_OPTION, INPUT_HELP, MODELS_OPTION, NAMING_HELP } from './sharedOptions.js';
+
+/** A shared model option of MODEL_RUN_OPTIONS with predict's default from the table. */
+function withDefault(name: string, row: PredictDefault<number | string>): OptionSpec {
+  return { ...MODEL_RUN_OPTIONS[name]!, default: String(row.value) };
+}
 
 const spec: CommandSpec = {
   name: 'predict',
@@ -69,6 +75,12 @@ const spec: CommandSpec = {
       description: 'write every input record that was skipped (TSV: record_id, header_line, reason) to this file',
     },
     ...MODEL_RUN_OPTIONS,
+    // The defaults a run takes are the run plan's table (src/pipeline/predictDefaults.ts): --help shows those.
+    'token-budget': withDefault('token-budget', PREDICT_DEFAULTS.tokenBudget),
+    window: withDefault('window', PREDICT_DEFAULTS.window),
+    workers: withDefault('workers', PREDICT_DEFAULTS.workers),
+    device: withDefault('device', PREDICT_DEFAULTS.device),
+    'device-id': withDefault('device-id', PREDICT_DEFAULTS.deviceId),
     threads: {
       ...MODEL_RUN_OPTIONS['threads']!,
       description: 'CPU threads for the whole run, split between the stages (see Threads below)',

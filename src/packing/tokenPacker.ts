@@ -100,7 +100,8 @@ export class TokenPacker<K> {
   #size = 0;
 
   constructor(options: TokenPackerOptions = {}) {
-    const resolved = resolveTokenPackerOptions(options);
+    // A pipeline starts a packer per input batch with options it resolved once: they are not checked again.
+    const resolved = RESOLVED.has(options) ? (options as ResolvedTokenPackerOptions) : resolveTokenPackerOptions(options);
     this.tokenBudget = resolved.tokenBudget;
     this.window = resolved.window;
     this.maxRows = resolved.maxRows;
@@ -181,6 +182,9 @@ function lengthOf(sortKey: number): number {
   return Math.floor(sortKey / SLOT_SCALE);
 }
 
+/** Options {@link resolveTokenPackerOptions} returned (frozen): a packer takes them as they are. */
+const RESOLVED = new WeakSet<TokenPackerOptions>();
+
 /** Fills in defaults and checks every option, throwing a TypeError that names the bad one. */
 export function resolveTokenPackerOptions(options: TokenPackerOptions): ResolvedTokenPackerOptions {
   const resolved = { ...DEFAULT_TOKEN_PACKER, ...stripUndefined(options) };
@@ -196,6 +200,7 @@ export function resolveTokenPackerOptions(options: TokenPackerOptions): Resolved
   if (!Number.isInteger(resolved.lengthMultiple) || resolved.lengthMultiple < 1 || resolved.lengthMultiple > MAX_LENGTH_MULTIPLE) {
     throw new TypeError(`options.lengthMultiple must be an integer in 1..${MAX_LENGTH_MULTIPLE} (got ${resolved.lengthMultiple})`);
   }
+  RESOLVED.add(Object.freeze(resolved));
   return resolved;
 }
 

@@ -17,19 +17,18 @@ import type { InferenceBackend, StartInferenceBackend } from '../model/inference
 import { startInferencePool, type InferencePoolOptions } from '../model/inferencePool.js';
 import type { EmbeddingModel } from '../model/modelSpec.js';
 import { startOnDevices } from '../model/spreadBackend.js';
-import { DEFAULT_BATCH_BASES } from '../fasta/fastaParser.js';
 import { eachBatchAlone } from '../flow/eachBatchAlone.js';
-import { chooseChunkLength, chunkLengthOption } from '../model/chunkLength.js';
+import { chooseChunkLength } from '../model/chunkLength.js';
 import type { ChunkLength, EncoderName } from '../model/manifest.js';
 import type { ExecutionProvider } from '../model/sessionSettings.js';
-import { resolveTokenPackerOptions } from '../packing/tokenPacker.js';
 import type { FrameBatch } from '../sequence/frameBatch.js';
 import type { ClassifiedFrames, EmbeddedFrames } from '../classify/classification.js';
 import type { ConsensusRows } from '../classify/consensus.js';
 import type { InputCheckpoint } from '../fasta/inputCheckpoint.js';
 import { InputLedger, recordBatchChunks } from './inputLedger.js';
 import { PredictStats, StageClock } from './predictStats.js';
-import { planThreads, type EncoderThreads, type ThreadPlan } from './threadPlan.js';
+import { isRunPlan, planRun, type RunPlan } from './runPlan.js';
+import type { EncoderThreads } from './threadPlan.js';
 
 /**
  * The whole VirNucPro prediction as one stream: read → chunk → six frames → DNABERT-S and ESM-2 embeddings →
@@ -37,31 +36,14 @@ import { planThreads, type EncoderThreads, type ThreadPlan } from './threadPlan.
  * imports RxJS and operators/); the engine stays in the operators' src/ modules.
  */
 
-/**
- * Sequence bytes per input batch: readFasta's 1 MiB (~6 900 150-bp reads). A batch is the unit of three
- * things here: packing (each batch's frames are packed into model batches on their own, which makes the
- * results independent of timing, see eachBatchAlone (src/flow/eachBatchAlone.ts); ~7 000 frames sort into ≥ 97 % real tokens),
- * commits (the resumable writer commits only at batch ends: tens of seconds of ESM-2 3B on a GPU), and
- * latency (stdout shows a chunk's row once its batch is classified). Memory: one batch buffer in the reader.
- */
-export const PREDICT_BATCH_BASES = DEFAULT_BATCH_BASES;
-/**
- * Credit window of a predict run: 8 Mi units ≈ 8 MiB of sequence in flight (docs/backpressure.md), ~20 000
- * 150-bp reads, enough frames to fill both encoders' 8 192-row packing windows on typical reads. Memory: the
- * bases and frames of those reads, plus, between the encoders and the classifier, 13 KiB of embeddings per
- * kept frame at the real widths: ~0.5 GiB at two kept frames per read, 1.6 GiB if every read kept all six.
- */
-export const DEFAULT_PREDICT_CREDIT_UNITS = 8 * 1024 * 1024;
-/**
- * Whether a predict run lets onnxruntime's intra-op threads spin: no. Its three model pools and the translate
- * workers share the cores; a spinning pool holds cores the others need (docs/predict.md, "Threads", has the
- * side-by-side figures). Memory: none.
- */
-export const DEFAULT_PREDICT_ALLOW_SPINNING = false;
-
 export interface PredictOptions {
   /** The model bundle: as loadBundle returned it, or its directory or manifest path (loaded on subscribe). */
   readonly bundle: ModelBundle | string;
+  /**
+   * The options below that have a default (PREDICT_DEFAULTS) resolved ahead by planRun: used instead of them
+   * (runPredict plans once and passes it). Default: planned from these options.
+   */
+  readonly plan?: RunPlan;
   /** Chunk length (300 or 500). Default: the bundle's; another one is refused unless `force`. */
   readonly chunkLength?: ChunkLength;
   /** Accept a chunk length the bundle's classifier was not trained for (wrong predictions). Default false. */
@@ -171,15 +153,12 @@ export type PredictionBatch = ClassifiedFrames &
  *
  * @param input a path, '-' for stdin, or the bytes as an AsyncIterable<Uint8Array>.
  * @param options.bundle a loaded ModelBundle or its path (required).
- * @param options.chunkLength 300 or 500; default the bundle's (another needs `force`).
- * @param options.threads CPU threads for the run; default the cores (planThreads splits them).
- * @param options.workers encoder workers; default 1. @param options.intraOpThreads per encoder worker.
- * @param options.device 'cpu' | 'cuda' | 'webgpu'; default 'cpu'. @param options.deviceId default 0.
- * @param options.tokenBudget default 16 384 tokens. @param options.window default 8 192 rows.
- * @param options.credit / options.creditUnits the window; default 8 Mi units. @param options.batchBases
- *   default 256 KiB. @param options.stats counts to fill. @param options.resumeFrom records to skip.
- * @param options.allowSpinning default false (DEFAULT_PREDICT_ALLOW_SPINNING). @param options.models
- *   models from startPredictModels (left running); default: started on subscribe, closed at the end.
+ * @param options.chunkLength, threads, workers, intraOpThreads, device, deviceId, tokenBudget, window,
+ *   creditUnits, batchBases, allowSpinning, verifyChecksums, force: resolved once by planRun (or given as
+ *   `options.plan`), defaults from PREDICT_DEFAULTS (src/pipeline/predictDefaults.ts: unit and memory cost of each).
+ * @param options.credit the window to share; default a new one of `creditUnits`. @param options.stats counts
+ *   to fill. @param options.resumeFrom records to skip. @param options.models models from
+ *   startPredictModels (left running, their plan is the run's); default: started on subscribe, closed at the end.
  * @param options.signal aborts the run (the stream errors with its reason).
  *
  * Memory: bounded by the credit window (DEFAULT_PREDICT_CREDIT_UNITS) plus the three models.
@@ -217,30 +196,24 @@ export function predict(input: string | AsyncIterable<Uint8Array>, options: Pred
 }
 
 interface ResolvedPredictOptions extends PredictOptions {
-  readonly plan: ThreadPlan;
+  readonly plan: RunPlan;
   readonly stats: PredictStats;
 }
 
 function resolvePredictOptions(options: PredictOptions): ResolvedPredictOptions {
-  const { bundle, chunkLength, stats } = options;
+  const { bundle, stats } = options;
   if (typeof bundle !== 'string' && (typeof bundle !== 'object' || bundle === null || !('classifier' in bundle))) {
     throw new TypeError('options.bundle must be a ModelBundle (loadBundle) or the path of a bundle');
   }
-  chunkLengthOption(chunkLength);
   if (stats !== undefined && !(stats instanceof PredictStats)) throw new TypeError('options.stats must be a PredictStats');
-  if (options.allowSpinning !== undefined && typeof options.allowSpinning !== 'boolean') {
-    throw new TypeError(`options.allowSpinning must be a boolean (got ${String(options.allowSpinning)})`);
-  }
+  if (options.plan !== undefined && !isRunPlan(options.plan)) throw new TypeError('options.plan must be what planRun returned');
   if (options.models !== undefined && !(typeof options.models === 'object' && options.models !== null && 'pools' in options.models)) {
     throw new TypeError('options.models must be what startPredictModels returned');
   }
-  resolveTokenPackerOptions({ tokenBudget: options.tokenBudget, window: options.window });
   return {
     ...options,
     // Models started ahead of the run were planned for it: their plan is the run's.
-    plan:
-      options.models?.plan ??
-      planThreads({ threads: options.threads, workers: options.workers, intraOpThreads: options.intraOpThreads, device: options.device }),
+    plan: options.models?.plan ?? options.plan ?? planRun(options),
     stats: stats ?? new PredictStats(),
   };
 }
@@ -252,8 +225,8 @@ function resolvePredictOptions(options: PredictOptions): ResolvedPredictOptions 
 export interface PredictModels {
   readonly bundle: ModelBundle;
   readonly chunkLength: ChunkLength;
-  /** How the run's CPU threads are split (planned once, from the options these models were started with). */
-  readonly plan: ThreadPlan;
+  /** The run's settings, resolved once from the options these models were started with (their threads included). */
+  readonly plan: RunPlan;
   readonly pools: PredictPools;
   /** Stops the three pools (their workers exit). Calling it again is harmless. */
   close(): Promise<void>;
@@ -278,8 +251,8 @@ export type PredictPools = {
  * const models = await startPredictModels({ bundle: 'models/demo' });
  * try { await consumeBatches(predict('reads.fa', { bundle: 'models/demo', models }), write); } finally { await models.close(); }
  *
- * @param options the options of the run: bundle, chunkLength, force, verifyChecksums, device, deviceId,
- *   threads, workers, intraOpThreads, allowSpinning and signal are used; the others are not.
+ * @param options the options of the run: planned here once (planRun), unless `options.plan` is given; the
+ *   models carry that plan, and the run they are passed to uses it instead of its own options.
  * @return the started models; rejects with the bundle's or the model's error (BUNDLE_*, MODEL_LOAD,
  *   TOKENIZER_INVALID, WORKER_CRASHED), or the signal's reason, having stopped any pool it started.
  *
@@ -295,45 +268,46 @@ export function startPredictModels(options: PredictOptions): Promise<PredictMode
  * model pools (in parallel; if one fails, the others are closed).
  */
 async function startModels(options: ResolvedPredictOptions, signal: AbortSignal): Promise<PredictModels> {
+  const { plan } = options;
   const bundle =
     typeof options.bundle === 'string'
       ? await loadBundle(options.bundle, {
-          chunkLength: options.chunkLength,
-          force: options.force ?? false,
-          verifyChecksums: options.verifyChecksums ?? true,
+          chunkLength: plan.chunkLength,
+          force: plan.force,
+          verifyChecksums: plan.verifyChecksums,
           signal,
         })
       : options.bundle;
   // A bundle loaded for a forced length runs that length (and needs `force` here too).
   const { chunkLength } = chooseChunkLength(
-    options.chunkLength ?? (bundle.forcedChunkLength as ChunkLength | undefined),
+    plan.chunkLength ?? (bundle.forcedChunkLength as ChunkLength | undefined),
     bundle.chunkLength,
-    options.force ?? false,
+    plan.force,
     bundle.manifestFile,
   );
-  for (const notice of bundleNotices(bundle, options.device ?? 'cpu', 'predictions')) {
+  for (const notice of bundleNotices(bundle, plan.device, 'predictions')) {
     options.onWarning?.({ ...notice, position: { file: bundle.manifestFile } });
   }
-  const { plan } = options;
   const on = (threads: EncoderThreads, device: ExecutionProvider): InferencePoolOptions => ({
     workers: threads.workers,
     intraOpNumThreads: threads.intraOpNumThreads,
     executionProvider: device,
-    allowSpinning: options.allowSpinning ?? DEFAULT_PREDICT_ALLOW_SPINNING,
+    allowSpinning: plan.allowSpinning,
     signal,
   });
-  const device = options.device ?? 'cpu';
-  const deviceIds = [options.deviceId ?? 0].flat();
+  const { device, deviceIds } = plan;
   // One worker set per device; on the CPU the "devices" share the cores, so they share the threads too.
   const onEach = (threads: EncoderThreads): EncoderThreads =>
     device === 'cpu' ? { ...threads, intraOpNumThreads: Math.max(1, Math.floor(threads.intraOpNumThreads / deviceIds.length)) } : threads;
   const onDevices = (model: EmbeddingModel, threads: EncoderThreads): Promise<InferenceBackend<TokenBatch>> =>
     startOnDevices(deviceIds, (deviceId) => startInferencePool(model, { ...on(onEach(threads), device), deviceId }));
   const start = options.startBackend;
-  const startingEncoders = bundle.encoders.map((encoder) => (start ? start(encoder, { signal }) : onDevices(encoder, plan[encoder.label])));
+  const startingEncoders = bundle.encoders.map((encoder) =>
+    start ? start(encoder, { signal }) : onDevices(encoder, plan.threads[encoder.label]),
+  );
   const startingClassifier = start
     ? start(bundle.classifier, { signal })
-    : startInferencePool(bundle.classifier, on(plan.classifier, 'cpu'));
+    : startInferencePool(bundle.classifier, on(plan.threads.classifier, 'cpu'));
   const started = await Promise.allSettled([...startingEncoders, startingClassifier]);
   const failed = started.find((result) => result.status === 'rejected');
   if (failed) {
@@ -371,10 +345,10 @@ function pipeline(
 ): Observable<PredictionBatch> {
   const { stats, plan } = options;
   const { chunkLength, pools, bundle } = prepared;
-  const credit = options.credit ?? new Credit(options.creditUnits ?? DEFAULT_PREDICT_CREDIT_UNITS, 'predict');
+  const credit = options.credit ?? new Credit(plan.creditUnits, 'predict');
   const source = typeof input === 'string' ? input : (options.name ?? '<stream>');
   const ledger = new InputLedger({ chunkLength, resumeFrom: options.resumeFrom, source });
-  const packing = { tokenBudget: options.tokenBudget, window: options.window };
+  const { packing } = plan;
   // Resolved once for the run; each input batch's operator gets them with its own stop signal.
   const embedOptions = bundle.encoders.map((encoder, i) =>
     resolveEmbedOptions({
@@ -392,7 +366,7 @@ function pipeline(
 
   return readFasta(input, {
     credit,
-    batchBases: options.batchBases ?? PREDICT_BATCH_BASES,
+    batchBases: plan.batchBases,
     stats: stats.fasta,
     ...(options.onWarning ? { onWarning: options.onWarning } : {}),
     ...(options.onSkippedRecord ? { onSkippedRecord: options.onSkippedRecord } : {}),
@@ -406,7 +380,7 @@ function pipeline(
       (batch: FastaBatch) => recordBatchChunks(batch, chunkLength),
       (batch: FrameBatch) => batch.chunks.recordIndex.length,
       frames,
-      (records) => records.pipe(chunkReads({ chunkLength, signal }), translateSixFrames({ threads: plan.translate, signal })),
+      (records) => records.pipe(chunkReads({ chunkLength, signal }), translateSixFrames({ threads: plan.threads.translate, signal })),
     ),
     tap((batch) => countFrames(batch, stats)),
     // One stage per encoder, in the bundle's order: each adds its embeddings to the batch.

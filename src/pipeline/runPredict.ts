@@ -22,6 +22,7 @@ import { PREDICT_STAGES, PredictStats, StageClock } from './predictStats.js';
 import { bundleIdentity, inputIdentity, type BundleIdentity, type InputIdentity } from './runIdentity.js';
 import type { RunSummary, StageSeriesJSON } from '../output/runSummaryJson.js';
 import { StageSeries } from './stageSeries.js';
+import { planRun } from './runPlan.js';
 import { VIRNUCPRO_VERSION } from './version.js';
 
 /**
@@ -141,15 +142,28 @@ async function runPredictOwned(input: string, options: PredictRunOptions, lock: 
   const started = performance.now();
   const log = options.log ?? { info: () => undefined, warn: () => undefined };
   const signal = options.signal ?? new AbortController().signal;
-  const force = options.acceptChunkLength ?? false;
-  const bundle = await loadBundle(options.models, {
+  // The run's options, resolved and checked once: everything below reads them from the plan.
+  const plan = planRun({
     chunkLength: options.chunkLength,
-    force,
-    verifyChecksums: options.verifyChecksums ?? true,
+    force: options.acceptChunkLength,
+    verifyChecksums: options.verifyChecksums,
+    device: options.device,
+    deviceId: options.deviceId,
+    threads: options.threads,
+    workers: options.workers,
+    intraOpThreads: options.intraOpThreads,
+    allowSpinning: options.allowSpinning,
+    tokenBudget: options.tokenBudget,
+    window: options.window,
+  });
+  const bundle = await loadBundle(options.models, {
+    chunkLength: plan.chunkLength,
+    force: plan.force,
+    verifyChecksums: plan.verifyChecksums,
     signal,
   });
   // What loadBundle decided for the requested length: the length run, accepted (forced) or the classifier's.
-  const { chunkLength, forced } = chooseChunkLength(options.chunkLength, bundle.chunkLength, force, bundle.manifestFile);
+  const { chunkLength, forced } = chooseChunkLength(plan.chunkLength, bundle.chunkLength, plan.force, bundle.manifestFile);
   const warnings: string[] = [];
   const warn = (message: string): void => {
     warnings.push(message);
@@ -183,16 +197,7 @@ async function runPredictOwned(input: string, options: PredictRunOptions, lock: 
   const stats = new PredictStats();
   const runOptions: PredictOptions = {
     bundle,
-    chunkLength,
-    force,
-    device: options.device,
-    deviceId: options.deviceId,
-    threads: options.threads,
-    workers: options.workers,
-    ...(options.intraOpThreads !== undefined ? { intraOpThreads: options.intraOpThreads } : {}),
-    allowSpinning: options.allowSpinning,
-    tokenBudget: options.tokenBudget,
-    window: options.window,
+    plan,
     ...(options.startBackend ? { startBackend: options.startBackend } : {}),
     stats,
     onWarning: (warning) => warn(warning.message),
@@ -398,7 +403,7 @@ function runSummary(inputs: SummaryInputs): RunSummary {
     chunkLength: options.chunkLength,
     forcedChunkLength: options.forcedChunkLength,
     options: { ...invocation.options },
-    threads: models.plan,
+    threads: models.plan.threads,
     backends: {
       ...perEncoder(models.bundle, (_, i) => models.pools.encoders[i]!.describe()),
       classifier: models.pools.classifier.describe(),

@@ -1,0 +1,90 @@
+import type { ChunkLength } from '../model/manifest.js';
+import { chunkLengthOption } from '../model/chunkLength.js';
+import type { ExecutionProvider } from '../model/sessionSettings.js';
+import { resolveTokenPackerOptions } from '../packing/tokenPacker.js';
+import { PREDICT_DEFAULTS } from './predictDefaults.js';
+import { planThreads, type ThreadPlan } from './threadPlan.js';
+
+/**
+ * A predict run's options, resolved once: every default filled in from the table (predictDefaults.ts), every
+ * value checked (a TypeError naming the option), the thread plan worked out, and the whole frozen. The
+ * pipeline reads its settings from here and checks none of them again; models started ahead of a run
+ * (startPredictModels) carry the plan they were started with, which the run then uses.
+ */
+
+export interface RunPlanOptions {
+  readonly chunkLength?: ChunkLength;
+  readonly force?: boolean;
+  readonly verifyChecksums?: boolean;
+  readonly device?: ExecutionProvider;
+  readonly deviceId?: number | readonly number[];
+  readonly threads?: number;
+  readonly workers?: number;
+  readonly intraOpThreads?: number;
+  readonly tokenBudget?: number;
+  readonly window?: number;
+  readonly creditUnits?: number;
+  readonly batchBases?: number;
+  readonly allowSpinning?: boolean;
+}
+
+export interface RunPlan {
+  /** The chunk length asked for; undefined: the bundle's (chooseChunkLength decides once the bundle is known). */
+  readonly chunkLength: ChunkLength | undefined;
+  /** Accept a chunk length the classifier was not trained for. */
+  readonly force: boolean;
+  readonly verifyChecksums: boolean;
+  readonly device: ExecutionProvider;
+  /** One worker set per id (repeats allowed). */
+  readonly deviceIds: readonly number[];
+  /** The threads of each stage. */
+  readonly threads: ThreadPlan;
+  readonly allowSpinning: boolean;
+  /** The encoders' packing: padded tokens per model batch, rows sorted per cut. */
+  readonly packing: { readonly tokenBudget: number; readonly window: number };
+  /** Capacity of the run's credit window when none is given. */
+  readonly creditUnits: number;
+  /** Sequence bytes per input batch. */
+  readonly batchBases: number;
+}
+
+/** Plans planRun made: a plan is taken as it is only if it is one of these. */
+const PLANS = new WeakSet<RunPlan>();
+
+/** Whether `value` is a plan {@link planRun} made (and so checked). */
+export function isRunPlan(value: unknown): value is RunPlan {
+  return typeof value === 'object' && value !== null && PLANS.has(value as RunPlan);
+}
+
+/** Resolves and checks `options` into a frozen plan; throws a TypeError naming the first bad option. */
+export function planRun(options: RunPlanOptions): RunPlan {
+  const flag = (name: 'force' | 'verifyChecksums' | 'allowSpinning'): boolean => {
+    const value = options[name] ?? PREDICT_DEFAULTS[name].value;
+    if (typeof value !== 'boolean') throw new TypeError(`options.${name} must be a boolean (got ${String(value)})`);
+    return value;
+  };
+  const chunkLength = chunkLengthOption(options.chunkLength);
+  const allowSpinning = flag('allowSpinning');
+  const { tokenBudget, window } = resolveTokenPackerOptions({ tokenBudget: options.tokenBudget, window: options.window });
+  const device = options.device ?? PREDICT_DEFAULTS.device.value;
+  const threads = planThreads({ threads: options.threads, workers: options.workers, intraOpThreads: options.intraOpThreads, device });
+  const plan: RunPlan = Object.freeze({
+    chunkLength,
+    force: flag('force'),
+    verifyChecksums: flag('verifyChecksums'),
+    device,
+    deviceIds: Object.freeze([options.deviceId ?? PREDICT_DEFAULTS.deviceId.value].flat()),
+    threads: deepFreeze(threads),
+    allowSpinning,
+    packing: Object.freeze({ tokenBudget, window }),
+    creditUnits: options.creditUnits ?? PREDICT_DEFAULTS.creditUnits.value,
+    batchBases: options.batchBases ?? PREDICT_DEFAULTS.batchBases.value,
+  });
+  PLANS.add(plan);
+  return plan;
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const inner of Object.values(value)) if (typeof inner === 'object' && inner !== null) deepFreeze(inner as object);
+  return Object.freeze(value);
+}
