@@ -27,8 +27,16 @@ export type EncoderInput = 'nucleotides' | 'protein';
  * another input, is a row here; everything after the manifest works on the bundle's list of encoders.
  */
 export const ENCODERS = [
-  { key: 'dna', title: 'DNA', reads: 'nucleotides', pooling: 'mean', tokenizer: undefined, semantics: '§5' },
-  { key: 'protein', title: 'protein', reads: 'protein', pooling: 'mean-residues', tokenizer: ESM2_TOKENIZER, semantics: '§6' },
+  { key: 'dna', title: 'DNA', reads: 'nucleotides', pooling: 'mean', tokenizer: undefined, semantics: '§5', threadShare: 1 / 8 },
+  {
+    key: 'protein',
+    title: 'protein',
+    reads: 'protein',
+    pooling: 'mean-residues',
+    tokenizer: ESM2_TOKENIZER,
+    semantics: '§6',
+    threadShare: 7 / 8,
+  },
 ] as const satisfies readonly {
   readonly key: string;
   /** How messages and summaries name it. */
@@ -39,6 +47,13 @@ export const ENCODERS = [
   readonly tokenizer: string | undefined;
   /** Where VirNucPro's semantics (docs) define its pooling. */
   readonly semantics: string;
+  /**
+   * Its share of the encoder threads on the CPU (src/pipeline/threadPlan.ts; the last row takes what the
+   * others leave). DNABERT-S gets 1/8: per 500-bp frame ESM-2 3B costs ~36x its FLOPs (3 B x ~168 tokens vs
+   * 117 M x ~120), but intra-op scaling flattens with many threads, so the small model gets more than its
+   * FLOP share to make sure it never becomes the bottleneck.
+   */
+  readonly threadShare: number;
 }[];
 export type EncoderName = (typeof ENCODERS)[number]['key'];
 export const ENCODER_NAMES: readonly EncoderName[] = ENCODERS.map((encoder) => encoder.key);

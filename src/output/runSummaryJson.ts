@@ -15,15 +15,17 @@ export interface EncoderThreads {
   readonly intraOpNumThreads: number;
 }
 
-/** The threads of each stage (src/pipeline/threadPlan.ts plans them; the summary records the plan). */
-export interface ThreadPlan {
+/**
+ * The threads of each stage (src/pipeline/threadPlan.ts plans them; the summary records the plan): the whole
+ * budget, translation, each encoder of the table by its name (in the table's order), the classifier.
+ */
+export type ThreadPlan = {
   readonly threads: number;
   readonly translate: number;
-  readonly dna: EncoderThreads;
-  readonly protein: EncoderThreads;
+} & { readonly [encoder in EncoderName]: EncoderThreads } & {
   /** The MLP: one worker, one thread, always on the CPU (1.7 MFLOP a frame). */
   readonly classifier: EncoderThreads;
-}
+};
 
 /** The rows each stage had emitted at moments of a run: what report.html plots as rates over time. */
 export interface StageSeriesJSON {

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
+import { ENCODERS, type EncoderName } from '../model/manifest.js';
 import type { ExecutionProvider } from '../model/sessionSettings.js';
-import type { ThreadPlan } from '../output/runSummaryJson.js';
+import type { EncoderThreads, ThreadPlan } from '../output/runSummaryJson.js';
 
 // The plan's type is what run_summary.json records of it.
 export type { EncoderThreads, ThreadPlan } from '../output/runSummaryJson.js';
@@ -13,13 +14,8 @@ export type { EncoderThreads, ThreadPlan } from '../output/runSummaryJson.js';
  * sleeps (blocked on a message, or onnxruntime with one intra-op thread runs on its caller) while idle.
  */
 
-/**
- * DNABERT-S's share of the encoder threads on the CPU. Per 500-bp frame ESM-2 3B costs ~36× the FLOPs of
- * DNABERT-S (3 B × ~168 tokens vs 117 M × ~120 tokens); on a GPU the v2.0 refactor measured 5.2× (502 s vs
- * 2 591 s). Intra-op scaling flattens with many threads, so the small model gets more than its FLOP share
- * (1/8) to make sure it never becomes the bottleneck. Memory: none.
- */
-export const DNA_THREAD_SHARE = 1 / 8;
+/** DNABERT-S's share of the encoder threads on the CPU (its row of the encoder table says why). */
+export const DNA_THREAD_SHARE: number = ENCODERS.find((encoder) => encoder.key === 'dna')!.threadShare;
 /** Translate threads per budget thread: one translate thread keeps up with ~0.6 M reads/s, far above any encoder. */
 const TRANSLATE_THREADS_PER_BUDGET = 1 / 16;
 const MAX_TRANSLATE_THREADS = 4;
@@ -63,16 +59,27 @@ export function planThreads(options: ThreadPlanOptions = {}): ThreadPlan {
   const classifier = { workers: 1, intraOpNumThreads: 1 };
   if (device !== 'cpu') {
     const onHost = { workers, intraOpNumThreads: options.intraOpThreads ?? 1 };
-    return { threads, translate: Math.min(MAX_TRANSLATE_THREADS, threads), dna: onHost, protein: onHost, classifier };
+    const encoders = Object.fromEntries(ENCODERS.map((encoder) => [encoder.key, onHost]));
+    return { threads, translate: Math.min(MAX_TRANSLATE_THREADS, threads), ...encoders, classifier } as ThreadPlan;
   }
-  const dnaThreads = Math.max(1, Math.round(threads * DNA_THREAD_SHARE));
-  const proteinThreads = Math.max(1, threads - dnaThreads);
   const perWorker = (total: number): number => options.intraOpThreads ?? Math.max(1, Math.floor(total / workers));
+  const encoders = Object.fromEntries(
+    encoderThreads(threads).map(({ key, total }): [EncoderName, EncoderThreads] => [key, { workers, intraOpNumThreads: perWorker(total) }]),
+  );
   return {
     threads,
     translate: Math.min(MAX_TRANSLATE_THREADS, Math.max(1, Math.floor(threads * TRANSLATE_THREADS_PER_BUDGET))),
-    dna: { workers, intraOpNumThreads: perWorker(dnaThreads) },
-    protein: { workers, intraOpNumThreads: perWorker(proteinThreads) },
+    ...encoders,
     classifier,
-  };
+  } as ThreadPlan;
+}
+
+/** Each encoder's threads out of `threads`: its share, at least one; the table's last row takes what is left. */
+function encoderThreads(threads: number): { readonly key: EncoderName; readonly total: number }[] {
+  let left = threads;
+  return ENCODERS.map((encoder, i) => {
+    const total = i === ENCODERS.length - 1 ? Math.max(1, left) : Math.max(1, Math.round(threads * encoder.threadShare));
+    left -= total;
+    return { key: encoder.key, total };
+  });
 }
