@@ -12,19 +12,41 @@ import { planThreads, type ThreadPlan } from './threadPlan.js';
  * (startPredictModels) carry the plan they were started with, which the run then uses.
  */
 
+/** The options of a run that the plan settles (PredictOptions adds what is not planned: inputs, sinks, callbacks). */
 export interface RunPlanOptions {
+  /** Chunk length (300 or 500). Default: the bundle's; another one is refused unless `force`. */
   readonly chunkLength?: ChunkLength;
+  /** Accept a chunk length the bundle's classifier was not trained for (wrong predictions). Default false. */
   readonly force?: boolean;
+  /** Verify the bundle's checksums when loading it from a path. Default true. */
   readonly verifyChecksums?: boolean;
+  /** Where the encoders run: 'cpu' (default), 'cuda', 'webgpu'. The classifier always runs on the CPU. */
   readonly device?: ExecutionProvider;
+  /**
+   * GPU index for 'cuda', or several: each encoder then runs one worker set per device and its batches go to
+   * whichever device is free (the outputs are those of one device). Repeats are allowed (`[0, 0]`: two worker
+   * sets on one card). On the CPU several ids split the encoder threads between them. Default 0.
+   */
   readonly deviceId?: number | readonly number[];
+  /** CPU threads for the whole run, split across stages by planThreads. Default: available cores. */
   readonly threads?: number;
+  /** Worker threads per encoder (each a full model copy). Default 1. */
   readonly workers?: number;
+  /** onnxruntime intra-op threads per encoder worker. Default: planThreads' split. */
   readonly intraOpThreads?: number;
+  /** Padded tokens per model batch. Default 16 384. */
   readonly tokenBudget?: number;
+  /** Rows each encoder sorts by length before cutting batches. Default 8 192. */
   readonly window?: number;
+  /** Capacity of the credit created when `credit` is not given. Default 8 Mi units. */
   readonly creditUnits?: number;
+  /** Sequence bytes per input batch (also the packing and commit unit). Default 1 MiB. */
   readonly batchBases?: number;
+  /**
+   * Let onnxruntime's intra-op threads spin between parallel sections (SessionSettings.allowSpinning).
+   * Default false: the run's three model pools and the translate workers share the cores, and a pool whose
+   * threads spin takes them from the others (measured in docs/predict.md, "Threads").
+   */
   readonly allowSpinning?: boolean;
 }
 
