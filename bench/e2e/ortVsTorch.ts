@@ -1,12 +1,12 @@
 /**
- * Benchmark 8b / GPU (a): tokens/s of our ONNX Runtime path (the inference pool: one worker) against PyTorch
+ * Benchmark 8b / GPU (a): tokens/s of our ONNX Runtime path (the inference pool, --workers sessions) against PyTorch
  * with the same weights and the same padded batches, side by side in one run, for a full-size DNABERT-S and
  * an ESM-2-shaped encoder (t6_8M, t33_650M or the real t36_3B shape; random weights from
  * tools/virnucpro_fixtures, in-graph pooled output as export_bundle.py writes it).
  *
  *   node dist/bench/e2e/ortVsTorch.js [--device cpu|cuda] [--device-id 0] [--fp16] [--esm-shape esm-8M]
  *     [--python python3] [--threads N] [--rounds 5] [--dna-rows 64] [--protein-rows 512]
- *     [--token-budget 4096] [--length-multiple N] [--out DIR] [--models DIR]
+ *     [--token-budget 4096] [--length-multiple N] [--workers 1] [--out DIR] [--models DIR]
  *
  * CPU (default): fp32 on both sides, intra-op threads = torch threads = --threads.
  * GPU: `--device cuda --fp16`: ORT-node's CUDA provider on the fp16 export (dynamo, ONNX `Attention`) against
@@ -101,6 +101,8 @@ interface Device {
   readonly provider: ExecutionProvider;
   readonly deviceId: number;
   readonly threads: number;
+  /** Inference-pool workers (sessions); as many batches are kept in flight. */
+  readonly workers: number;
 }
 
 interface Outcome {
@@ -113,21 +115,31 @@ interface Outcome {
 
 async function runOrt(spec: EmbeddingModel, c: ModelCase, workload: Workload, device: Device, rounds: number): Promise<Outcome> {
   const pool = await startInferencePool(spec, {
-    workers: 1,
+    workers: device.workers,
     intraOpNumThreads: device.threads,
     executionProvider: device.provider,
     deviceId: device.deviceId,
   });
   const seconds: number[] = [];
   const checkRows: Float32Array[] = [];
+  // One loop per worker takes the next batch, so each session always has one queued (the GPU never waits on
+  // the round trip between two runs when workers > 1).
+  const runRound = async (round: number): Promise<void> => {
+    let next = 0;
+    const loop = async (): Promise<void> => {
+      for (let k = next++; k < workload.batches.length; k = next++) {
+        const { rows, length } = workload.batches[k]!;
+        const result = await pool.run(padTokenRows(rows, c.padId, length));
+        if (result.rows !== rows.length) throw new Error(`${c.label}: ${result.rows} pooled rows for ${rows.length}`);
+        if (round === 0 && k < CHECK_BATCHES) checkRows[k] = result.data;
+      }
+    };
+    await Promise.all(Array.from({ length: device.workers }, loop));
+  };
   try {
     for (let round = 0; round <= rounds; round++) {
       const started = performance.now();
-      for (const [k, { rows, length }] of workload.batches.entries()) {
-        const result = await pool.run(padTokenRows(rows, c.padId, length));
-        if (result.rows !== rows.length) throw new Error(`${c.label}: ${result.rows} pooled rows for ${rows.length}`);
-        if (round === 0 && k < CHECK_BATCHES) checkRows.push(result.data);
-      }
+      await runRound(round);
       if (round > 0) seconds.push((performance.now() - started) / 1000);
     }
   } finally {
@@ -219,6 +231,7 @@ async function main(): Promise<void> {
       fp16: { type: 'boolean', default: false },
       'esm-shape': { type: 'string', default: 'esm-8M' },
       threads: { type: 'string', default: String(availableParallelism()) },
+      workers: { type: 'string', default: '1' },
       rounds: { type: 'string', default: '5' },
       'dna-rows': { type: 'string', default: '64' },
       'protein-rows': { type: 'string', default: '512' },
@@ -229,7 +242,12 @@ async function main(): Promise<void> {
     },
   });
   if (values.device !== 'cpu' && values.device !== 'cuda') throw new Error(`--device ${values.device}: cpu or cuda`);
-  const device: Device = { provider: values.device, deviceId: Number(values['device-id']), threads: Number(values.threads) };
+  const device: Device = {
+    provider: values.device,
+    deviceId: Number(values['device-id']),
+    threads: Number(values.threads),
+    workers: Number(values.workers),
+  };
   const options: BenchOptions = { esmShape: values['esm-shape']!, fp16: values.fp16!, device };
   const rounds = Number(values.rounds);
   const lengthMultiple =
@@ -362,7 +380,14 @@ async function main(): Promise<void> {
         note,
       ];
     };
-    table.push(rowOf(ortSide, ort.seconds, ort.peakRssMiB, `1 worker; ${describe(torch?.agreement.ort)}`));
+    table.push(
+      rowOf(
+        ortSide,
+        ort.seconds,
+        ort.peakRssMiB,
+        `${device.workers} worker${device.workers === 1 ? '' : 's'}; ${describe(torch?.agreement.ort)}`,
+      ),
+    );
     if (torch === undefined) {
       table.push([
         c.label,
