@@ -6,6 +6,8 @@ import type { ChunkLength } from '../model/manifest.js';
 import type { ExecutionProvider } from '../model/sessionSettings.js';
 import { openStdout } from '../output/outputStream.js';
 import { STREAM_FORMATS, type StreamFormat } from '../output/predictionRows.js';
+import type { DirectoryTableGroup } from '../output/directoryTable.js';
+import { DIRECTORY_TABLE_GROUPS } from '../output/directoryTables.js';
 import { runPredict } from '../pipeline/runPredict.js';
 import { PREDICT_STAGES } from '../pipeline/predictStats.js';
 import { summaryLines } from '../output/summaryLines.js';
@@ -40,11 +42,8 @@ const spec: CommandSpec = {
         "write the original's prediction_results.txt and prediction_results_highestscore.csv, plus run_summary.json, there (resumable)",
     },
     resume: { type: 'boolean', description: 'with -o: continue an interrupted run in that directory (starts afresh when it holds none)' },
-    'score-tables': {
-      type: 'boolean',
-      description:
-        'with -o: also write chunk_scores.tsv (both max scores per chunk) and record_scores.tsv (a row per input record, uncallable ones too)',
-    },
+    // A switch per optional table group of -o (src/output/directoryTables.ts): --score-tables.
+    ...Object.fromEntries(DIRECTORY_TABLE_GROUPS.map((group) => [group.flag, { type: 'boolean', description: group.description }])),
     shard: {
       type: 'string',
       value: '<K/N>',
@@ -164,7 +163,7 @@ export const predictCommand: Command = {
           : {
               dir: settings.outputDir,
               mode: settings.resume ? 'resume' : settings.overwrite ? 'overwrite' : 'new',
-              scoreTables: settings.scoreTables,
+              tables: settings.tables,
               ...(interval ? { commitIntervalMs: Number(interval) } : {}),
             },
       chunkLength: settings.chunkLength,
@@ -207,7 +206,8 @@ interface Settings {
   readonly chunkLength: ChunkLength | undefined;
   readonly outputDir: string | undefined;
   readonly resume: boolean;
-  readonly scoreTables: boolean;
+  /** The optional tables switched on. */
+  readonly tables: readonly DirectoryTableGroup[];
   /** --overwrite or --force. */
   readonly overwrite: boolean;
   /** --accept-chunk-length or --force. */
@@ -235,9 +235,9 @@ function readSettings(values: ParsedValues): Settings {
   const perFrame = values['per-frame'] === true;
   if (resume && outputDir === undefined)
     throw usageError(spec, '--resume needs -o/--output-dir <dir>: only a results directory can be resumed');
-  const scoreTables = values['score-tables'] === true;
-  if (scoreTables && outputDir === undefined)
-    throw usageError(spec, '--score-tables needs -o/--output-dir <dir>: the tables are files in it (stdout has the per-chunk scores)');
+  const tables = DIRECTORY_TABLE_GROUPS.filter((group) => values[group.flag] === true);
+  if (tables.length > 0 && outputDir === undefined)
+    throw usageError(spec, `--${tables[0]!.flag} needs -o/--output-dir <dir>: ${tables[0]!.needsDir}`);
   if (outputDir !== undefined && (perFrame || values['format'] !== 'tsv')) {
     throw usageError(
       spec,
@@ -254,7 +254,7 @@ function readSettings(values: ParsedValues): Settings {
     chunkLength: intOption(values, 'chunk-length') as ChunkLength | undefined,
     outputDir,
     resume,
-    scoreTables,
+    tables,
     overwrite: values['force'] === true || values['overwrite'] === true,
     acceptChunkLength: values['force'] === true || values['accept-chunk-length'] === true,
     shard,

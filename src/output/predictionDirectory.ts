@@ -3,6 +3,7 @@ import path from 'node:path';
 import { VirnucproError } from '../errors.js';
 import type { ClassifiedFrames } from '../classify/classification.js';
 import type { ConsensusRows } from '../classify/consensus.js';
+import type { RecordCall } from '../classify/recordCalls.js';
 import { EMPTY_FINGERPRINT, type InputCheckpoint } from '../fasta/inputCheckpoint.js';
 import { AppendFile, outputError } from './appendFile.js';
 import type { PrefixDigest } from './prefixDigest.js';
@@ -13,7 +14,8 @@ import { MULTIQC_FILES } from './multiqcReport.js';
 import { journalRows } from './consensusJournal.js';
 import { sortConsensus, type ConsensusSortOptions, type ConsensusSortResult } from './consensusSort.js';
 import { PREDICTION_RESULTS_HEADER, predictionResultsRows } from './predictionRows.js';
-import { CHUNK_SCORES_FILE, CHUNK_SCORES_HEADER, RECORD_SCORES_FILE, RECORD_SCORES_HEADER, type ScoreTableRows } from './scoreTables.js';
+import type { DirectoryTable } from './directoryTable.js';
+import { DIRECTORY_TABLE_GROUPS } from './directoryTables.js';
 
 /** The original's per-frame file. */
 export const PREDICTION_RESULTS_FILE = 'prediction_results.txt';
@@ -26,41 +28,33 @@ export const STATE_DIR = '.virnucpro';
 const STATE_FILE = 'state.json';
 const JOURNAL_FILE = 'consensus.journal';
 
-/** The files a run appends to, by their key in the state file. */
-type DataKey = 'predictionResults' | 'journal' | 'chunkScores' | 'recordScores';
+/**
+ * A file a run appends to: its key in the state file, its path in the directory, its block digests (a file
+ * in STATE_DIR, src/output/prefixDigest.ts, checked by a resume) and what a new file starts with.
+ */
+type DataFileSpec = Pick<DirectoryTable, 'key' | 'file' | 'digests' | 'header'>;
 
-interface DataFileSpec {
-  /** Its path in the directory. */
-  readonly file: string;
-  /** Its block digests (src/output/prefixDigest.ts), checked by a resume: a file in STATE_DIR. */
-  readonly digests: string;
-  /** What a new file starts with. */
-  readonly header: string;
-}
-
-const DATA_FILES: Readonly<Record<DataKey, DataFileSpec>> = {
-  predictionResults: { file: PREDICTION_RESULTS_FILE, digests: 'prediction_results.sha256', header: PREDICTION_RESULTS_HEADER },
-  journal: { file: path.join(STATE_DIR, JOURNAL_FILE), digests: 'consensus.journal.sha256', header: '' },
-  chunkScores: { file: CHUNK_SCORES_FILE, digests: 'chunk_scores.sha256', header: CHUNK_SCORES_HEADER },
-  recordScores: { file: RECORD_SCORES_FILE, digests: 'record_scores.sha256', header: RECORD_SCORES_HEADER },
-};
-
-/** The data files of a run: the original's per-frame file and the consensus journal, and the score tables when asked for. */
-function dataKeys(scoreTables: boolean): DataKey[] {
-  return ['predictionResults', 'journal', ...(scoreTables ? (['chunkScores', 'recordScores'] as const) : [])];
-}
-
-/** Everything `predict -o` may create in a directory (what --force removes; other files are left alone). */
-const OWN_ENTRIES = [
-  PREDICTION_RESULTS_FILE,
-  HIGHEST_SCORE_FILE,
-  CHUNK_SCORES_FILE,
-  RECORD_SCORES_FILE,
-  RUN_SUMMARY_FILE,
-  STATE_DIR,
-  ...MULTIQC_FILES,
-  HTML_REPORT_FILE,
+/** The data files of every run: the original's per-frame file and the consensus journal. */
+const RUN_FILES: readonly DataFileSpec[] = [
+  { key: 'predictionResults', file: PREDICTION_RESULTS_FILE, digests: 'prediction_results.sha256', header: PREDICTION_RESULTS_HEADER },
+  { key: 'journal', file: path.join(STATE_DIR, JOURNAL_FILE), digests: 'consensus.journal.sha256', header: '' },
 ];
+
+/** The listed optional tables (src/output/directoryTables.ts), whether this run writes them or not. */
+const LISTED_TABLES: readonly DirectoryTable[] = DIRECTORY_TABLE_GROUPS.flatMap((group): readonly DirectoryTable[] => group.tables);
+
+/** Everything `predict -o` may create in a directory with `tables` (what --force removes; other files are left alone). */
+function ownEntries(tables: readonly DirectoryTable[]): string[] {
+  return [
+    PREDICTION_RESULTS_FILE,
+    HIGHEST_SCORE_FILE,
+    ...new Set([...LISTED_TABLES, ...tables].map((table) => table.file)),
+    RUN_SUMMARY_FILE,
+    STATE_DIR,
+    ...MULTIQC_FILES,
+    HTML_REPORT_FILE,
+  ];
+}
 
 /**
  * Least time between two durable commits. A commit costs two fdatasyncs and an fsync of the state file and
@@ -102,7 +96,7 @@ interface StateFile {
   readonly version: number;
   readonly identity: RunIdentity;
   readonly checkpoint: InputCheckpoint;
-  /** Committed byte size of each data file (by DataKey). */
+  /** Committed byte size of each data file (by its key). */
   readonly files: FileSizes;
   /** The committed prefix of each data file, with its block digests: what a resume checks before building on it. */
   readonly digests?: Digests;
@@ -119,17 +113,17 @@ export interface PredictionDirectoryOptions {
   readonly commitIntervalMs?: number;
   /** Called before each commit: throws when this run may no longer commit (its {@link OutputLock} was lost). */
   readonly beforeCommit?: () => void;
-  /** Also write chunk_scores.tsv and record_scores.tsv ({@link append}'s `tables`). Default false. */
-  readonly scoreTables?: boolean;
+  /** Optional tables to write too (src/output/directoryTable.ts; {@link append} then needs the batch's records). Default none. */
+  readonly tables?: readonly DirectoryTable[];
 }
 
 /** How to treat an output directory that already holds files. */
 export type OutputMode = 'new' | 'overwrite' | 'resume';
 
-/** The open data files of a run, predictionResults and journal always, the score tables when written. */
-type DataFiles = ReadonlyMap<DataKey, AppendFile>;
-type FileSizes = Readonly<Partial<Record<DataKey, number>>> & { readonly predictionResults: number; readonly journal: number };
-type Digests = Readonly<Partial<Record<DataKey, PrefixDigest>>>;
+/** The open data files of a run by key: predictionResults and journal always, then its optional tables. */
+type DataFiles = ReadonlyMap<string, AppendFile>;
+type FileSizes = Readonly<Record<string, number>> & { readonly predictionResults: number; readonly journal: number };
+type Digests = Readonly<Record<string, PrefixDigest>>;
 
 interface Pending {
   readonly checkpoint: InputCheckpoint;
@@ -159,6 +153,8 @@ export class PredictionDirectory {
   /** Set when this run continues an interrupted one. */
   readonly resumed: ResumePoint | undefined;
   readonly #identity: RunIdentity;
+  /** The optional tables this run writes (their files are in {@link #files} after the run's own). */
+  readonly #tables: readonly DirectoryTable[];
   /** The data files; undefined for a complete run (never written again). */
   readonly #files: DataFiles | undefined;
   #rows: OutputRows;
@@ -170,9 +166,17 @@ export class PredictionDirectory {
   /** Data file sizes in the state file on disk (what a resume cuts back to). */
   #committedFiles: StateFile['files'];
 
-  private constructor(dir: string, identity: RunIdentity, files: DataFiles | undefined, start: Pending, resumed: ResumePoint | undefined) {
+  private constructor(
+    dir: string,
+    identity: RunIdentity,
+    tables: readonly DirectoryTable[],
+    files: DataFiles | undefined,
+    start: Pending,
+    resumed: ResumePoint | undefined,
+  ) {
     this.dir = dir;
     this.#identity = identity;
+    this.#tables = tables;
     this.#files = files;
     this.#rows = start.rows;
     this.#pending = start;
@@ -197,7 +201,7 @@ export class PredictionDirectory {
     if (typeof commitIntervalMs !== 'number' || !(commitIntervalMs >= 0)) {
       throw new TypeError(`options.commitIntervalMs must be a number >= 0 (got ${String(commitIntervalMs)})`);
     }
-    const directory = await PredictionDirectory.#openRoot(path.resolve(dir), mode, identity, dataKeys(options.scoreTables === true));
+    const directory = await PredictionDirectory.#openRoot(path.resolve(dir), mode, identity, options.tables ?? []);
     directory.#commitIntervalMs = commitIntervalMs;
     directory.#beforeCommit = options.beforeCommit ?? ((): void => undefined);
     return directory;
@@ -208,22 +212,32 @@ export class PredictionDirectory {
    * it would throw because of the directory's contents (OUTPUT_EXISTS, RESUME_MISMATCH, RESUME_CORRUPT,
    * OUTPUT_WRITE when it cannot be read), and says whether the run there is already complete. `virnucpro
    * predict` calls it before it loads the models, and opens the directory only once they have loaded, so a
-   * bad bundle leaves nothing behind (and `--force` removes nothing).
+   * bad bundle leaves nothing behind (and `--force` removes nothing). `tables`: {@link open}'s.
    */
-  static async check(dir: string, mode: OutputMode, identity: RunIdentity): Promise<{ readonly complete: boolean }> {
-    const plan = await PredictionDirectory.#plan(path.resolve(dir), mode, identity);
+  static async check(
+    dir: string,
+    mode: OutputMode,
+    identity: RunIdentity,
+    tables: readonly DirectoryTable[] = [],
+  ): Promise<{ readonly complete: boolean }> {
+    const plan = await PredictionDirectory.#plan(path.resolve(dir), mode, identity, tables);
     return { complete: plan.action === 'resume' && plan.state.complete };
   }
 
-  static async #openRoot(root: string, mode: OutputMode, identity: RunIdentity, keys: readonly DataKey[]): Promise<PredictionDirectory> {
-    const plan = await PredictionDirectory.#plan(root, mode, identity);
-    if (plan.action === 'resume') return PredictionDirectory.#resume(root, identity, plan.state, keys);
-    if (plan.clear) await Promise.all(OWN_ENTRIES.map((entry) => rm(path.join(root, entry), { recursive: true, force: true })));
-    return PredictionDirectory.#create(root, identity, keys);
+  static async #openRoot(
+    root: string,
+    mode: OutputMode,
+    identity: RunIdentity,
+    tables: readonly DirectoryTable[],
+  ): Promise<PredictionDirectory> {
+    const plan = await PredictionDirectory.#plan(root, mode, identity, tables);
+    if (plan.action === 'resume') return PredictionDirectory.#resume(root, identity, plan.state, tables);
+    if (plan.clear) await Promise.all(ownEntries(tables).map((entry) => rm(path.join(root, entry), { recursive: true, force: true })));
+    return PredictionDirectory.#create(root, identity, tables);
   }
 
   /** What opening `root` in `mode` will do, found by reading only; throws what opening it would throw. */
-  static async #plan(root: string, mode: OutputMode, identity: RunIdentity): Promise<OpenPlan> {
+  static async #plan(root: string, mode: OutputMode, identity: RunIdentity, tables: readonly DirectoryTable[]): Promise<OpenPlan> {
     const entries = (
       await readdir(root).catch((error: NodeJS.ErrnoException) => {
         if (error.code === 'ENOENT') return [] as string[];
@@ -247,7 +261,7 @@ export class PredictionDirectory {
     }
     // A run killed while it created the directory: its state folder exists (made first) but no commit yet.
     const interruptedStart = mode === 'resume' && entries.includes(STATE_DIR);
-    if (mode === 'resume' && !interruptedStart && entries.some((entry) => OWN_ENTRIES.includes(entry))) {
+    if (mode === 'resume' && !interruptedStart && entries.some((entry) => ownEntries(tables).includes(entry))) {
       throw new VirnucproError('RESUME_CORRUPT', `holds results but no ${STATE_DIR}/${STATE_FILE} to resume from`, {
         position: { file: root },
         hint: 'these results were not written by a resumable run (or its state was deleted): start over with --force',
@@ -256,17 +270,16 @@ export class PredictionDirectory {
     return { action: 'create', clear: mode === 'overwrite' || interruptedStart };
   }
 
-  static async #create(root: string, identity: RunIdentity, keys: readonly DataKey[]): Promise<PredictionDirectory> {
+  static async #create(root: string, identity: RunIdentity, tables: readonly DirectoryTable[]): Promise<PredictionDirectory> {
     try {
       await mkdir(path.join(root, STATE_DIR), { recursive: true });
     } catch (error) {
       throw outputError(root, error, 'cannot create the output directory');
     }
-    const files = new Map<DataKey, AppendFile>();
-    for (const key of keys) {
-      const spec = DATA_FILES[key];
+    const files = new Map<string, AppendFile>();
+    for (const spec of [...RUN_FILES, ...tables]) {
       const file = await AppendFile.create(path.join(root, spec.file), { digests: path.join(root, STATE_DIR, spec.digests) });
-      files.set(key, file);
+      files.set(spec.key, file);
       await file.append(spec.header);
     }
     const start: Pending = {
@@ -276,12 +289,17 @@ export class PredictionDirectory {
       digests: digestsOf(files),
       rows: { frames: 0, chunks: 0 },
     };
-    const directory = new PredictionDirectory(root, identity, files, start, undefined);
+    const directory = new PredictionDirectory(root, identity, tables, files, start, undefined);
     await directory.commit();
     return directory;
   }
 
-  static async #resume(root: string, identity: RunIdentity, state: StateFile, keys: readonly DataKey[]): Promise<PredictionDirectory> {
+  static async #resume(
+    root: string,
+    identity: RunIdentity,
+    state: StateFile,
+    tables: readonly DirectoryTable[],
+  ): Promise<PredictionDirectory> {
     const resumed: ResumePoint = {
       checkpoint: state.checkpoint,
       counters: state.counters,
@@ -299,16 +317,15 @@ export class PredictionDirectory {
     if (state.complete) {
       // Nothing to append: the finished files stay as they are (a journal and digests left by a crash just
       // after the final commit go).
-      await removeWorkFiles(root);
-      return new PredictionDirectory(root, identity, undefined, start, resumed);
+      await removeWorkFiles(root, tables);
+      return new PredictionDirectory(root, identity, tables, undefined, start, resumed);
     }
     // Each file's committed bytes are checked against their digests before anything is cut or appended.
-    const files = new Map<DataKey, AppendFile>();
+    const files = new Map<string, AppendFile>();
     try {
-      for (const key of keys) {
-        const spec = DATA_FILES[key];
-        const size = state.files[key];
-        const committed = state.digests?.[key];
+      for (const spec of [...RUN_FILES, ...tables]) {
+        const size = state.files[spec.key];
+        const committed = state.digests?.[spec.key];
         if (size === undefined || (state.digests !== undefined && committed === undefined)) {
           throw new VirnucproError('RESUME_CORRUPT', `holds no committed size of ${spec.file}`, {
             position: { file: path.join(root, STATE_DIR, STATE_FILE) },
@@ -316,7 +333,7 @@ export class PredictionDirectory {
           });
         }
         files.set(
-          key,
+          spec.key,
           await AppendFile.continueAt(
             path.join(root, spec.file),
             size,
@@ -328,7 +345,7 @@ export class PredictionDirectory {
       await Promise.allSettled([...files.values()].map((file) => file.close()));
       throw error;
     }
-    return new PredictionDirectory(root, identity, files, start, resumed);
+    return new PredictionDirectory(root, identity, tables, files, start, resumed);
   }
 
   /** Rows written so far (committed rows of the interrupted run included). */
@@ -342,22 +359,18 @@ export class PredictionDirectory {
   }
 
   /**
-   * Appends a batch's frame rows and consensus rows (in input order), and with the score tables, their rows
-   * for the batch (`tables`: what {@link ScoreTableRows} says; required exactly when the tables are written).
+   * Appends a batch's frame rows and consensus rows (in input order), and each optional table's rows for it.
+   * `records`: the input records the batch completes (src/classify/recordCalls.ts), which the tables' rows
+   * may list; required when the directory writes tables.
    */
-  async append(batch: ClassifiedFrames & ConsensusRows, tables?: ScoreTableRows): Promise<void> {
+  async append(batch: ClassifiedFrames & ConsensusRows, records?: readonly RecordCall[]): Promise<void> {
     const files = this.#open();
-    const chunkScores = files.get('chunkScores');
-    const recordScores = files.get('recordScores');
-    if ((chunkScores !== undefined) !== (tables !== undefined)) {
-      throw new VirnucproError('INTERNAL', `score table rows ${tables ? 'given to a directory without score tables' : 'missing'}`);
+    if (records === undefined && this.#tables.length > 0) {
+      throw new VirnucproError('INTERNAL', `the records of a batch are missing: ${this.#tables[0]!.file} lists them`);
     }
     await files.get('predictionResults')!.append(predictionResultsRows(batch));
     await files.get('journal')!.append(journalRows(batch));
-    if (tables) {
-      await chunkScores!.append(tables.chunkScores);
-      await recordScores!.append(tables.recordScores);
-    }
+    for (const table of this.#tables) await files.get(table.key)!.append(table.rows({ batch, records: records ?? [] }));
     this.#rows = { frames: this.#rows.frames + batch.count, chunks: this.#rows.chunks + batch.consensus.count };
   }
 
@@ -429,7 +442,7 @@ export class PredictionDirectory {
     await writeFileAtomic(path.join(this.dir, RUN_SUMMARY_FILE), `${JSON.stringify(summary(result), null, 2)}\n`);
     await this.commit({ inputComplete: true, complete: true });
     await this.close();
-    await removeWorkFiles(this.dir);
+    await removeWorkFiles(this.dir, this.#tables);
     await syncDirectory(path.join(this.dir, STATE_DIR));
     return result;
   }
@@ -470,9 +483,10 @@ function digestsOf(files: DataFiles): Digests | undefined {
   return digests.every(([, digest]) => digest !== undefined) ? (Object.fromEntries(digests) as Digests) : undefined;
 }
 
-/** Removes what only an unfinished run needs: the consensus journal and the block digests. */
-async function removeWorkFiles(root: string): Promise<void> {
-  const work = [DATA_FILES.journal.file, ...Object.values(DATA_FILES).map((spec) => path.join(STATE_DIR, spec.digests))];
+/** Removes what only an unfinished run needs: the consensus journal and the block digests (those of every listed table too). */
+async function removeWorkFiles(root: string, tables: readonly DirectoryTable[]): Promise<void> {
+  const specs = [...RUN_FILES, ...new Set([...LISTED_TABLES, ...tables])];
+  const work = [path.join(STATE_DIR, JOURNAL_FILE), ...specs.map((spec) => path.join(STATE_DIR, spec.digests))];
   await Promise.all(work.map((name) => rm(path.join(root, name), { force: true })));
 }
 

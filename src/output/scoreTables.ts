@@ -1,6 +1,7 @@
 import type { ClassifiedFrames } from '../classify/classification.js';
 import type { ConsensusRows } from '../classify/consensus.js';
 import type { RecordCall } from '../classify/recordCalls.js';
+import type { DirectoryTableGroup } from './directoryTable.js';
 import { formatFloat32 } from './float32Text.js';
 import { CHUNK_COLUMNS, chunkRows } from './predictionRows.js';
 
@@ -22,12 +23,6 @@ export const RECORD_SCORES_HEADER = `${RECORD_SCORES_COLUMNS.join('\t')}\n`;
 /** max_score2 of a record without a chunk with a call (R and pandas read it as missing). */
 export const NO_SCORE = 'NA';
 
-/** The rows a batch adds to each table. */
-export interface ScoreTableRows {
-  readonly chunkScores: string;
-  readonly recordScores: string;
-}
-
 /** A batch's rows of chunk_scores.tsv: the per-chunk consensus with both maxima (as stdout's TSV rows). */
 export function chunkScoreRows(batch: ClassifiedFrames & ConsensusRows): string {
   return chunkRows(batch, 'tsv');
@@ -38,3 +33,31 @@ export function recordScoreRow(call: RecordCall): string {
   const score = call.chunks === 0 ? NO_SCORE : formatFloat32(call.maxScore2);
   return `${call.ids[call.record]!}\t${call.chunks}\t${call.viralChunks}\t${score}\n`;
 }
+
+/** `--score-tables`: both tables, as the directory writes, resumes and merges them (src/output/directoryTable.ts). */
+export const SCORE_TABLES = {
+  option: 'scoreTables',
+  flag: 'score-tables',
+  description:
+    'with -o: also write chunk_scores.tsv (both max scores per chunk) and record_scores.tsv (a row per input record, uncallable ones too)',
+  needsDir: 'the tables are files in it (stdout has the per-chunk scores)',
+  title: 'score tables',
+  tables: [
+    {
+      key: 'chunkScores',
+      file: CHUNK_SCORES_FILE,
+      digests: 'chunk_scores.sha256',
+      header: CHUNK_SCORES_HEADER,
+      rows: ({ batch }) => chunkScoreRows(batch),
+      count: ({ rows }) => rows.chunks,
+    },
+    {
+      key: 'recordScores',
+      file: RECORD_SCORES_FILE,
+      digests: 'record_scores.sha256',
+      header: RECORD_SCORES_HEADER,
+      rows: ({ records }) => records.map(recordScoreRow).join(''),
+      count: ({ calls }) => calls.reads.viral + calls.reads.notViral + calls.reads.uncallable,
+    },
+  ],
+} as const satisfies DirectoryTableGroup;

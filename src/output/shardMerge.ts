@@ -12,7 +12,8 @@ import { sortConsensus, type ConsensusSortResult } from './consensusSort.js';
 import type { RunSummary } from './runSummaryJson.js';
 import { HIGHEST_SCORE_FILE, PREDICTION_RESULTS_FILE, RUN_SUMMARY_FILE, isCompleteRun } from './predictionDirectory.js';
 import { PREDICTION_RESULTS_HEADER } from './predictionRows.js';
-import { CHUNK_SCORES_FILE, CHUNK_SCORES_HEADER, RECORD_SCORES_FILE, RECORD_SCORES_HEADER } from './scoreTables.js';
+import type { DirectoryTableGroup } from './directoryTable.js';
+import { DIRECTORY_TABLE_GROUPS } from './directoryTables.js';
 
 /**
  * `virnucpro merge OUT DIR…`: the `-o` directories of runs over parts of one input (shards of a file, or files
@@ -35,13 +36,15 @@ import { CHUNK_SCORES_FILE, CHUNK_SCORES_HEADER, RECORD_SCORES_FILE, RECORD_SCOR
 
 /** Where merge keeps its journal and sort runs while it works (removed at the end). */
 const WORK_DIR = '.virnucpro-merge';
-/** The score tables (predict --score-tables), concatenated when every part has them: input order, ids not merged. */
-const SCORE_TABLES = [
-  { file: CHUNK_SCORES_FILE, header: CHUNK_SCORES_HEADER },
-  { file: RECORD_SCORES_FILE, header: RECORD_SCORES_HEADER },
-] as const;
-/** The files a merge writes; what `force` replaces. */
-const MERGE_FILES = [PREDICTION_RESULTS_FILE, HIGHEST_SCORE_FILE, CHUNK_SCORES_FILE, RECORD_SCORES_FILE, RUN_SUMMARY_FILE, WORK_DIR];
+
+/** The files a merge with optional tables `groups` may write; what `force` replaces. */
+function mergeFiles(groups: readonly DirectoryTableGroup[]): string[] {
+  return [PREDICTION_RESULTS_FILE, HIGHEST_SCORE_FILE, ...tableFiles(groups), RUN_SUMMARY_FILE, WORK_DIR];
+}
+
+function tableFiles(groups: readonly DirectoryTableGroup[]): string[] {
+  return groups.flatMap((group) => group.tables.map((table) => table.file));
+}
 
 export interface MergeOptions {
   /** Replace a merge's files in a non-empty `out` (other files stay). Default: `out` must be empty or absent. */
@@ -51,6 +54,11 @@ export interface MergeOptions {
   /** The command line, recorded in the summary. */
   readonly arguments?: readonly string[];
   readonly signal?: AbortSignal;
+  /**
+   * Optional tables of your own that parts may hold (runPredict's `output.tables`), besides the listed ones
+   * (src/output/directoryTables.ts). A group's tables are concatenated when every part has them. Default none.
+   */
+  readonly tables?: readonly DirectoryTableGroup[];
 }
 
 /** What the merge needs of a part's run_summary.json. */
@@ -66,8 +74,8 @@ export interface PartRun {
   readonly counts: PartCounts;
   /** Rows of each file the part wrote (header excluded), as its summary says. */
   readonly rowsWritten: RunSummary['counts']['rowsWritten'];
-  /** The part wrote the score tables. */
-  readonly scoreTables: boolean;
+  /** The optional table groups the part wrote (its summary counts their rows). */
+  readonly tables: readonly DirectoryTableGroup[];
   readonly warnings: readonly string[];
 }
 
@@ -99,9 +107,10 @@ export interface MergeSummary extends Pick<RunSummary, 'virnucpro' | 'arguments'
 export async function mergeRuns(out: string, dirs: readonly string[], options: MergeOptions): Promise<MergeSummary> {
   if (dirs.length === 0) throw new TypeError('dirs must name at least one directory');
   const root = path.resolve(out);
-  const parts = orderParts(await Promise.all(dirs.map((dir) => readPartRun(dir))));
-  checkAgreement(parts);
-  await prepareOutput(root, parts, options.force === true);
+  const groups = [...new Set([...DIRECTORY_TABLE_GROUPS, ...(options.tables ?? [])])];
+  const parts = orderParts(await Promise.all(dirs.map((dir) => readPartRun(dir, groups))));
+  checkAgreement(parts, groups);
+  await prepareOutput(root, parts, groups, options.force === true);
   const work = path.join(root, WORK_DIR);
   await mkdir(work, { recursive: true }).catch((error: unknown) => {
     throw outputError(root, error);
@@ -113,10 +122,20 @@ export async function mergeRuns(out: string, dirs: readonly string[], options: M
       tempDir: work,
       ...(options.signal ? { signal: options.signal } : {}),
     });
+    // Each table concatenated, in input order: its rows depend on their own batch only (src/output/directoryTable.ts).
     const tables: Record<string, number> = {};
-    if (parts[0]!.scoreTables) {
-      for (const table of SCORE_TABLES)
-        tables[table.file] = await concatenateTable(parts, table.file, table.header, path.join(root, table.file), options.signal);
+    for (const table of parts[0]!.tables.flatMap((group) => group.tables)) {
+      tables[table.file] = await concatenateParts(parts, table.file, table.header, path.join(root, table.file), options.signal, {
+        check: (part, rows, file) => {
+          if (rows !== part.rowsWritten[table.file]) {
+            throw refused(
+              `holds ${rows} rows but its run summary says ${part.rowsWritten[table.file]}`,
+              file,
+              'run that part again with --force',
+            );
+          }
+        },
+      });
     }
     const summary = mergeSummary(parts, sort, tables, options);
     await writeFileAtomic(path.join(root, RUN_SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
@@ -124,7 +143,7 @@ export async function mergeRuns(out: string, dirs: readonly string[], options: M
   } catch (error) {
     // A failed merge leaves no file that looks like a result.
     await Promise.all(
-      [...MERGE_FILES, ...[PREDICTION_RESULTS_FILE, CHUNK_SCORES_FILE, RECORD_SCORES_FILE].map((file) => `${file}.tmp`)].map((entry) =>
+      [...mergeFiles(groups), ...[PREDICTION_RESULTS_FILE, ...tableFiles(groups)].map((file) => `${file}.tmp`)].map((entry) =>
         rm(path.join(root, entry), { recursive: true, force: true }),
       ),
     );
@@ -134,8 +153,8 @@ export async function mergeRuns(out: string, dirs: readonly string[], options: M
   }
 }
 
-/** A part's run, read from its directory: refused unless the run there finished. */
-export async function readPartRun(dir: string): Promise<PartRun> {
+/** A part's run, read from its directory: refused unless the run there finished. `groups`: the optional tables it may hold. */
+export async function readPartRun(dir: string, groups: readonly DirectoryTableGroup[] = DIRECTORY_TABLE_GROUPS): Promise<PartRun> {
   const root = path.resolve(dir);
   if (!(await isCompleteRun(root))) {
     throw refused(
@@ -182,7 +201,7 @@ export async function readPartRun(dir: string): Promise<PartRun> {
     packing: packingOptions(summary['options']),
     counts: summary['counts'] as unknown as PartCounts,
     rowsWritten,
-    scoreTables: SCORE_TABLES.every((table) => typeof rowsWritten[table.file] === 'number'),
+    tables: groups.filter((group) => group.tables.every((table) => typeof rowsWritten[table.file] === 'number')),
     warnings: Array.isArray(summary['warnings']) ? (summary['warnings'] as string[]) : [],
   };
 }
@@ -259,8 +278,8 @@ function sameFile(input: PartRun['input']): {
   return { name: path.basename(input.path), size: input.size, mtime: input.mtime };
 }
 
-/** Same bundle and chunk length (forced or not) in every part. */
-function checkAgreement(parts: readonly PartRun[]): void {
+/** Same bundle, chunk length (forced or not), packing options and optional tables (of `groups`) in every part. */
+function checkAgreement(parts: readonly PartRun[], groups: readonly DirectoryTableGroup[]): void {
   const [first, ...rest] = parts as [PartRun, ...PartRun[]];
   for (const part of rest) {
     const differences: string[] = [];
@@ -273,8 +292,11 @@ function checkAgreement(parts: readonly PartRun[]): void {
       differences.push(`chunk length ${first.chunkLength} vs ${part.chunkLength}`);
     }
     if (part.packing !== first.packing) differences.push(`options ${first.packing} vs ${part.packing}`);
-    if (part.scoreTables !== first.scoreTables)
-      differences.push(`score tables ${first.scoreTables ? 'written' : 'not written'} vs ${part.scoreTables ? 'written' : 'not written'}`);
+    const written = (run: PartRun, group: DirectoryTableGroup): string => (run.tables.includes(group) ? 'written' : 'not written');
+    for (const group of groups) {
+      if (written(part, group) !== written(first, group))
+        differences.push(`${group.title} ${written(first, group)} vs ${written(part, group)}`);
+    }
     if (differences.length > 0) {
       throw refused(
         `${first.dir} and ${part.dir} were run differently: ${differences.join('; ')}`,
@@ -286,7 +308,12 @@ function checkAgreement(parts: readonly PartRun[]): void {
 }
 
 /** `out` must be empty, absent, or (with force) hold only what a merge may replace; never one of the parts. */
-async function prepareOutput(root: string, parts: readonly PartRun[], force: boolean): Promise<void> {
+async function prepareOutput(
+  root: string,
+  parts: readonly PartRun[],
+  groups: readonly DirectoryTableGroup[],
+  force: boolean,
+): Promise<void> {
   if (parts.some((part) => part.dir === root)) {
     throw new VirnucproError('USAGE', `the merge output ${root} is one of the directories to merge`, {
       hint: 'name a new directory for the merged results',
@@ -307,7 +334,7 @@ async function prepareOutput(root: string, parts: readonly PartRun[], force: boo
       },
     );
   }
-  await Promise.all(MERGE_FILES.map((entry) => rm(path.join(root, entry), { recursive: true, force: true })));
+  await Promise.all(mergeFiles(groups).map((entry) => rm(path.join(root, entry), { recursive: true, force: true })));
 }
 
 /**
@@ -320,31 +347,12 @@ async function concatenateResults(
   journal: string,
   signal: AbortSignal | undefined,
 ): Promise<void> {
-  const temporary = `${results}.tmp`;
-  const rows = await AppendFile.create(temporary);
   const chunks = await AppendFile.create(journal);
   try {
-    await rows.append(PREDICTION_RESULTS_HEADER);
     let pending: { id: string; maxScore1: number; maxScore2: number } | undefined;
-    for (const part of parts) {
-      const file = path.join(part.dir, PREDICTION_RESULTS_FILE);
-      let line = 0;
-      for await (const text of readLines(file)) {
-        line += 1;
-        if ((line & 0xffff) === 0) signal?.throwIfAborted();
-        if (line === 1) {
-          if (`${text}\n` !== PREDICTION_RESULTS_HEADER)
-            throw refused(
-              `expected the header ${JSON.stringify(PREDICTION_RESULTS_HEADER)}`,
-              file,
-              'run that part again with --force',
-              undefined,
-              1,
-            );
-          continue;
-        }
+    await concatenateParts(parts, PREDICTION_RESULTS_FILE, PREDICTION_RESULTS_HEADER, results, signal, {
+      row: async (text, file, line) => {
         const frame = parseFrameRow(text, file, line);
-        await rows.append(`${text}\n`);
         if (pending !== undefined && pending.id === frame.chunk) {
           // The original's per-chunk rule (src/predict/consensus.ts): the first score, then any larger one.
           if (frame.score1 > pending.maxScore1) pending.maxScore1 = frame.score1;
@@ -353,28 +361,74 @@ async function concatenateResults(
           if (pending !== undefined) await chunks.append(journalLine(pending));
           pending = { id: frame.chunk, maxScore1: frame.score1, maxScore2: frame.score2 };
         }
-      }
-      const frames = Math.max(0, line - 1);
-      if (frames !== part.counts.framesKept) {
-        throw refused(
-          `holds ${frames} frame rows but its run summary says ${part.counts.framesKept} frames were kept`,
-          file,
-          'run that part again with --force',
-        );
-      }
-    }
+      },
+      check: (part, frames, file) => {
+        if (frames !== part.counts.framesKept) {
+          throw refused(
+            `holds ${frames} frame rows but its run summary says ${part.counts.framesKept} frames were kept`,
+            file,
+            'run that part again with --force',
+          );
+        }
+      },
+    });
     if (pending !== undefined) await chunks.append(journalLine(pending));
     await chunks.flush();
+  } finally {
+    await chunks.close();
+  }
+}
+
+/**
+ * Writes the rows of the parts' `name` files, in order, under one `header` (which each must start with) to
+ * `out` (atomically): `row` sees each row before it is copied, `check` each part's row count once its file
+ * is read. Returns the rows written.
+ */
+async function concatenateParts(
+  parts: readonly PartRun[],
+  name: string,
+  header: string,
+  out: string,
+  signal: AbortSignal | undefined,
+  each: {
+    readonly row?: (text: string, file: string, line: number) => Promise<void>;
+    readonly check: (part: PartRun, rows: number, file: string) => void;
+  },
+): Promise<number> {
+  const temporary = `${out}.tmp`;
+  const rows = await AppendFile.create(temporary);
+  let total = 0;
+  try {
+    await rows.append(header);
+    for (const part of parts) {
+      const file = path.join(part.dir, name);
+      let line = 0;
+      for await (const text of readLines(file)) {
+        line += 1;
+        if ((line & 0xffff) === 0) signal?.throwIfAborted();
+        if (line === 1) {
+          if (`${text}\n` !== header)
+            throw refused(`expected the header ${JSON.stringify(header)}`, file, 'run that part again with --force', undefined, 1);
+          continue;
+        }
+        await each.row?.(text, file, line);
+        await rows.append(`${text}\n`);
+      }
+      const written = Math.max(0, line - 1);
+      each.check(part, written, file);
+      total += written;
+    }
     await rows.sync();
   } finally {
-    await Promise.allSettled([rows.close(), chunks.close()]);
+    await rows.close();
   }
   try {
-    await rename(temporary, results);
-    await syncDirectory(path.dirname(results));
+    await rename(temporary, out);
+    await syncDirectory(path.dirname(out));
   } catch (error) {
-    throw outputError(results, error);
+    throw outputError(out, error);
   }
+  return total;
 }
 
 interface FrameRow {
@@ -419,54 +473,6 @@ async function* readLines(file: string): AsyncGenerator<string> {
     lines.close();
     stream.destroy();
   }
-}
-
-/**
- * Writes the parts' rows of one score table, in order, under one header to `out` (atomically); each part's
- * rows must number what its summary says. Returns the rows written.
- */
-async function concatenateTable(
-  parts: readonly PartRun[],
-  name: string,
-  header: string,
-  out: string,
-  signal: AbortSignal | undefined,
-): Promise<number> {
-  const temporary = `${out}.tmp`;
-  const rows = await AppendFile.create(temporary);
-  let total = 0;
-  try {
-    await rows.append(header);
-    for (const part of parts) {
-      const file = path.join(part.dir, name);
-      let line = 0;
-      for await (const text of readLines(file)) {
-        line += 1;
-        if ((line & 0xffff) === 0) signal?.throwIfAborted();
-        if (line === 1) {
-          if (`${text}\n` !== header)
-            throw refused(`expected the header ${JSON.stringify(header)}`, file, 'run that part again with --force', undefined, 1);
-          continue;
-        }
-        await rows.append(`${text}\n`);
-      }
-      const written = Math.max(0, line - 1);
-      if (written !== part.rowsWritten[name]) {
-        throw refused(`holds ${written} rows but its run summary says ${part.rowsWritten[name]}`, file, 'run that part again with --force');
-      }
-      total += written;
-    }
-    await rows.sync();
-  } finally {
-    await rows.close();
-  }
-  try {
-    await rename(temporary, out);
-    await syncDirectory(path.dirname(out));
-  } catch (error) {
-    throw outputError(out, error);
-  }
-  return total;
 }
 
 function mergeSummary(

@@ -12,7 +12,8 @@ import {
   type OutputMode,
   type RunCounters,
 } from '../output/predictionDirectory.js';
-import { CHUNK_SCORES_FILE, RECORD_SCORES_FILE, chunkScoreRows, recordScoreRow } from '../output/scoreTables.js';
+import type { DirectoryTable } from '../output/directoryTable.js';
+import type { RecordCall } from '../classify/recordCalls.js';
 import { chunkRows, frameRows, streamHeader, type StreamFormat } from '../output/predictionRows.js';
 import type { PredictionBatch } from './predict.js';
 import type { ChunkNames } from '../sequence/chunkBatch.js';
@@ -24,12 +25,14 @@ import type { RunSummary } from '../output/runSummaryJson.js';
  * original's files, resumable), behind one interface the run writes through.
  */
 
-/** Options that change results: a resume must see the same ones. */
+/**
+ * Options that change results: a resume must see the same ones. With -o, each optional table group written
+ * adds `<its option>: true` (`scoreTables: true`; absent when not, so runs without them keep their identity).
+ */
 export interface ResultOptions {
   readonly chunkLength: number;
   readonly forcedChunkLength: number | null;
-  /** -o also writes the score tables (absent when not, so runs without them keep their identity). */
-  readonly scoreTables?: true;
+  readonly [tables: string]: number | null | true;
 }
 
 /** What a resume compares: the input, the bundle and the result-changing options (a type: JSON data). */
@@ -141,13 +144,15 @@ export async function directorySink(
     readonly commitIntervalMs?: number | undefined;
     readonly beforeCommit?: () => void;
     readonly onResume?: (records: number) => void;
+    /** The optional tables to write (the options that ask for them are in `identity`). */
+    readonly tables: readonly DirectoryTable[];
   },
 ): Promise<PredictSink | 'complete'> {
-  const scoreTables = identity.options.scoreTables === true;
+  const { tables } = options;
   const directory = await PredictionDirectory.open(dir, mode, identity, {
     ...(options.commitIntervalMs !== undefined ? { commitIntervalMs: options.commitIntervalMs } : {}),
     ...(options.beforeCommit ? { beforeCommit: options.beforeCommit } : {}),
-    scoreTables,
+    tables,
   });
   const resumed = directory.resumed;
   if (resumed?.complete) return 'complete';
@@ -180,10 +185,10 @@ export async function directorySink(
   // being appended or committed; abandon() waits for it so that it never cuts a file under a write.
   let writing: Promise<unknown> = Promise.resolve();
   const write = async (batch: PredictionBatch): Promise<number> => {
-    // The records this batch completes are counted, and with the score tables listed, as it is written.
-    let recordScores = '';
-    calls.add(batch, batch.checkpoint !== undefined, scoreTables ? (call) => (recordScores += recordScoreRow(call)) : undefined);
-    await directory.append(batch, scoreTables ? { chunkScores: chunkScoreRows(batch), recordScores } : undefined);
+    // The records this batch completes are counted as it is written, and passed to the tables (which may list them).
+    const records: RecordCall[] = [];
+    calls.add(batch, batch.checkpoint !== undefined, tables.length > 0 ? (call) => records.push(call) : undefined);
+    await directory.append(batch, records);
     chunksWritten += batch.chunks.recordIndex.length;
     if (batch.checkpoint) {
       last = batch.checkpoint;
@@ -211,15 +216,10 @@ export async function directorySink(
     outputs: (sort) => ({
       [PREDICTION_RESULTS_FILE]: directory.rows.frames,
       [HIGHEST_SCORE_FILE]: sort?.rows ?? 0,
-      ...(scoreTables ? { [CHUNK_SCORES_FILE]: directory.rows.chunks, [RECORD_SCORES_FILE]: readCalls(calls.counts) } : {}),
+      ...Object.fromEntries(tables.map((table) => [table.file, table.count({ rows: directory.rows, calls: calls.counts })])),
     }),
     interruptedAt: () => `${dir} holds the results of the first ${directory.committed.records.toLocaleString('en-US')} records`,
   };
-}
-
-/** Reads counted (every record read): the rows of record_scores.tsv. */
-function readCalls(calls: CallCounts): number {
-  return calls.reads.viral + calls.reads.notViral + calls.reads.uncallable;
 }
 
 /** The call counts as commit counters (flat numbers: src/output/predictionDirectory.ts RunCounters). */

@@ -13,6 +13,8 @@ import type { ConsensusSortResult } from '../output/consensusSort.js';
 import { OutputLock } from '../output/outputLock.js';
 import { isBrokenPipe, type OutputStream } from '../output/outputStream.js';
 import { PredictionDirectory, type OutputMode } from '../output/predictionDirectory.js';
+import type { DirectoryTableGroup } from '../output/directoryTable.js';
+import { chosenTableGroups, type DirectoryTableSwitches } from '../output/directoryTables.js';
 import type { StreamFormat } from '../output/predictionRows.js';
 import { hasRunReports, writeRunReports } from '../output/runReports.js';
 import { SkippedRecordsFile } from '../output/skippedRecords.js';
@@ -35,16 +37,16 @@ import { VIRNUCPRO_VERSION } from './version.js';
 
 /** Where the results go. */
 export type PredictOutput =
-  | {
+  | ({
       /** The original's two files plus run_summary.json, resumable. */
       readonly dir: string;
       /** 'new' (empty or absent), 'overwrite' (replace virnucpro's files), 'resume'. Default 'new'. */
       readonly mode?: OutputMode;
       /** Least ms between two durable commits. Default: the writer's (2 000). */
       readonly commitIntervalMs?: number;
-      /** Also write chunk_scores.tsv and record_scores.tsv (docs/predict.md, "Score tables"). Default false. */
-      readonly scoreTables?: boolean;
-    }
+      /** Tables to write too: listed groups (SCORE_TABLES) or your own, resumed and merged alike (src/output/directoryTable.ts). */
+      readonly tables?: readonly DirectoryTableGroup[];
+    } & DirectoryTableSwitches) // the listed tables, each group by its option: `scoreTables: true` (docs/predict.md, "Score tables")
   | {
       /** Rows to a stream (openStdout(), or openOutputFile()), streamed as chunks complete. */
       readonly stream: OutputStream;
@@ -156,6 +158,9 @@ async function runPredictOwned(input: string, options: PredictRunOptions, lock: 
     tokenBudget: options.tokenBudget,
     window: options.window,
   });
+  // The optional tables of -o, chosen once: the run's identity, the directory and the summary follow them.
+  const tableGroups = 'dir' in options.output ? chosenTableGroups(options.output, options.output.tables) : [];
+  const tables = tableGroups.flatMap((group) => group.tables);
   const bundle = await loadBundle(options.models, {
     chunkLength: plan.chunkLength,
     force: plan.force,
@@ -182,7 +187,7 @@ async function runPredictOwned(input: string, options: PredictRunOptions, lock: 
   const resultOptions: ResultOptions = {
     chunkLength,
     forcedChunkLength: forced ? chunkLength : null,
-    ...('dir' in options.output && options.output.scoreTables === true ? { scoreTables: true as const } : {}),
+    ...tableOptions(tableGroups),
   };
   const identity: PredictRunIdentity = { input: await inputIdentity(input, options.shard), bundle: bundleId, options: resultOptions };
   const { output } = options;
@@ -191,7 +196,8 @@ async function runPredictOwned(input: string, options: PredictRunOptions, lock: 
     // errors (missing, a directory, a compression we do not read), the directory's (not empty, another run's
     // state), and below the models' (a bundle onnxruntime cannot load: the directory is opened after them).
     await checkInputOpens(input, options.shard);
-    if ((await PredictionDirectory.check(output.dir, output.mode ?? 'new', identity)).complete) return alreadyComplete(output.dir, log);
+    if ((await PredictionDirectory.check(output.dir, output.mode ?? 'new', identity, tables)).complete)
+      return alreadyComplete(output.dir, log);
   }
 
   const stats = new PredictStats();
@@ -210,6 +216,7 @@ async function runPredictOwned(input: string, options: PredictRunOptions, lock: 
       'dir' in output
         ? await directorySink(output.dir, output.mode ?? 'new', identity, stats, {
             commitIntervalMs: output.commitIntervalMs,
+            tables,
             ...(lock ? { beforeCommit: () => lock.check() } : {}),
             onResume: (records) =>
               log.info(
@@ -261,7 +268,7 @@ async function runPredictOwned(input: string, options: PredictRunOptions, lock: 
         throw accountingError([`${sink.rows().chunks} consensus rows written but ${sort.journalRows} read back from the journal`]);
       }
       summary = runSummary({
-        invocation: options.invocation ?? { arguments: [], options: invocationOptions(options) },
+        invocation: options.invocation ?? { arguments: [], options: invocationOptions(options, tableGroups) },
         input: identity.input,
         bundle,
         identity: identity.bundle,
@@ -296,12 +303,17 @@ async function alreadyComplete(dir: string, log: RunLog): Promise<PredictRunResu
   return { status: 'already-complete', summary: undefined };
 }
 
+/** `{ <option>: true }` for each table group written (`{ scoreTables: true }`): in the run's identity and its recorded options. */
+function tableOptions(groups: readonly DirectoryTableGroup[]): Readonly<Record<string, true>> {
+  return Object.fromEntries(groups.map((group) => [group.option, true]));
+}
+
 /** The run's options as run_summary.json records them when no invocation is given: the plain values (`backends` describes a startBackend). */
-function invocationOptions(options: PredictRunOptions): Record<string, unknown> {
+function invocationOptions(options: PredictRunOptions, tableGroups: readonly DirectoryTableGroup[]): Record<string, unknown> {
   const { output, log: _log, signal: _signal, onStart: _onStart, invocation: _invocation, startBackend: _startBackend, ...rest } = options;
   const where =
     'dir' in output
-      ? { dir: output.dir, mode: output.mode ?? 'new', ...(output.scoreTables === true ? { scoreTables: true } : {}) }
+      ? { dir: output.dir, mode: output.mode ?? 'new', ...tableOptions(tableGroups) }
       : { format: output.format ?? 'tsv', perFrame: output.perFrame ?? false };
   return Object.fromEntries(Object.entries({ ...rest, output: where }).filter(([, value]) => value !== undefined));
 }
