@@ -119,6 +119,8 @@ export {
   type RunIdentity,
 } from './output/predictionDirectory.js';
 export { sortConsensus, type ConsensusSortOptions, type ConsensusSortResult } from './output/consensusSort.js';
+/** Optional tables of `-o DIR` (runPredict's `output.tables`), written, resumed and merged like the listed ones. */
+export type { DirectoryTable, DirectoryTableGroup, TableBatch, TableCounts } from './output/directoryTable.js';
 
 /** Every deliberate error: a stable code, a position, a hint; and the CLI's exit codes. */
 export { VirnucproError, EXIT, ERROR_EXIT, type ErrorCode, type ExitCode } from './errors.js';

@@ -1,5 +1,6 @@
 import { VirnucproError } from '../errors.js';
 import { CallTally, type CallCounts } from '../classify/callCounts.js';
+import type { RecordCall } from '../classify/recordCalls.js';
 import type { BundleIdentity, InputIdentity } from './runIdentity.js';
 import type { InputCheckpoint } from '../fasta/inputCheckpoint.js';
 import { RepeatedIds } from '../fasta/recordIds.js';
@@ -13,7 +14,6 @@ import {
   type RunCounters,
 } from '../output/predictionDirectory.js';
 import type { DirectoryTable } from '../output/directoryTable.js';
-import type { RecordCall } from '../classify/recordCalls.js';
 import { chunkRows, frameRows, streamHeader, type StreamFormat } from '../output/predictionRows.js';
 import type { PredictionBatch } from './predict.js';
 import type { ChunkNames } from '../sequence/chunkBatch.js';

@@ -44,7 +44,7 @@ export type PredictOutput =
       readonly mode?: OutputMode;
       /** Least ms between two durable commits. Default: the writer's (2 000). */
       readonly commitIntervalMs?: number;
-      /** Tables to write too: listed groups (SCORE_TABLES) or your own, resumed and merged alike (src/output/directoryTable.ts). */
+      /** Tables of your own to write too (a DirectoryTableGroup each), resumed like the listed ones. Default none. */
       readonly tables?: readonly DirectoryTableGroup[];
     } & DirectoryTableSwitches) // the listed tables, each group by its option: `scoreTables: true` (docs/predict.md, "Score tables")
   | {
