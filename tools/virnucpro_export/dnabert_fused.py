@@ -6,8 +6,11 @@ Exported as is, DnaBertS spends more kernel time splitting its packed projection
 `gated_layers` each produce one wide tensor that is then cut along an inner axis, and the heads move to
 their own axis and back. Here q, k, v, the gate and its partner are separate projections (the same weights,
 row blocks of the packed ones) and ONNX `Attention` takes [batch, tokens, hidden] with the ALiBi bias, so
-no tensor is split or transposed. The exported graph is checked against the float32 DnaBertS by
-`export_bundle.py verify` like any other export.
+no tensor is split or transposed. Two of the three bias additions before attention are folded away, exactly:
+the key bias shifts every score of a query by the same amount (q . b_k), which softmax ignores, and the value
+bias comes out of attention unchanged (the weights sum to 1), so it joins the output projection's bias
+(b_o + W_o b_v). The exported graph is checked against the float32 DnaBertS by `export_bundle.py verify` like
+any other export.
 """
 from __future__ import annotations
 
@@ -23,15 +26,30 @@ def fused_dnabert_supported() -> bool:
     return hasattr(ops, "attention")
 
 
-def _rows(linear: nn.Linear, start: int, size: int) -> nn.Linear:
-    """A Linear computing outputs [start, start + size) of `linear`: its row block of weights (and bias)."""
-    part = nn.Linear(linear.in_features, size, bias=linear.bias is not None,
-                     device=linear.weight.device, dtype=linear.weight.dtype)
+def _rows(linear: nn.Linear, start: int, size: int, bias: bool = True) -> nn.Linear:
+    """A Linear computing outputs [start, start + size) of `linear`: its row block of weights (and of its bias,
+    unless `bias` is False)."""
+    keep_bias = bias and linear.bias is not None
+    part = nn.Linear(linear.in_features, size, bias=keep_bias, device=linear.weight.device, dtype=linear.weight.dtype)
     with torch.no_grad():
         part.weight.copy_(linear.weight[start:start + size])
-        if linear.bias is not None:
+        if keep_bias:
             part.bias.copy_(linear.bias[start:start + size])
     return part.requires_grad_(False)
+
+
+def fold_value_bias(output: nn.Linear, value_bias: torch.Tensor | None) -> nn.Linear:
+    """`output` with the value projection's bias moved into its own: W_o (c + b_v) + b_o = W_o c + (W_o b_v + b_o),
+    computed in float32 and rounded once. Shares `output`'s weight."""
+    if value_bias is None:
+        return output
+    folded = nn.Linear(output.in_features, output.out_features, bias=True, device=output.weight.device,
+                       dtype=output.weight.dtype)
+    folded.weight = output.weight
+    with torch.no_grad():
+        own = output.bias.float() if output.bias is not None else 0.0
+        folded.bias.copy_((output.weight.float() @ value_bias.float() + own).to(output.weight.dtype))
+    return folded.requires_grad_(False)
 
 
 class _FusedLayer(nn.Module):
@@ -41,8 +59,11 @@ class _FusedLayer(nn.Module):
         self.heads = layer.attention.self.num_heads
         self.scale = layer.attention.self.head_size ** -0.5
         # 'b s (t h d)': q, k, v are the outer split of Wqkv's outputs (dnabert_s.BertSelfAttention).
-        self.query, self.key, self.value = (_rows(packed, i * hidden, hidden) for i in range(3))
-        self.attention_out = layer.attention.output.dense
+        self.query = _rows(packed, 0, hidden)
+        self.key = _rows(packed, hidden, hidden, bias=False)
+        self.value = _rows(packed, 2 * hidden, hidden, bias=False)
+        value_bias = packed.bias[2 * hidden:] if packed.bias is not None else None
+        self.attention_out = fold_value_bias(layer.attention.output.dense, value_bias)
         self.attention_norm = layer.attention.output.LayerNorm
         gated, intermediate = layer.mlp.gated_layers, layer.mlp.intermediate_size
         self.gate, self.up = _rows(gated, 0, intermediate), _rows(gated, intermediate, intermediate)

@@ -7,7 +7,9 @@ per layer it moves the heads to their own axis and back, builds the rotary table
 slices, negations and concatenations, and scales q by itself. Here each layer is: LayerNorm, three
 projections, ONNX `RotaryEmbedding` on q and k, ONNX `Attention` on [batch, tokens, hidden] (no transposes;
 the 1/sqrt(head size) scale is the op's), output projection + residual, LayerNorm, feed-forward + residual.
-The rotary tables and the attention bias are built once per call, in float32, and rounded once.
+The rotary tables and the attention bias are built once per call, in float32, and rounded once. The value
+bias is folded into the output projection's (dnabert_fused.fold_value_bias: attention weights sum to 1); the
+key bias stays, since the rotation makes its effect differ from key to key.
 
 It reuses the `EsmModel`'s own submodules (the same parameters, any dtype); the exported graph is checked
 against the float32 `EsmModel` by `export_bundle.py verify` like any other export.
@@ -16,6 +18,8 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+
+from .dnabert_fused import fold_value_bias
 
 # Masked keys get this bias: exp() of it underflows to exactly 0 in fp16 and fp32 (DNABERT-S uses the same).
 _MASKED = -10000.0
@@ -44,6 +48,9 @@ class FusedEsm2(nn.Module):
         self.mask_token_id = int(config.mask_token_id) if config.mask_token_id is not None else -1
         self.word_embeddings = esm.embeddings.word_embeddings
         self.layers = esm.encoder.layer
+        # Per layer: the output projection with the value bias folded in (weights shared, not copied).
+        self.attention_outs = nn.ModuleList(
+            fold_value_bias(layer.attention.output.dense, layer.attention.self.value.bias) for layer in self.layers)
         self.final_norm = esm.encoder.emb_layer_norm_after
         # Float32 like the EsmModel's own (fp16_copy converts parameters only): angles at full precision.
         self.register_buffer("inv_freq", _rotary(esm).inv_freq.float(), persistent=False)
@@ -54,14 +61,15 @@ class FusedEsm2(nn.Module):
         batch, tokens = input_ids.shape
         cos, sin, positions = self._rotary_tables(batch, tokens, x.dtype, input_ids.device)
         bias = self._attention_bias(attention_mask, x.dtype)
-        for layer in self.layers:
+        for layer, attention_out in zip(self.layers, self.attention_outs):
             attention = layer.attention
             h = attention.LayerNorm(x)
             q = ops.rotary_embedding(attention.self.query(h), cos, sin, positions, num_heads=self.heads)
             k = ops.rotary_embedding(attention.self.key(h), cos, sin, positions, num_heads=self.heads)
-            context = ops.attention(q, k, attention.self.value(h), bias, q_num_heads=self.heads,
-                                    kv_num_heads=self.heads, scale=self.head_size ** -0.5)[0]
-            x = x + attention.output.dense(context)
+            v = nn.functional.linear(h, attention.self.value.weight)
+            context = ops.attention(q, k, v, bias, q_num_heads=self.heads, kv_num_heads=self.heads,
+                                    scale=self.head_size ** -0.5)[0]
+            x = x + attention_out(context)
             x = x + layer.output.dense(layer.intermediate(layer.LayerNorm(x)))
         return self.final_norm(x)
 
