@@ -6,6 +6,11 @@
  *   node dist/bench/e2e/ortProfile.js PREFIX_*.json [--top 20] [--by op|node]
  *
  * Each file is one session (one worker); the first run of each node (the warm-up) is included.
+ *
+ * The times are onnxruntime's "kernel_time" events: each node's `Compute` call timed on the host. On the CPU
+ * that is the work; on CUDA a launch returns at once, so a node's time is its launch plus any wait for the
+ * card (an arena growing for a new shape, a value read back), and the wait lands on whichever node hits it
+ * (ADR 0007, fourth round). GPU kernel time itself needs Nsight Systems.
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -72,7 +77,7 @@ async function main(): Promise<void> {
         [...total.providers].join(','),
         ...(values.by === 'node' ? [total.shapes] : []),
       ]);
-    console.log(`${file}: ${(all / 1000).toFixed(1)} ms of kernel time`);
+    console.log(`${file}: ${(all / 1000).toFixed(1)} ms of node time (host side)`);
     printTable([values.by, 'ms', '%', 'calls', 'provider', ...(values.by === 'node' ? ['first input shapes'] : [])], rows);
   }
 }
