@@ -1,11 +1,9 @@
-import { isAscii } from 'node:buffer';
-import { firstBinaryByte, firstControlByte } from './alphabet.js';
+import { firstControlByte } from './alphabet.js';
 import { binaryByteError, byteOrderMarkError, lineEndingsError, noHeaderError } from './fastaErrors.js';
 import { FastaStats, fastaWarnings, type FastaRecordRef, type FastaWarning } from './fastaStats.js';
 import { FastqParser } from './fastqParser.js';
 import type { RecordBatch } from './recordBatch.js';
-import { STAGE_BYTES, type RecordBatchBuilder } from './recordBatchBuilder.js';
-import { RecordCollector, headerLineEnd } from './recordCollector.js';
+import { RecordCollector, binaryByteAfter, headerLineEnd } from './recordCollector.js';
 import { recordFormat } from './recordFormat.js';
 import { SEQUENCE_ALPHABETS, type SequenceAlphabet } from './sequenceAlphabet.js';
 import { resolveSyncBytes } from './syncPoint.js';
@@ -192,7 +190,6 @@ class FastaParser implements RecordParser {
   readonly #file: string;
   readonly #stats: FastaStats;
   readonly #records: RecordCollector;
-  readonly #builder: RecordBatchBuilder;
   #state: ParserState = LINE_START;
   /** 1-based number of the line being read. */
   #line = 1;
@@ -208,29 +205,19 @@ class FastaParser implements RecordParser {
     this.#file = options.source;
     this.#stats = options.stats;
     this.#records = new RecordCollector(options);
-    this.#builder = this.#records.builder;
   }
 
   push(chunk: Uint8Array): void {
     if (this.#stats.bytes === 0 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) {
       throw byteOrderMarkError({ file: this.#file, line: 1 });
     }
-    this.#stats.bytes += chunk.length;
-    for (let at = 0; at < chunk.length; at += STAGE_BYTES) {
-      this.#pushStaged(chunk.subarray(at, Math.min(chunk.length, at + STAGE_BYTES)));
-    }
-    this.#records.acceptCut();
+    this.#records.push(chunk, (src, clean) => this.#parseStaged(src, clean));
   }
 
-  /** Parses `slice` (at most STAGE_BYTES), staged in the builder so lines are appended by offset. */
-  #pushStaged(slice: Uint8Array): void {
-    const n = slice.length;
-    const src = Buffer.isBuffer(slice) ? slice : Buffer.from(slice.buffer, slice.byteOffset, n);
+  /** Finds the lines of a staged slice. */
+  #parseStaged(src: Buffer, clean: number): void {
+    const n = src.length;
     if (!this.#firstLineEnded) this.#checkFirstLine(src);
-    const binaryAt = firstBinaryByte(src, isAscii(src));
-    // A line ending after `clean` holds the binary byte.
-    let clean = binaryAt < 0 ? n : binaryAt;
-    this.#builder.stage(src);
     let state = this.#state;
     let line = this.#line;
     let p = 0;
@@ -265,8 +252,7 @@ class FastaParser implements RecordParser {
         }
         if (end > clean) {
           if (!header) throw this.#binaryError(src[clean]!, state, line);
-          const next = firstBinaryByte(src.subarray(end), false);
-          clean = next < 0 ? n : end + next;
+          clean = binaryByteAfter(src, end);
         }
         if (state === SEQUENCE) this.#records.appendSequence(src, p, end);
         else if (state === HEADER_ID) {
@@ -346,7 +332,7 @@ class FastaParser implements RecordParser {
     const inHeader = state === HEADER_ID || state === HEADER_REST;
     const where = inHeader ? 'in a header line' : state === PREAMBLE ? 'before the first header' : 'in a sequence line';
     // In a header the id may or may not be complete depending on the chunking: name it only in sequences.
-    const recordId = state === SEQUENCE ? this.#builder.id : undefined;
+    const recordId = state === SEQUENCE ? this.#records.id : undefined;
     return binaryByteError(byte, where, { file: this.#file, line, ...(recordId !== undefined ? { recordId } : {}) });
   }
 }

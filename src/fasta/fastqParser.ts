@@ -1,11 +1,9 @@
-import { isAscii } from 'node:buffer';
-import { firstBinaryByte, firstControlByte } from './alphabet.js';
+import { firstControlByte } from './alphabet.js';
 import { binaryByteError, fastqLayoutError, fastqQualityLengthError, fastqTruncatedError } from './fastaErrors.js';
 import type { FastaStats } from './fastaStats.js';
 import type { RecordParser, ResolvedFastaParseOptions } from './fastaParser.js';
 import type { RecordBatch } from './recordBatch.js';
-import { STAGE_BYTES, type RecordBatchBuilder } from './recordBatchBuilder.js';
-import { RecordCollector, headerLineEnd } from './recordCollector.js';
+import { RecordCollector, binaryByteAfter, headerLineEnd } from './recordCollector.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -58,7 +56,6 @@ export class FastqParser implements RecordParser {
   readonly #file: string;
   readonly #stats: FastaStats;
   readonly #records: RecordCollector;
-  readonly #builder: RecordBatchBuilder;
   #state: FastqState = RECORD_START;
   /** 1-based number of the line being read. */
   #line = 1;
@@ -74,25 +71,15 @@ export class FastqParser implements RecordParser {
     this.#file = options.source;
     this.#stats = options.stats;
     this.#records = new RecordCollector(options);
-    this.#builder = this.#records.builder;
   }
 
   push(chunk: Uint8Array): void {
-    this.#stats.bytes += chunk.length;
-    for (let at = 0; at < chunk.length; at += STAGE_BYTES) {
-      this.#pushStaged(chunk.subarray(at, Math.min(chunk.length, at + STAGE_BYTES)));
-    }
-    this.#records.acceptCut();
+    this.#records.push(chunk, (src, clean) => this.#parseStaged(src, clean));
   }
 
-  /** Parses `slice` (at most STAGE_BYTES), staged in the builder so sequence lines are appended by offset. */
-  #pushStaged(slice: Uint8Array): void {
-    const n = slice.length;
-    const src = Buffer.isBuffer(slice) ? slice : Buffer.from(slice.buffer, slice.byteOffset, n);
-    const binaryAt = firstBinaryByte(src, isAscii(src));
-    // A line ending after `clean` holds the binary byte (header lines are free text: see the FASTA parser).
-    let clean = binaryAt < 0 ? n : binaryAt;
-    this.#builder.stage(src);
+  /** Finds the lines of a staged slice (header lines are free text: see the FASTA parser). */
+  #parseStaged(src: Buffer, clean: number): void {
+    const n = src.length;
     let state = this.#state;
     let line = this.#line;
     let p = 0;
@@ -131,8 +118,7 @@ export class FastqParser implements RecordParser {
         if (end > clean) {
           if (!header)
             throw this.#binaryError(src[clean]!, state === QUALITY ? 'in a quality line' : 'in a sequence line', line, this.#records.id);
-          const next = firstBinaryByte(src.subarray(end), false);
-          clean = next < 0 ? n : end + next;
+          clean = binaryByteAfter(src, end);
         }
         if (end > p) this.#lastByte = src[end - 1]!;
         if (state === SEQUENCE) {

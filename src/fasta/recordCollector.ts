@@ -1,8 +1,9 @@
-import { NucleotideSample } from './alphabet.js';
+import { isAscii } from 'node:buffer';
+import { NucleotideSample, firstBinaryByte } from './alphabet.js';
 import { proteinError } from './fastaErrors.js';
 import { STATS_EXAMPLES, type FastaRecordRef, type FastaStats } from './fastaStats.js';
 import type { RecordBatch } from './recordBatch.js';
-import { RecordBatchBuilder } from './recordBatchBuilder.js';
+import { RecordBatchBuilder, STAGE_BYTES } from './recordBatchBuilder.js';
 import { checkBatchSequences } from './sequenceCheck.js';
 import type { SequenceAlphabet } from './sequenceAlphabet.js';
 import { HEADER_HASH_SEED, hashHeaderLine, isSyncRecord } from './syncPoint.js';
@@ -39,6 +40,21 @@ export function headerLineEnd(src: Uint8Array, start: number, n: number): number
 }
 
 /**
+ * Where the first binary byte at or after `from` is (`src.length` if none). A header line may hold UTF-8 or
+ * Latin-1 text, which fails a slice's ASCII check: past such a line the screen starts again from its end.
+ */
+export function binaryByteAfter(src: Buffer, from: number): number {
+  const next = firstBinaryByte(src.subarray(from), false);
+  return next < 0 ? src.length : from + next;
+}
+
+/**
+ * Reads one slice of input staged in the builder. `clean` is where its first binary byte is (its length if
+ * none): a line ending after it holds that byte.
+ */
+export type StagedSliceParser = (src: Buffer, clean: number) => void;
+
+/**
  * The record-level half of the readers, shared by the FASTA and the FASTQ parser (which only find lines): a
  * record's id (Biopython's `title.split()[0]`) and header hash, its bases into the batch builder, the sync
  * cut before it, the skip of an empty record, and the checks on every batch cut (odd letters, binary bytes,
@@ -72,6 +88,23 @@ export class RecordCollector {
     this.#onSkippedRecord = options.onSkippedRecord;
     this.#syncBytes = options.syncBytes;
     this.#sampleDecided = options.alphabet === 'protein';
+  }
+
+  /**
+   * Takes a chunk of input of any size: counts its bytes, stages it in the builder a slice of at most
+   * STAGE_BYTES at a time (so the parser appends sequence lines by offset), screens each slice for binary
+   * bytes with native scans, has `parseSlice` find its lines, then checks the batches cut.
+   */
+  push(chunk: Uint8Array, parseSlice: StagedSliceParser): void {
+    this.stats.bytes += chunk.length;
+    for (let at = 0; at < chunk.length; at += STAGE_BYTES) {
+      const slice = chunk.subarray(at, Math.min(chunk.length, at + STAGE_BYTES));
+      const src = Buffer.isBuffer(slice) ? slice : Buffer.from(slice.buffer, slice.byteOffset, slice.length);
+      const binaryAt = firstBinaryByte(src, isAscii(src));
+      this.builder.stage(src);
+      parseSlice(src, binaryAt < 0 ? src.length : binaryAt);
+    }
+    this.acceptCut();
   }
 
   /** The current record's id so far (complete once its header line is). */
