@@ -1,9 +1,9 @@
-import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { REPO_ROOT } from '../support/shared.js';
+import { suiteDir } from '../support/suiteDir.js';
 import { syncedReads, textOf } from './support/syncedInput.js';
 
 const DEMO = path.join(REPO_ROOT, 'models/demo');
@@ -21,10 +21,7 @@ const PARTS = [
   [70, 100],
 ] as const;
 
-let dir: string;
-const at = (...names: string[]): string => path.join(dir, ...names);
-const read = (...names: string[]): Promise<string> => readFile(at(...names), 'latin1');
-const json = async (...names: string[]): Promise<Record<string, any>> => JSON.parse(await read(...names)) as Record<string, any>;
+const { at, read, json } = suiteDir('virnucpro-merge-');
 
 async function predict(input: string, out: string): Promise<void> {
   const result = await runCli(['predict', '-q', '--models', DEMO, '-o', out, input]);
@@ -33,7 +30,6 @@ async function predict(input: string, out: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'virnucpro-merge-'));
   await writeFile(at('whole.fa'), textOf(RECORDS));
   await predict(at('whole.fa'), at('whole'));
   for (const [k, [from, to]] of PARTS.entries()) {
@@ -41,7 +37,6 @@ beforeAll(async () => {
     await predict(at(`part${k + 1}.fa`), at(`part${k + 1}`));
   }
 }, 180_000);
-afterAll(() => rm(dir, { recursive: true, force: true }));
 
 const parts = (): string[] => PARTS.map((_, k) => at(`part${k + 1}`));
 

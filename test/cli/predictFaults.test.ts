@@ -5,8 +5,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
-import { syntheticReads } from '../../bench/support/syntheticReads.js';
-import { writeTinyBundle } from '../../bench/support/tinyBundle.js';
+import { predictOutputs, referenceRun } from '../support/referenceRun.js';
 
 /**
  * Faults in the middle of `predict -o DIR`: a model worker that dies mid-batch, and bundles that fail to load.
@@ -14,7 +13,6 @@ import { writeTinyBundle } from '../../bench/support/tinyBundle.js';
  * partial rows), and --resume ends with the files of an uninterrupted run.
  */
 const RESULTS = 'prediction_results.txt';
-const HIGHEST = 'prediction_results_highestscore.csv';
 const CRASH_PRELOAD = pathToFileURL(path.join(import.meta.dirname, 'support', 'crashModelWorker.js')).href;
 
 let dir: string;
@@ -24,18 +22,9 @@ let big: string;
 let reference: [string, string];
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'virnucpro-faults-'));
-  tiny = await writeTinyBundle(path.join(dir, 'tiny'));
-  big = path.join(dir, 'big.fa');
-  await writeFile(big, syntheticReads(5000, 5));
-  const run = await runCli(['predict', '-q', '--models', tiny, '-o', path.join(dir, 'reference'), big]);
-  expect(run.code, run.stderr).toBe(0);
-  reference = await outputs(path.join(dir, 'reference'));
+  ({ tiny, big, reference } = await referenceRun(dir, 5));
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
-
-async function outputs(out: string): Promise<[string, string]> {
-  return [await readFile(path.join(out, RESULTS), 'latin1'), await readFile(path.join(out, HIGHEST), 'latin1')];
-}
 
 describe('predict -o DIR: a model worker that dies mid-batch', () => {
   it.each([
@@ -72,7 +61,7 @@ describe('predict -o DIR: a model worker that dies mid-batch', () => {
 
       const resumed = await runCli(['predict', '-q', '--models', tiny, '-o', out, '--resume', big]);
       expect(resumed.code, resumed.stderr).toBe(0);
-      expect(await outputs(out)).toEqual(reference);
+      expect(await predictOutputs(out)).toEqual(reference);
     },
   );
 });
@@ -99,10 +88,10 @@ describe('predict -o DIR: a bundle that cannot load leaves the directory as it w
   it('removes nothing of a finished run with --force (exit 4)', async () => {
     const out = path.join(dir, 'kept');
     expect((await runCli(['predict', '-q', '--models', tiny, '-o', out, big])).code).toBe(0);
-    const before = await outputs(out);
+    const before = await predictOutputs(out);
     const forced = await runCli(['predict', '-q', '--skip-checksums', '--models', broken, '-o', out, '--force', big]);
     expect(forced.code, forced.stderr).toBe(4);
-    expect(await outputs(out)).toEqual(before);
+    expect(await predictOutputs(out)).toEqual(before);
     expect(existsSync(path.join(out, 'run_summary.json'))).toBe(true);
   });
 });

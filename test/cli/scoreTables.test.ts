@@ -1,25 +1,22 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFile, writeFile } from 'node:fs/promises';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { syntheticReads } from '../../bench/support/syntheticReads.js';
 import { writeTinyBundle } from '../../bench/support/tinyBundle.js';
 import { CLI, runCli } from '../support/cli.js';
+import { suiteDir } from '../support/suiteDir.js';
 
 // predict -o --score-tables: chunk_scores.tsv and record_scores.tsv, against what the original's file and the
 // input say; committed, verified and resumed like the other -o files; concatenated by merge.
 
 const DATA = ['prediction_results.txt', 'prediction_results_highestscore.csv', 'chunk_scores.tsv', 'record_scores.tsv'];
 
-let dir: string;
 let tiny: string;
 /** ~4 MB of reads (several input batches: several commits) and three that have no callable chunk. */
 let reads: string;
 let text: string;
-const at = (...names: string[]): string => path.join(dir, ...names);
-const read = (...names: string[]): Promise<string> => readFile(at(...names), 'latin1');
+const { at, read } = suiteDir('virnucpro-score-tables-');
 const run = (name: string, ...extra: string[]): string[] => [
   'predict',
   '-q',
@@ -35,7 +32,6 @@ const run = (name: string, ...extra: string[]): string[] => [
 ];
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'virnucpro-score-tables-'));
   tiny = await writeTinyBundle(at('tiny'));
   reads = at('reads.fa');
   text = `${syntheticReads(5000, 11)}>tiny\nAC\n>unknown\n${'N'.repeat(700)}\n>stops\n${'TAA'.repeat(120)}\n`;
@@ -43,7 +39,6 @@ beforeAll(async () => {
   const whole = await runCli(run('whole'));
   expect(whole.code, whole.stderr).toBe(0);
 }, 180_000);
-afterAll(() => rm(dir, { recursive: true, force: true }));
 
 /** Starts the CLI; resolves when it ends. */
 function start(args: readonly string[]): { kill: () => void; done: Promise<unknown> } {

@@ -1,10 +1,10 @@
-import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { REPO_ROOT } from '../support/shared.js';
+import { suiteDir } from '../support/suiteDir.js';
 import { syncedReads, textOf } from './support/syncedInput.js';
 
 const DEMO = path.join(REPO_ROOT, 'models/demo');
@@ -17,10 +17,7 @@ const RUN = ['predict', '-q', '-j', '2', '--models', DEMO];
 /** 120 reads with ten sync records spread over them (shards start and end there), 'dup' twice (far apart). */
 const TEXT = textOf(syncedReads(120, 23, [8, 17, 30, 41, 52, 66, 79, 90, 104, 112], [3, 99]));
 
-let dir: string;
-const at = (...names: string[]): string => path.join(dir, ...names);
-const read = (...names: string[]): Promise<string> => readFile(at(...names), 'latin1');
-const json = async (...names: string[]): Promise<Record<string, any>> => JSON.parse(await read(...names)) as Record<string, any>;
+const { at, read, json } = suiteDir('virnucpro-sharded-');
 
 async function predict(args: readonly string[]): Promise<void> {
   const result = await runCli([...RUN, ...args]);
@@ -36,7 +33,6 @@ async function inPairs(jobs: readonly (() => Promise<void>)[]): Promise<void> {
 const shardDir = (count: number, index: number): string => at(`n${count}`, `shard${index}`);
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'virnucpro-sharded-'));
   await writeFile(at('reads.fa'), TEXT);
   const jobs: (() => Promise<void>)[] = [() => predict(['-o', at('whole'), at('reads.fa')])];
   for (let count = 1; count <= 7; count++) {
@@ -48,7 +44,6 @@ beforeAll(async () => {
   }
   await inPairs(jobs);
 }, 900_000);
-afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe('virnucpro predict --shard K/N, then virnucpro merge', () => {
   it('N = 1..7: the merged files are the unsharded run, byte for byte, whatever order the shards are named in', async () => {
@@ -59,7 +54,7 @@ describe('virnucpro predict --shard K/N, then virnucpro merge', () => {
       const shards = Array.from({ length: count }, (_, k) => shardDir(count, k + 1));
       const records: number[] = [];
       for (const [k, shard] of shards.entries()) {
-        const summary = await json(path.relative(dir, shard), SUMMARY);
+        const summary = await json(path.relative(at(), shard), SUMMARY);
         expect(summary['shard']).toBe(`${k + 1}/${count}`);
         records.push(summary['counts']['recordsRead']);
       }
@@ -127,12 +122,12 @@ describe('virnucpro predict --shard K/N, then virnucpro merge', () => {
     const staged = at('staged');
     await cp(three(2), staged, { recursive: true });
     const stagedSummary = JSON.parse(await readFile(path.join(staged, SUMMARY), 'utf8')) as Record<string, any>;
-    stagedSummary['input']['path'] = path.join(dir, 'stg1234', 'reads.fa');
+    stagedSummary['input']['path'] = at('stg1234', 'reads.fa');
     await writeFile(path.join(staged, SUMMARY), JSON.stringify(stagedSummary));
     const merged = await runCli(['merge', at('merged-staged'), three(1), staged, three(3)]);
     expect(merged.code, merged.stderr).toBe(0);
     expect(await read('merged-staged', RESULTS)).toBe(await read('whole', RESULTS));
-    stagedSummary['input']['path'] = path.join(dir, 'stg1234', 'other.fa');
+    stagedSummary['input']['path'] = at('stg1234', 'other.fa');
     await writeFile(path.join(staged, SUMMARY), JSON.stringify(stagedSummary));
     refusals.push([[three(1), staged, three(3)], /are shards of different inputs/]);
     for (const [k, [dirs, message]] of refusals.entries()) {

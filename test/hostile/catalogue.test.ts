@@ -409,9 +409,7 @@ describe('1. reading FASTA (virnucpro chunk FILE)', () => {
       if (c.content === 'directory') await mkdir(file, { recursive: true });
       else if (c.content !== 'absent') await writeFile(file, typeof c.content === 'string' ? Buffer.from(c.content, 'latin1') : c.content);
       const result = await runCli(['chunk', file]);
-      expect(result.code, result.stderr).toBe(c.exit);
-      expect(result.stderr).toMatch(c.stderr);
-      expectNoCrash(result);
+      expectOutcome(result, c.exit, c.stderr);
       if (c.reads) expect(chunkRecords(result.stdout)).toEqual(expectedChunks(c.reads));
       for (const command of c.sameAsPlain ?? []) {
         const output = command === 'chunk' ? result.stdout : (await runCli(['translate', '-q', file])).stdout;
@@ -486,9 +484,7 @@ describe('4. output that cannot be written', () => {
   for (const args of [['chunk'], ['translate'], ['predict', '--models', DEMO]]) {
     (existsSync('/dev/full') ? it : it.skip)(`${args[0]} > /dev/full (disk full): exit 5 naming stdout, no stack trace`, async () => {
       const result = await runWithStdout([...args, path.join(dir, 'plain.fa')], '/dev/full');
-      expect(result.code, result.stderr).toBe(EXIT.output);
-      expect(result.stderr).toMatch(/stdout.*no space left on device/i);
-      expectNoCrash(result);
+      expectOutcome(result, EXIT.output, /stdout.*no space left on device/i);
     });
   }
 
@@ -501,9 +497,7 @@ describe('4. output that cannot be written', () => {
       path.join(dir, 'no-such-dir', 'nt.fa'),
       path.join(dir, 'plain.fa'),
     ]);
-    expect(result.code, result.stderr).toBe(EXIT.output);
-    expect(result.stderr).toMatch(/no-such-dir\/nt\.fa: cannot write: ENOENT/);
-    expectNoCrash(result);
+    expectOutcome(result, EXIT.output, /no-such-dir\/nt\.fa: cannot write: ENOENT/);
   });
 });
 
@@ -733,9 +727,7 @@ describe('6. broken model bundles (virnucpro predict --models COPY)', () => {
       await cp(DEMO, bundle, { recursive: true });
       await c.breakIt?.(bundle);
       const result = await runCli(['predict', '--models', path.join(bundle, c.models ?? ''), ...(c.args ?? []), reads]);
-      expect(result.code, result.stderr).toBe(c.exit);
-      expect(result.stderr).toMatch(c.stderr);
-      expectNoCrash(result);
+      expectOutcome(result, c.exit, c.stderr);
       if (c.exit === EXIT.ok)
         expect(
           tsvRows(result.stdout.toString('latin1'))
@@ -839,6 +831,13 @@ function tsvRows(text: string): string[][] {
     .trimEnd()
     .split('\n')
     .map((line) => line.split('\t'));
+}
+
+/** What a user meets: the exit code and the message, and no crash. */
+function expectOutcome(result: { code: number | null; stderr: string }, exit: ExitCode, stderr: RegExp): void {
+  expect(result.code, result.stderr).toBe(exit);
+  expect(result.stderr).toMatch(stderr);
+  expectNoCrash(result);
 }
 
 /** A crash is a bug whatever the input: no "internal error", no stack trace. */

@@ -16,11 +16,10 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/errors.js';
 import { syntheticReads } from '../../bench/support/syntheticReads.js';
-import { writeTinyBundle } from '../../bench/support/tinyBundle.js';
 import { CLI, runCli } from '../support/cli.js';
+import { predictOutputs, referenceRun } from '../support/referenceRun.js';
 
 const RESULTS = 'prediction_results.txt';
-const HIGHEST = 'prediction_results_highestscore.csv';
 const LOCK = '.virnucpro.lock';
 const TIMEOUT_MS = 600_000;
 
@@ -32,13 +31,8 @@ let reference: [string, string];
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'virnucpro-rundir-'));
   await chmod(dir, 0o755); // the EACCES case runs the CLI as another user
-  tiny = await writeTinyBundle(path.join(dir, 'tiny'));
+  ({ tiny, big, reference } = await referenceRun(dir, 14));
   await writeFile(path.join(dir, 'small.fa'), syntheticReads(30, 3));
-  big = path.join(dir, 'big.fa');
-  await writeFile(big, syntheticReads(5000, 14));
-  const run = await runCli(['predict', '-q', '--models', tiny, '-o', path.join(dir, 'reference'), big]);
-  expect(run.code, run.stderr).toBe(EXIT.ok);
-  reference = await outputs(path.join(dir, 'reference'));
 }, TIMEOUT_MS);
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -72,10 +66,6 @@ async function firstCommit(out: string, running: Promise<Ended>): Promise<void> 
   throw new Error(`the run ended before its first commit: ${(await running).stderr}`);
 }
 
-async function outputs(out: string): Promise<[string, string]> {
-  return [await readFile(path.join(out, RESULTS), 'latin1'), await readFile(path.join(out, HIGHEST), 'latin1')];
-}
-
 const predictArgs = (out: string, ...more: string[]): string[] => ['predict', '-q', '--models', tiny, '-o', out, ...more, big];
 
 describe('one owner per -o directory', () => {
@@ -105,7 +95,7 @@ describe('one owner per -o directory', () => {
       first.stdin.end(text.subarray(3 << 20));
       const ended = await done;
       expect(ended.code, ended.stderr).toBe(EXIT.ok);
-      expect(await outputs(out)).toEqual(reference);
+      expect(await predictOutputs(out)).toEqual(reference);
       expect(existsSync(path.join(out, LOCK)), 'the lock is released at the end').toBe(false);
     },
     TIMEOUT_MS,
@@ -122,7 +112,7 @@ describe('one owner per -o directory', () => {
       expect(existsSync(path.join(out, LOCK))).toBe(true);
       const resumed = await runCli(predictArgs(out, '--resume'));
       expect(resumed.code, resumed.stderr).toBe(EXIT.ok);
-      expect(await outputs(out)).toEqual(reference);
+      expect(await predictOutputs(out)).toEqual(reference);
     },
     TIMEOUT_MS,
   );
@@ -186,7 +176,7 @@ describe('--resume verifies what it builds on', () => {
       }
       const resumed = await runCli(predictArgs(out, '--resume'));
       expect(resumed.code, resumed.stderr).toBe(EXIT.ok);
-      expect(await outputs(out)).toEqual(reference);
+      expect(await predictOutputs(out)).toEqual(reference);
     },
     TIMEOUT_MS,
   );
@@ -219,7 +209,7 @@ describe('signals while the run stops', () => {
       expect(ended.stderr).toMatch(new RegExp(`interrupted by ${signal}: .* holds the results of the first [\\d,]+ records`));
       const resumed = await runCli(predictArgs(out, '--resume'));
       expect(resumed.code, resumed.stderr).toBe(EXIT.ok);
-      expect(await outputs(out)).toEqual(reference);
+      expect(await predictOutputs(out)).toEqual(reference);
     },
     TIMEOUT_MS,
   );

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scoreHistogram } from '../../src/output/scoreHistogram.js';
 import { runCli } from '../support/cli.js';
 import { REPO_ROOT } from '../support/shared.js';
+import { describeWithTool } from '../support/tools.js';
 
 /**
  * The reports of `predict -o DIR`: MultiQC custom content read by Debian's multiqc, and report.html rendered
@@ -16,16 +17,6 @@ import { REPO_ROOT } from '../support/shared.js';
 const DEMO = path.join(REPO_ROOT, 'models/demo');
 const DEMO_READS = path.join(REPO_ROOT, 'examples/data/demo.fa');
 const MQC = ['virnucpro_general_stats_mqc.json', 'virnucpro_scores_mqc.json', 'virnucpro_throughput_mqc.json'];
-
-/** `describe` that skips, saying why, when a command-line tool is not installed (.ci/run installs it). */
-function describeWithTool(tool: string, name: string, body: () => void): void {
-  if (spawnSync(tool, ['--version'], { stdio: 'ignore' }).status === 0) {
-    describe(name, body);
-    return;
-  }
-  console.warn(`[skip] ${name}: '${tool}' is not installed (Debian package ${tool}; .ci/run installs it)`);
-  describe.skip(name, body);
-}
 
 interface Chunk {
   max1: number;

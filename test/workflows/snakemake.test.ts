@@ -1,42 +1,26 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, runCli } from '../support/cli.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CLI } from '../support/cli.js';
 import { REPO_ROOT } from '../support/shared.js';
+import { suiteDir } from '../support/suiteDir.js';
+import { describeWithTool, runTool } from '../support/tools.js';
 import { syncedReads, textOf } from '../cli/support/syncedInput.js';
+import { DEMO, MERGED_FILES, expectSameAsUnsharded } from './support/unshardedRun.js';
 
 // workflows/snakemake/ run by Debian's snakemake (7.21; .ci/run installs it) on the demo bundle, as a user
 // runs it: scatter over --shard K-of-N, gather with merge, compared with one unsharded run byte for byte.
 
 const WORKFLOW = path.join(REPO_ROOT, 'workflows', 'snakemake');
 const SNAKEFILE = path.join(WORKFLOW, 'Snakefile');
-const DEMO = path.join(REPO_ROOT, 'models', 'demo');
-const FILES = ['prediction_results.txt', 'prediction_results_highestscore.csv', 'chunk_scores.tsv', 'record_scores.tsv'];
 const SHARDS = 3;
 
-const version = spawnSync('snakemake', ['--version'], { encoding: 'utf8' });
-const available = version.status === 0;
-if (!available)
-  console.warn('[skip] workflows/snakemake: snakemake is not installed (Debian: apt-get install snakemake; .ci/run installs it)');
-
-/** Runs snakemake in `cwd`; resolves with its exit code and output. */
-function snakemake(args: readonly string[], cwd: string): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('snakemake', ['-s', SNAKEFILE, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('close', (code) => resolve({ code, output }));
-  });
-}
-
-describe.skipIf(!available)(`workflows/snakemake with snakemake ${version.stdout?.trim() ?? ''}`, () => {
-  let dir: string;
-  const at = (...names: string[]): string => path.join(dir, ...names);
+describeWithTool('snakemake', 'workflows/snakemake', () => {
+  const { at } = suiteDir('virnucpro-snakemake-');
+  const snakemake = (args: readonly string[]) => runTool('snakemake', ['-s', SNAKEFILE, ...args], { cwd: at() });
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'virnucpro-snakemake-'));
     // 90 reads with sync records where shards of three start: every shard holds records.
     await writeFile(at('reads.fa'), textOf(syncedReads(90, 7, [25, 31, 55, 62])));
     const config = [
@@ -49,29 +33,17 @@ describe.skipIf(!available)(`workflows/snakemake with snakemake ${version.stdout
     ].join('\n');
     await writeFile(at('config.yaml'), `${config}\n`);
   });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('is --lint clean', async () => {
-    const lint = await snakemake(['--lint', '--configfile', 'config.yaml'], dir);
+    const lint = await snakemake(['--lint', '--configfile', 'config.yaml']);
     expect(lint.output).toContain('Congratulations, your workflow is in a good condition!');
     expect(lint.code).toBe(0);
   });
 
   it('--cores 2: scatters over --shard K-of-N and merges into the files of one unsharded run, byte for byte, with a log per job', async () => {
-    const run = await snakemake(['--cores', '2', '--configfile', 'config.yaml'], dir);
+    const run = await snakemake(['--cores', '2', '--configfile', 'config.yaml']);
     expect(run.code, run.output).toBe(0);
-    const whole = await runCli(['predict', '-q', '-j', '1', '--models', DEMO, '--score-tables', '-o', at('whole'), at('reads.fa')]);
-    expect(whole.code, whole.stderr).toBe(0);
-    for (const file of FILES)
-      expect(await readFile(at('results', 'merged', file), 'latin1'), file).toBe(await readFile(at('whole', file), 'latin1'));
-    const merged = JSON.parse(await readFile(at('results', 'merged', 'run_summary.json'), 'utf8')) as {
-      counts: Record<string, unknown>;
-      parts: { recordsRead: number }[];
-    };
-    const unsharded = JSON.parse(await readFile(at('whole', 'run_summary.json'), 'utf8')) as { counts: Record<string, unknown> };
-    expect(merged.counts).toEqual(unsharded.counts);
-    // Not vacuous: each of the three shards held records.
-    expect(merged.parts.map((part) => part.recordsRead > 0)).toEqual([true, true, true]);
+    await expectSameAsUnsharded(at('reads.fa'), at('results', 'merged'), at('whole'));
     expect((await readdir(at('results', 'logs'))).sort()).toEqual([
       'merge.log',
       ...Array.from({ length: SHARDS }, (_, k) => `predict-${k + 1}-of-${SHARDS}.log`),
@@ -80,23 +52,31 @@ describe.skipIf(!available)(`workflows/snakemake with snakemake ${version.stdout
 
   it('runs a shard again by resuming its -o directory, which Snakemake does not delete', async () => {
     // As after a failed shard: its marker and the merge are missing; its directory is there.
-    const before = await readFile(at('results', 'merged', FILES[0]!), 'latin1');
+    const before = await readFile(at('results', 'merged', MERGED_FILES[0]!), 'latin1');
     await rm(at('results', 'shards', `2-of-${SHARDS}.done`));
     for (const file of await readdir(at('results', 'merged'))) await rm(at('results', 'merged', file));
-    const again = await snakemake(['--cores', '2', '--configfile', 'config.yaml'], dir);
+    const again = await snakemake(['--cores', '2', '--configfile', 'config.yaml']);
     expect(again.code, again.output).toBe(0);
     expect(again.output).toMatch(/rule predict_shard:[\s\S]*shard=2-of-3/);
     expect(await readFile(at('results', 'logs', `predict-2-of-${SHARDS}.log`), 'utf8')).toMatch(
       /this run is already complete; nothing to do/,
     );
-    expect(await readFile(at('results', 'merged', FILES[0]!), 'latin1')).toBe(before);
+    expect(await readFile(at('results', 'merged', MERGED_FILES[0]!), 'latin1')).toBe(before);
   });
 
   it('with gpu: each shard job asks for one GPU and, with gpu_ids, gets its own through gpu-slot.sh (dry run)', async () => {
-    const dry = await snakemake(
-      ['-n', '-p', '--cores', '2', '--configfile', 'config.yaml', '--config', 'gpu=True', 'gpu_ids=[0,1]', 'outdir=gpu'],
-      dir,
-    );
+    const dry = await snakemake([
+      '-n',
+      '-p',
+      '--cores',
+      '2',
+      '--configfile',
+      'config.yaml',
+      '--config',
+      'gpu=True',
+      'gpu_ids=[0,1]',
+      'outdir=gpu',
+    ]);
     expect(dry.code, dry.output).toBe(0);
     expect(dry.output).toMatch(/resources: .*gpu=1/);
     expect(dry.output).toContain(`${WORKFLOW}/gpu-slot.sh gpu/.gpu-locks 0,1 -- node ${CLI} predict`);
