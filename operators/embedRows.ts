@@ -30,7 +30,8 @@ import { startInferencePool } from '../src/model/inferencePool.js';
  * @param options.padId padding id; default the tokenizer's (`<pad>` 1, `[PAD]` 3).
  * @param options.maxTokens longest row in tokens; default the model's `maxTokens`, else none.
  * @param options.tokenBudget padded tokens per pack; default 16 384. @param options.window rows per sort; default
- *   8 192. @param options.maxRows rows per pack; default no cap.
+ *   8 192. @param options.maxRows rows per pack; default no cap. @param options.packing instead of those three:
+ *   packing resolved ahead (a run plan's), taken as it is at the backend's padding multiple.
  * @param options.maxInFlight packs at the pool at once; default workers × 2.
  * @param options.lingerMs idle time before a partial window is cut, in ms; default 100.
  * @param options.stats a PackingStats to fill. @param options.signal aborts the stream.

@@ -4,7 +4,12 @@ import { resolveInferencePoolOptions, type InferencePoolOptions } from '../model
 import { paddedLengthMultiple } from '../model/sessionSettings.js';
 import type { EmbeddingModel } from '../model/modelSpec.js';
 import { PackingStats } from '../packing/packingStats.js';
-import { DEFAULT_TOKEN_PACKER, resolveTokenPackerOptions, type ResolvedTokenPackerOptions } from '../packing/tokenPacker.js';
+import {
+  DEFAULT_TOKEN_PACKER,
+  resolveTokenPackerOptions,
+  withLengthMultiple,
+  type ResolvedTokenPackerOptions,
+} from '../packing/tokenPacker.js';
 import type { Tokenizer } from '../tokenize/tokenizer.js';
 import { padIdOf } from './encoderTokenizer.js';
 
@@ -53,6 +58,11 @@ export interface EmbedOptions {
   readonly window?: number;
   /** Most rows per pack. Default: no cap. */
   readonly maxRows?: number;
+  /**
+   * Packing resolved ahead (a run plan's, from resolveTokenPackerOptions), used as it is: give this or
+   * tokenBudget / window / maxRows. Only the padding multiple (the backend's, or `lengthMultiple`) is added.
+   */
+  readonly packing?: ResolvedTokenPackerOptions;
   /** Packs are padded to a multiple of this many tokens. Default: what the backend asks for (4 on CUDA, else 1). */
   readonly lengthMultiple?: number;
   /** Packs at the pool at once. Default workers × 2. */
@@ -116,7 +126,8 @@ export function resolveEmbedOptions(given: EmbedOptions | ResolvedEmbedOptions):
   }
   const spec = pool?.model ?? model!;
   if (spec.kind !== 'embedding') throw new TypeError(`options.${pool ? 'pool' : 'model'} must be an embedding model, not a ${spec.kind}`);
-  const concurrency = pool?.concurrency ?? resolveInferencePoolOptions(options.poolOptions ?? {}).workers;
+  const ownPool = pool === undefined ? resolveInferencePoolOptions(options.poolOptions ?? {}) : undefined;
+  const concurrency = pool?.concurrency ?? ownPool!.workers;
 
   const padId = options.padId ?? padIdOf(tokenizer);
   if (padId === undefined || !Number.isInteger(padId) || padId < 0 || padId >= tokenizer.vocabSize) {
@@ -129,16 +140,12 @@ export function resolveEmbedOptions(given: EmbedOptions | ResolvedEmbedOptions):
   if (maxTokens !== Infinity && (!Number.isSafeInteger(maxTokens) || maxTokens < 1)) {
     throw new TypeError(`options.maxTokens must be a positive integer (got ${String(maxTokens)})`);
   }
-  const packing = resolveTokenPackerOptions({
-    tokenBudget: options.tokenBudget,
-    window: options.window,
-    maxRows: options.maxRows,
-    lengthMultiple:
-      options.lengthMultiple ??
-      (pool !== undefined
-        ? pool.paddedLengthMultiple
-        : paddedLengthMultiple(resolveInferencePoolOptions(options.poolOptions ?? {}).settings.executionProvider)),
-  });
+  const lengthMultiple =
+    options.lengthMultiple ?? (pool !== undefined ? pool.paddedLengthMultiple : paddedLengthMultiple(ownPool!.settings.executionProvider));
+  const packing =
+    options.packing === undefined
+      ? resolveTokenPackerOptions({ tokenBudget: options.tokenBudget, window: options.window, maxRows: options.maxRows, lengthMultiple })
+      : plannedPacking(options, options.packing, lengthMultiple);
   const maxInFlight = options.maxInFlight ?? concurrency * IN_FLIGHT_PER_WORKER;
   if (!Number.isSafeInteger(maxInFlight) || maxInFlight < 1) {
     throw new TypeError(`options.maxInFlight must be an integer >= 1 (got ${String(maxInFlight)})`);
@@ -160,6 +167,17 @@ export function resolveEmbedOptions(given: EmbedOptions | ResolvedEmbedOptions):
     stats,
     signal,
   });
+}
+
+/** Packing resolved ahead, at the backend's padding multiple: its budget, window and row cap are not checked again. */
+function plannedPacking(
+  options: EmbedOptions,
+  packing: ResolvedTokenPackerOptions,
+  lengthMultiple: number | undefined,
+): ResolvedTokenPackerOptions {
+  const given = (['tokenBudget', 'window', 'maxRows'] as const).filter((name) => options[name] !== undefined);
+  if (given.length > 0) throw new TypeError(`options.packing cannot be combined with options.${given.join(', options.')}`);
+  return withLengthMultiple(packing, lengthMultiple ?? DEFAULT_TOKEN_PACKER.lengthMultiple);
 }
 
 /** The same resolved options with another abort signal (each input batch's own), not checked again. */

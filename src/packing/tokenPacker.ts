@@ -197,11 +197,28 @@ export function resolveTokenPackerOptions(options: TokenPackerOptions): Resolved
   if (resolved.maxRows !== Infinity && (!Number.isInteger(resolved.maxRows) || resolved.maxRows < 1)) {
     throw new TypeError(`options.maxRows must be a positive integer or Infinity (got ${resolved.maxRows})`);
   }
-  if (!Number.isInteger(resolved.lengthMultiple) || resolved.lengthMultiple < 1 || resolved.lengthMultiple > MAX_LENGTH_MULTIPLE) {
-    throw new TypeError(`options.lengthMultiple must be an integer in 1..${MAX_LENGTH_MULTIPLE} (got ${resolved.lengthMultiple})`);
-  }
+  checkLengthMultiple(resolved.lengthMultiple);
   RESOLVED.add(Object.freeze(resolved));
   return resolved;
+}
+
+/**
+ * Resolved options (a run plan's, checked once) at a backend's padding multiple: only the multiple, which
+ * the backend describes, is new and checked; the budget, window and row cap are taken as they are.
+ */
+export function withLengthMultiple(resolved: ResolvedTokenPackerOptions, lengthMultiple: number): ResolvedTokenPackerOptions {
+  if (!RESOLVED.has(resolved)) throw new TypeError('packing options must be what resolveTokenPackerOptions returned');
+  if (lengthMultiple === resolved.lengthMultiple) return resolved;
+  checkLengthMultiple(lengthMultiple);
+  const next = Object.freeze({ ...resolved, lengthMultiple });
+  RESOLVED.add(next);
+  return next;
+}
+
+function checkLengthMultiple(lengthMultiple: number): void {
+  if (!Number.isInteger(lengthMultiple) || lengthMultiple < 1 || lengthMultiple > MAX_LENGTH_MULTIPLE) {
+    throw new TypeError(`options.lengthMultiple must be an integer in 1..${MAX_LENGTH_MULTIPLE} (got ${lengthMultiple})`);
+  }
 }
 
 function stripUndefined<T extends object>(options: T): Partial<T> {

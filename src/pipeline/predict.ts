@@ -314,14 +314,13 @@ function pipeline(
   const credit = options.credit ?? new Credit(plan.creditUnits, 'predict');
   const source = typeof input === 'string' ? input : (options.name ?? '<stream>');
   const ledger = new InputLedger({ chunkLength, resumeFrom: options.resumeFrom, source });
-  const { packing } = plan;
   // Resolved once for the run; each input batch's operator gets them with its own stop signal.
   const embedOptions = bundle.encoders.map((encoder, i) =>
     resolveEmbedOptions({
       tokenizer: bundle.tokenizers[encoder.label],
       pool: pools.encoders[i]!,
       stats: stats.packing[encoder.label],
-      ...packing,
+      packing: plan.packing,
     }),
   );
   // Each input batch's frames are packed among themselves: runs are byte-reproducible, as resume needs.

@@ -1,7 +1,7 @@
 import type { ChunkLength } from '../model/manifest.js';
 import { chunkLengthOption } from '../model/chunkLength.js';
 import type { ExecutionProvider } from '../model/sessionSettings.js';
-import { resolveTokenPackerOptions } from '../packing/tokenPacker.js';
+import { resolveTokenPackerOptions, type ResolvedTokenPackerOptions } from '../packing/tokenPacker.js';
 import { PREDICT_DEFAULTS } from './predictDefaults.js';
 import { planThreads, type ThreadPlan } from './threadPlan.js';
 
@@ -62,8 +62,11 @@ export interface RunPlan {
   /** The threads of each stage. */
   readonly threads: ThreadPlan;
   readonly allowSpinning: boolean;
-  /** The encoders' packing: padded tokens per model batch, rows sorted per cut. */
-  readonly packing: { readonly tokenBudget: number; readonly window: number };
+  /**
+   * The encoders' packing, checked here once: padded tokens per model batch, rows sorted per cut. Each
+   * encoder pads to the multiple its backend asks for (withLengthMultiple), with nothing else checked again.
+   */
+  readonly packing: ResolvedTokenPackerOptions;
   /** Capacity of the run's credit window when none is given. */
   readonly creditUnits: number;
   /** Sequence bytes per input batch. */
@@ -87,7 +90,7 @@ export function planRun(options: RunPlanOptions): RunPlan {
   };
   const chunkLength = chunkLengthOption(options.chunkLength);
   const allowSpinning = flag('allowSpinning');
-  const { tokenBudget, window } = resolveTokenPackerOptions({ tokenBudget: options.tokenBudget, window: options.window });
+  const packing = resolveTokenPackerOptions({ tokenBudget: options.tokenBudget, window: options.window });
   const device = options.device ?? PREDICT_DEFAULTS.device.value;
   const threads = planThreads({ threads: options.threads, workers: options.workers, intraOpThreads: options.intraOpThreads, device });
   const plan: RunPlan = Object.freeze({
@@ -98,7 +101,7 @@ export function planRun(options: RunPlanOptions): RunPlan {
     deviceIds: Object.freeze([options.deviceId ?? PREDICT_DEFAULTS.deviceId.value].flat()),
     threads: deepFreeze(threads),
     allowSpinning,
-    packing: Object.freeze({ tokenBudget, window }),
+    packing,
     creditUnits: options.creditUnits ?? PREDICT_DEFAULTS.creditUnits.value,
     batchBases: options.batchBases ?? PREDICT_DEFAULTS.batchBases.value,
   });

@@ -14,6 +14,7 @@ import { resolveEmbedOptions, withEmbedSignal, type EmbedModel } from '../../src
 import type { Leased } from '../../src/flow/credit.js';
 import { consumeBatches } from '../../src/flow/sink.js';
 import type { TokenBatch } from '../../src/model/batches.js';
+import { resolveTokenPackerOptions, TokenPacker } from '../../src/packing/tokenPacker.js';
 import { startInferencePool, type InferencePool } from '../../src/model/inferencePool.js';
 import type { FrameBatch } from '../../src/sequence/frameBatch.js';
 import { Esm2Tokenizer } from '../../src/tokenize/esm2Tokenizer.js';
@@ -236,6 +237,22 @@ describe('embedNucleotides / embedProteins on a shared pool', () => {
     expect(resolveEmbedOptions({ tokenizer, pool, lengthMultiple: 8 }).packing.lengthMultiple).toBe(8);
     expect(() => resolveEmbedOptions({ tokenizer, pool, lengthMultiple: 0 })).toThrow(
       /options\.lengthMultiple must be an integer in 1\.\.64/,
+    );
+  });
+
+  it("takes packing resolved ahead (a run plan's) as it is, at the backend's padding multiple", () => {
+    const planned = resolveTokenPackerOptions({ tokenBudget: 2048, window: 64 });
+    expect(resolveEmbedOptions({ tokenizer, pool, packing: planned }).packing).toBe(planned);
+    const cuda = resolveEmbedOptions({ tokenizer, model: MODEL, poolOptions: { executionProvider: 'cuda' }, packing: planned }).packing;
+    expect(cuda).toEqual({ ...planned, lengthMultiple: 4 });
+    expect(Object.isFrozen(cuda)).toBe(true);
+    expect(new TokenPacker<number>(cuda).lengthMultiple).toBe(4);
+    // Taken unchecked only as resolveTokenPackerOptions returned it, and never mixed with the options it settled.
+    expect(() => resolveEmbedOptions({ tokenizer, pool, packing: { ...planned, tokenBudget: 0 } })).toThrow(
+      /packing options must be what resolveTokenPackerOptions returned/,
+    );
+    expect(() => resolveEmbedOptions({ tokenizer, pool, packing: planned, tokenBudget: 64, window: 8 })).toThrow(
+      /options\.packing cannot be combined with options\.tokenBudget, options\.window/,
     );
   });
 

@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PACKING_WINDOW, DEFAULT_TOKEN_BUDGET, resolveTokenPackerOptions, TokenPacker } from '../../src/packing/tokenPacker.js';
+import {
+  DEFAULT_PACKING_WINDOW,
+  DEFAULT_TOKEN_BUDGET,
+  resolveTokenPackerOptions,
+  TokenPacker,
+  withLengthMultiple,
+} from '../../src/packing/tokenPacker.js';
 import { DEFAULT_BATCH_BASES } from '../../src/fasta/fastaParser.js';
 import { defaultText, PREDICT_DEFAULTS, predictDefaultsMarkdown, type PredictDefault } from '../../src/pipeline/predictDefaults.js';
 import { predict } from '../../src/pipeline/predict.js';
@@ -28,7 +34,7 @@ describe('planRun', () => {
       deviceIds: [0],
       threads: planThreads({ threads: availableParallelism() }),
       allowSpinning: false,
-      packing: { tokenBudget: DEFAULT_TOKEN_BUDGET, window: DEFAULT_PACKING_WINDOW },
+      packing: { tokenBudget: DEFAULT_TOKEN_BUDGET, window: DEFAULT_PACKING_WINDOW, maxRows: Infinity, lengthMultiple: 1 },
       creditUnits: 8 * 1024 * 1024,
       batchBases: DEFAULT_BATCH_BASES,
     });
@@ -91,6 +97,16 @@ describe('token packing options, resolved once', () => {
     expect([packer.tokenBudget, packer.window, packer.maxRows, packer.lengthMultiple]).toEqual([256, 16, Infinity, 1]);
     // Options not resolved are still checked.
     expect(() => new TokenPacker({ tokenBudget: 0 })).toThrow(/tokenBudget must be a positive integer/);
+  });
+
+  it("are a plan's, resolved once: an encoder's padding multiple is added without checking the rest again", () => {
+    const plan = planRun({ tokenBudget: 4096, window: 512 });
+    expect(withLengthMultiple(plan.packing, 1)).toBe(plan.packing);
+    const padded = withLengthMultiple(plan.packing, 4);
+    expect(padded).toEqual({ ...plan.packing, lengthMultiple: 4 });
+    expect(new TokenPacker<number>(padded).lengthMultiple).toBe(4);
+    expect(() => withLengthMultiple(plan.packing, 65)).toThrow(/options\.lengthMultiple must be an integer in 1\.\.64/);
+    expect(() => withLengthMultiple({ ...plan.packing }, 4)).toThrow(/must be what resolveTokenPackerOptions returned/);
   });
 });
 
