@@ -9,7 +9,6 @@ const FIXTURES = path.join(REPO_ROOT, 'test/fixtures/tokenizer');
 const TINY_TEXT = readFileSync(path.join(FIXTURES, 'tiny-bpe.json'), 'utf8');
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the tests reach into arbitrary fields
 type Json = Record<string, any>;
 
 /** tiny-bpe.json, changed by `edit`, parsed under the name "edited.json". */
