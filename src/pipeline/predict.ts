@@ -8,7 +8,7 @@ import { translateSixFrames } from '../../operators/translateSixFrames.js';
 import { EMBED_BATCHES_IN_FLIGHT, resolveEmbedOptions, withEmbedSignal } from '../embed/embedOptions.js';
 import type { FastaRecordRef, FastaWarning } from '../fasta/fastaStats.js';
 import type { RecordBatch } from '../fasta/recordBatch.js';
-import type { Shard } from '../fasta/shard.js';
+import { inputSelection, type InputSelection } from '../fasta/inputSelection.js';
 import { Credit, type Leased } from '../flow/credit.js';
 import { loadBundle, type ModelBundle } from '../model/bundle.js';
 import { bundleNotices, type BundleNotice } from '../model/bundleWarnings.js';
@@ -36,7 +36,7 @@ import type { EncoderThreads } from './threadPlan.js';
  * imports RxJS and operators/); the engine stays in the operators' src/ modules.
  */
 
-export interface PredictOptions extends RunPlanOptions {
+export interface PredictOptions extends RunPlanOptions, InputSelection {
   /** The model bundle: as loadBundle returned it, or its directory or manifest path (loaded on subscribe). */
   readonly bundle: ModelBundle | string;
   /**
@@ -76,8 +76,6 @@ export interface PredictOptions extends RunPlanOptions {
   readonly onSkippedRecord?: (record: FastaRecordRef) => void;
   /** Input name in messages when `input` is a stream. Default '<stream>'. */
   readonly name?: string;
-  /** Read only this shard of a plain file (src/fasta/shard.ts): `input` must be a path. Default: all of it. */
-  readonly shard?: Shard;
   readonly signal?: AbortSignal;
 }
 
@@ -336,7 +334,7 @@ function pipeline(
     ...(options.onWarning ? { onWarning: options.onWarning } : {}),
     ...(options.onSkippedRecord ? { onSkippedRecord: options.onSkippedRecord } : {}),
     ...(typeof input === 'string' ? {} : { name: source }),
-    ...(options.shard ? { shard: options.shard } : {}),
+    ...inputSelection(options),
     signal,
   }).pipe(
     admitRecords(ledger, stats, credit),

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { formatShard, type Shard } from '../fasta/shard.js';
+import { selectionIdentity, type InputSelection, type SelectionIdentity } from '../fasta/inputSelection.js';
 import type { ModelBundle } from '../model/bundle.js';
 
 /**
@@ -8,17 +8,18 @@ import type { ModelBundle } from '../model/bundle.js';
  * field) and for the run summary: the input file, the bundle, and the options that change results.
  */
 
-/** A regular file by path, size and modification time; stdin and pipes by name only (their prefix fingerprint is checked). */
-export interface InputIdentity {
+/**
+ * A regular file by path, size and modification time; stdin and pipes by name only (their prefix fingerprint
+ * is checked); and the part of it read (src/fasta/inputSelection.ts: the shard), which a resume must read again.
+ */
+export interface InputIdentity extends SelectionIdentity {
   readonly path: string;
   readonly size?: number;
   readonly mtime?: string;
-  /** The shard read (`K/N`), when not the whole input: a resume must read the same one. */
-  readonly shard?: string;
 }
 
-export async function inputIdentity(input: string, shard?: Shard): Promise<InputIdentity> {
-  const which = shard ? { shard: formatShard(shard) } : {};
+export async function inputIdentity(input: string, selection: InputSelection = {}): Promise<InputIdentity> {
+  const which = selectionIdentity(selection);
   if (input === '-') return { path: '-', ...which };
   const resolved = path.resolve(input);
   const info = await stat(resolved).catch(() => undefined);

@@ -2,7 +2,7 @@ import type { CallCounts } from '../classify/callCounts.js';
 import { VirnucproError } from '../errors.js';
 import type { FastaRecordRef } from '../fasta/fastaStats.js';
 import { openInput } from '../fasta/openInput.js';
-import type { Shard } from '../fasta/shard.js';
+import { inputSelection, wholeInput, type InputSelection } from '../fasta/inputSelection.js';
 import { consumeBatches } from '../flow/sink.js';
 import { loadBundle, type BundleEncoder, type ModelBundle } from '../model/bundle.js';
 import { chooseChunkLength } from '../model/chunkLength.js';
@@ -62,7 +62,7 @@ export interface RunLog {
   warn(message: string): void;
 }
 
-export interface PredictRunOptions {
+export interface PredictRunOptions extends InputSelection {
   /** The model bundle's directory (or manifest path). */
   readonly models: string;
   readonly output: PredictOutput;
@@ -72,11 +72,6 @@ export interface PredictRunOptions {
   readonly acceptChunkLength?: boolean;
   /** Verify the bundle's checksums. Default true. */
   readonly verifyChecksums?: boolean;
-  /**
-   * Read only this shard of the input, a plain file (src/fasta/shard.ts); `virnucpro merge` gathers the -o
-   * directories of all N. Default: the whole input.
-   */
-  readonly shard?: Shard;
   /** Write every skipped input record (TSV: record_id, header_line, reason) to this file. */
   readonly skippedOut?: string;
   readonly threads?: number;
@@ -158,6 +153,8 @@ async function runPredictOwned(input: string, options: PredictRunOptions, lock: 
     tokenBudget: options.tokenBudget,
     window: options.window,
   });
+  // The part of the input read (its shard), handed on whole: to the reader, the open check, the identity.
+  const selection = inputSelection(options);
   // The optional tables of -o, chosen once: the run's identity, the directory and the summary follow them.
   const tableGroups = 'dir' in options.output ? chosenTableGroups(options.output, options.output.tables) : [];
   const tables = tableGroups.flatMap((group) => group.tables);
@@ -189,13 +186,13 @@ async function runPredictOwned(input: string, options: PredictRunOptions, lock: 
     forcedChunkLength: forced ? chunkLength : null,
     ...tableOptions(tableGroups),
   };
-  const identity: PredictRunIdentity = { input: await inputIdentity(input, options.shard), bundle: bundleId, options: resultOptions };
+  const identity: PredictRunIdentity = { input: await inputIdentity(input, selection), bundle: bundleId, options: resultOptions };
   const { output } = options;
   if ('dir' in output) {
     // What can be refused is refused before anything is created or removed in -o DIR: the input's own
     // errors (missing, a directory, a compression we do not read), the directory's (not empty, another run's
     // state), and below the models' (a bundle onnxruntime cannot load: the directory is opened after them).
-    await checkInputOpens(input, options.shard);
+    await checkInputOpens(input, selection);
     if ((await PredictionDirectory.check(output.dir, output.mode ?? 'new', identity, tables)).complete)
       return alreadyComplete(output.dir, log);
   }
@@ -207,7 +204,7 @@ async function runPredictOwned(input: string, options: PredictRunOptions, lock: 
     ...(options.startBackend ? { startBackend: options.startBackend } : {}),
     stats,
     onWarning: (warning) => warn(warning.message),
-    ...(options.shard ? { shard: options.shard } : {}),
+    ...selection,
     signal,
   };
   const models = await startPredictModels(runOptions);
@@ -366,9 +363,9 @@ function accountingError(problems: readonly string[]): VirnucproError {
  * Opens the input (its shard) and reads its first bytes, so that its errors come before any output exists
  * (stdin excepted, but not a shard of it, refused here).
  */
-async function checkInputOpens(input: string, shard: Shard | undefined): Promise<void> {
-  if (input === '-' && shard === undefined) return;
-  const bytes = openInput(input, shard ? { shard } : {})[Symbol.asyncIterator]();
+async function checkInputOpens(input: string, selection: InputSelection): Promise<void> {
+  if (input === '-' && wholeInput(selection)) return;
+  const bytes = openInput(input, selection)[Symbol.asyncIterator]();
   try {
     await bytes.next();
   } finally {
