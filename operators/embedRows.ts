@@ -65,18 +65,7 @@ export function embedRows<B extends Leased, O>(
               signal: resolved.pool.options.signal ? AbortSignal.any([resolved.pool.options.signal, teardown.signal]) : teardown.signal,
             });
       const engine = new EmbeddingEngine<B>(
-        {
-          rows,
-          tokenizer: resolved.tokenizer,
-          padId: resolved.padId,
-          hiddenSize,
-          maxTokens: resolved.maxTokens,
-          packing: resolved.packing,
-          maxInFlight: resolved.maxInFlight,
-          lingerMs: resolved.lingerMs,
-          stats: resolved.stats,
-          run: (batch, stop) => pool.then((started) => started.run(batch, stop)),
-        },
+        { ...resolved, rows, run: (batch, stop) => pool.then((started) => started.run(batch, stop)) },
         {
           next: (batch, embeddings) => subscriber.next(attach(batch, embeddings, hiddenSize)),
           error: (error) => subscriber.error(error),

@@ -7,8 +7,6 @@ import {
   DEFAULT_BATCH_BASES,
   DEFAULT_BATCH_RECORDS,
 } from '../src/fasta/fastaParser.js';
-import type { SequenceAlphabet } from '../src/fasta/sequenceAlphabet.js';
-import type { FastaRecordRef, FastaStats, FastaWarning } from '../src/fasta/fastaStats.js';
 import { openInput, openShard } from '../src/fasta/openInput.js';
 import type { Shard } from '../src/fasta/shard.js';
 import type { RecordBatch } from '../src/fasta/recordBatch.js';
@@ -26,27 +24,14 @@ export type FastaBatch = RecordBatch & Leased;
  */
 export const DEFAULT_CREDIT_UNITS = 16 * 1024 * 1024;
 
-export interface ReadFastaOptions {
+/** Batching, callbacks, counts and alphabet as the parser takes them (src/fasta/fastaParser.ts); the rest is the source's. */
+export interface ReadFastaOptions extends Omit<FastaParseOptions, 'source' | 'signal'> {
   /** The pipeline's credit window, to share with other sources or stages. Default: a new one of `creditUnits`. */
   readonly credit?: Credit;
   /** Capacity of the credit created when `credit` is not given (units ≈ bytes). Default 16 Mi. */
   readonly creditUnits?: number;
-  /** Sequence bytes per batch (integer ≥ 1). Default 1 MiB. */
-  readonly batchBases?: number;
-  /** Records per batch (integer ≥ 1). Default 4096. */
-  readonly batchRecords?: number;
-  /** Receives each kind of warning (empty records, empty ids, non-IUPAC letters) once, at the end of input. */
-  readonly onWarning?: (warning: FastaWarning) => void;
-  /** Called for every empty record as it is skipped (the complete list; the warning names the first five). */
-  readonly onSkippedRecord?: (record: FastaRecordRef) => void;
-  /** Counts filled while reading (records, bases, lines, skips); read it during or after the run. */
-  readonly stats?: FastaStats;
   /** Name used in messages when `input` is a stream. Default '<stream>'. */
   readonly name?: string;
-  /** 'nucleotide' (default) or 'protein' (protein FASTA is read instead of refused: `virnucpro embed --kind protein`). */
-  readonly alphabet?: SequenceAlphabet;
-  /** Average input bytes between sync records, where a batch is always cut (src/fasta/syncPoint.ts). Default 1 MiB. */
-  readonly syncBytes?: number;
   /**
    * Read only this shard of a plain file (`input` must be a path): the records whose header starts in its
    * byte range (src/fasta/shard.ts). Line numbers in messages then count from the shard's first byte, which

@@ -87,11 +87,16 @@ export interface ResolvedEmbedOptions {
   /** The backend to use, or the model (and options) to start a worker pool for. */
   readonly pool:
     { readonly started: InferenceBackend<TokenBatch> } | { readonly model: EmbedModel; readonly options: InferencePoolOptions };
+  /** Token id that right-pads rows (DNABERT-S `[PAD]` = 3, ESM-2 `<pad>` = 1). */
   readonly padId: number;
+  /** Width of a pooled row. */
   readonly hiddenSize: number;
+  /** Longest row the model takes (tokens, specials included); Infinity when the bundle sets none. */
   readonly maxTokens: number;
   readonly packing: ResolvedTokenPackerOptions;
+  /** Packs sent to the pool and not yet answered, at most. */
   readonly maxInFlight: number;
+  /** Flush the window after this long without input while no pack runs (ms); Infinity: never. */
   readonly lingerMs: number;
   readonly stats: PackingStats | undefined;
   readonly signal: AbortSignal | undefined;

@@ -2,9 +2,8 @@ import { VirnucproError } from '../errors.js';
 import type { Credit, Leased } from '../flow/credit.js';
 import { padTokenRows, type Matrix, type TokenBatch } from '../model/batches.js';
 import { GroupAssembler } from '../packing/groupAssembler.js';
-import type { PackingStats } from '../packing/packingStats.js';
-import { TokenPacker, type PackedBatch, type ResolvedTokenPackerOptions } from '../packing/tokenPacker.js';
-import type { Tokenizer } from '../tokenize/tokenizer.js';
+import { TokenPacker, type PackedBatch } from '../packing/tokenPacker.js';
+import type { ResolvedEmbedOptions } from './embedOptions.js';
 import type { RowSelector } from './rowSelector.js';
 import { RowTokenizer, type RowJob } from './tokenizeRows.js';
 
@@ -22,22 +21,9 @@ const TOKENIZE_SLICE_BYTES = 32 * 1024;
  */
 const ROW_SLOTS = 2 ** 24;
 
-/** What the engine needs, fully resolved (the operator validates and fills these in). */
-export interface EmbeddingEngineSettings<B> {
+/** What the engine needs, fully resolved: the operator's resolved options, the rows to embed, and the backend's run. */
+export interface EmbeddingEngineSettings<B> extends Omit<ResolvedEmbedOptions, 'pool' | 'signal'> {
   readonly rows: RowSelector<B>;
-  readonly tokenizer: Tokenizer;
-  /** Token id that right-pads rows (DNABERT-S `[PAD]` = 3, ESM-2 `<pad>` = 1). */
-  readonly padId: number;
-  /** Width of a pooled row. */
-  readonly hiddenSize: number;
-  /** Longest row the model takes (tokens, specials included); Infinity when the bundle sets none. */
-  readonly maxTokens: number;
-  readonly packing: ResolvedTokenPackerOptions;
-  /** Packs sent to the pool and not yet answered, at most. */
-  readonly maxInFlight: number;
-  /** Flush the window after this long without input while no pack runs (ms); Infinity: never. */
-  readonly lingerMs: number;
-  readonly stats: PackingStats | undefined;
   /** Runs one padded batch: the inference pool's `run`. */
   readonly run: (batch: TokenBatch, signal: AbortSignal) => Promise<Matrix>;
 }

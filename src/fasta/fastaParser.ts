@@ -30,14 +30,14 @@ export interface FastaParseOptions {
   readonly batchBases?: number;
   /** Cut a batch once it holds this many records (integer ≥ 1). Default 4096. */
   readonly batchRecords?: number;
-  /** Receives each kind of warning once, at the end of the input (see {@link FastaWarning}). */
+  /** Receives each kind of warning (empty records, empty ids, non-IUPAC letters) once, at the end of the input (see {@link FastaWarning}). */
   readonly onWarning?: (warning: FastaWarning) => void;
   /**
    * Called for every record skipped because it is empty (a header with no sequence), as it is skipped:
    * the complete list, where the warning and {@link FastaStats.emptyExamples} name the first few.
    */
   readonly onSkippedRecord?: (record: FastaRecordRef) => void;
-  /** Counts to fill while reading; default a fresh one nobody reads. */
+  /** Counts filled while reading (records, bases, lines, skips), to read during or after the run. Default: a fresh one nobody reads. */
   readonly stats?: FastaStats;
   /** 'nucleotide' (default) or 'protein': protein FASTA is then read, not refused (see {@link SequenceAlphabet}). */
   readonly alphabet?: SequenceAlphabet;
