@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest'
 import { VirnucproError } from '../../src/errors.js';
 import { allocateFeatureBatch, padTokenRows, type FeatureBatch, type Matrix, type TokenBatch } from '../../src/model/batches.js';
 import { startInferencePool, resolveInferencePoolOptions, type InferencePool } from '../../src/model/inferencePool.js';
-import type { ClassifierModel, EmbeddingModel } from '../../src/model/modelSpec.js';
+import type { EmbeddingModel } from '../../src/model/modelSpec.js';
 import { sessionConfigEntries } from '../../src/model/sessionSettings.js';
 import { EXIT_ON_ROWS, THROW_ON_ROWS } from './support/crashHooks.js';
-import { expectedLogits, expectedMean, maxAbsDiff, onnxFixture, VOCAB } from './support/fixtureModels.js';
+import { CLASSIFIER_W12, expectedLogits, expectedMean, maxAbsDiff, onnxFixture, VOCAB } from './support/fixtureModels.js';
 
 /** Pooled values vs the independent float64 expectation: float32 matmul and one final rounding. */
 const TOLERANCE = 1e-6;
@@ -27,14 +27,7 @@ function encoder(overrides: Partial<EmbeddingModel> = {}): EmbeddingModel {
   };
 }
 
-const classifier: ClassifierModel = {
-  kind: 'classifier',
-  label: 'classifier',
-  file: onnxFixture('classifier_w12.onnx'),
-  input: 'features',
-  output: 'logits',
-  inputWidth: 12,
-};
+const classifier = CLASSIFIER_W12;
 
 /** Deterministic token rows: ids in [0, VOCAB), lengths as given. */
 function tokenRows(lengths: readonly number[], seed = 1): number[][] {

@@ -5,8 +5,7 @@ import type { DnaEmbedded, ProteinEmbedded } from '../../operators/embedFrames.j
 import { Credit, type Leased } from '../../src/flow/credit.js';
 import { consumeBatches } from '../../src/flow/sink.js';
 import type { FeatureBatch } from '../../src/model/batches.js';
-import type { ClassifierModel } from '../../src/model/modelSpec.js';
-import { onnxFixture } from '../model/support/fixtureModels.js';
+import { CLASSIFIER_W12 } from '../model/support/fixtureModels.js';
 import { prng } from '../../bench/support/syntheticFasta.js';
 import { startInferencePool, type InferencePool } from '../../src/model/inferencePool.js';
 import type { Classified, ClassifiedFrames, EmbeddedFrames } from '../../src/classify/classification.js';
@@ -178,15 +177,8 @@ describe('classifyFrames', () => {
 });
 
 describe("classifyFrames: the feature row is the encoders' embeddings in the order given", () => {
-  // classifier_w12.onnx: one Linear 12 -> 2, so a feature row's values all matter and their order does too.
-  const model: ClassifierModel = {
-    kind: 'classifier',
-    label: 'classifier',
-    file: onnxFixture('classifier_w12.onnx'),
-    input: 'features',
-    output: 'logits',
-    inputWidth: 12,
-  };
+  // One Linear 12 -> 2, so a feature row's values all matter and their order does too.
+  const model = CLASSIFIER_W12;
   const FRAMES = 9;
   const random = prng(7);
   const matrix = (hidden: number): Float32Array => Float32Array.from({ length: FRAMES * hidden }, () => random() * 2 - 1);

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { ClassifierModel } from '../../../src/model/modelSpec.js';
 import { REPO_ROOT } from '../../support/shared.js';
 
 /**
@@ -35,6 +36,16 @@ export function expectedMean(ids: readonly number[], start: number, end: number,
   for (let t = start; t < end; t++) encoderState(ids[t]!, hidden).forEach((value, k) => (sum[k]! += value));
   return Array.from(sum, (value) => value / (end - start));
 }
+
+/** classifier_w12.onnx as a model: one Linear 12 -> 2, features [n, 12] to logits [n, 2] (expectedLogits). */
+export const CLASSIFIER_W12: ClassifierModel = {
+  kind: 'classifier',
+  label: 'classifier',
+  file: onnxFixture('classifier_w12.onnx'),
+  input: 'features',
+  output: 'logits',
+  inputWidth: 12,
+};
 
 /** classifier_w12.onnx: logits = W · features + b with W [2, 12] from the same formula. */
 export function expectedLogits(features: readonly number[]): number[] {
