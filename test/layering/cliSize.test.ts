@@ -8,7 +8,7 @@ import { REPO_ROOT } from '../support/shared.js';
 const MAX_CLI_LINES = 300;
 
 describe('src/cli/', () => {
-  it(`keeps every file under ${MAX_CLI_LINES} lines`, () => {
+  it(`keeps every file at or under ${MAX_CLI_LINES} lines`, () => {
     const dir = path.join(REPO_ROOT, 'src', 'cli');
     const files = readdirSync(dir).filter((name) => name.endsWith('.ts'));
     expect(files).toContain('predictCommand.ts');
