@@ -34,6 +34,17 @@ export function resolveThreads(threads: number | undefined): number {
 
 const WORKER = new URL('./translateWorker.js', import.meta.url).href;
 
+/**
+ * piscina loads a worker file with require() first. On Node versions where require() can load an ES module
+ * (20.19+, 22.12+), a thread terminated while that load is still running aborts the whole process
+ * (node's assertion in ModuleWrap::CreateRequiredModuleFacade, exit 134): a short run destroys its pool
+ * before the threads have finished starting (seen in CI, about 1 run in 100 under load). Turning require(esm)
+ * off in the threads makes piscina fall back to import(), which a terminated thread abandons cleanly.
+ */
+const WORKER_EXEC_ARGV = process.allowedNodeEnvironmentFlags.has('--experimental-require-module')
+  ? [...process.execArgv, '--no-experimental-require-module']
+  : process.execArgv;
+
 /** Per-call options of {@link TranslatePool}. */
 export interface TranslateBatchOptions {
   /**
@@ -65,7 +76,12 @@ export class TranslatePool {
   /** Starts the threads at once. */
   constructor(options: TranslatePoolOptions = {}) {
     this.threads = resolveThreads(options.threads);
-    this.#pool = new Piscina({ filename: WORKER, minThreads: this.threads, maxThreads: this.threads });
+    this.#pool = new Piscina({
+      filename: WORKER,
+      minThreads: this.threads,
+      maxThreads: this.threads,
+      execArgv: WORKER_EXEC_ARGV,
+    });
     // piscina emits 'error' for a reply whose task it no longer knows: after destroy() a task that was still
     // running answers a rejected task (seen in CI under load). With no listener that event is an uncaught
     // exception that takes the process down; after destroy() it is expected and dropped.

@@ -918,6 +918,6 @@ function runWithStdout(args: readonly string[], target: string): Promise<CliResu
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout: Buffer.alloc(0), stderr }));
+    child.on('close', (code, signal) => resolve({ code, signal, stdout: Buffer.alloc(0), stderr }));
   });
 }

@@ -6,6 +6,8 @@ export const CLI = path.join(REPO_ROOT, 'dist/src/cli/main.js');
 
 export interface CliResult {
   readonly code: number | null;
+  /** The signal that ended the process, when one did (`code` is then null): says which crash it was. */
+  readonly signal: NodeJS.Signals | null;
   readonly stdout: Buffer;
   readonly stderr: string;
 }
@@ -19,7 +21,11 @@ export function runCli(args: readonly string[], options: { stdin?: string | Buff
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr }));
+    child.on('close', (code, signal) => {
+      // A crash shows in the test only as `code` null: print what the process wrote, so CI's log says why.
+      if (signal) console.error(`virnucpro ${args.join(' ')} was ended by ${signal}; its stderr:\n${stderr}`);
+      resolve({ code, signal, stdout: Buffer.concat(out), stderr });
+    });
     child.stdin.on('error', () => undefined);
     child.stdin.end(options.stdin ?? '');
   });
