@@ -121,6 +121,8 @@ export {
 export { sortConsensus, type ConsensusSortOptions, type ConsensusSortResult } from './output/consensusSort.js';
 /** Optional tables of `-o DIR` (runPredict's `output.tables`), written, resumed and merged like the listed ones. */
 export type { DirectoryTable, DirectoryTableGroup, TableBatch, TableCounts } from './output/directoryTable.js';
+/** `virnucpro merge`: finished `-o` directories (shards or separate inputs) into one, with the optional tables given. */
+export { mergeRuns, type MergeOptions, type MergeSummary } from './output/shardMerge.js';
 
 /** Every deliberate error: a stable code, a position, a hint; and the CLI's exit codes. */
 export { VirnucproError, EXIT, ERROR_EXIT, type ErrorCode, type ExitCode } from './errors.js';

@@ -3,10 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VirnucproError } from '../../src/errors.js';
-import type { DirectoryTableGroup } from '../../src/output/directoryTable.js';
-import { mergeRuns } from '../../src/output/shardMerge.js';
-import { runPredict, type PredictRunOptions } from '../../src/pipeline/runPredict.js';
+import { VirnucproError, mergeRuns, runPredict, type DirectoryTableGroup, type PredictRunOptions } from 'virnucpro';
 import { writeTinyBundle } from '../../bench/support/tinyBundle.js';
 import { syntheticReads } from '../../bench/support/syntheticReads.js';
 

@@ -37,6 +37,7 @@ describe('public entry points', () => {
       'formatFloat32',
       'PredictionDirectory',
       'sortConsensus',
+      'mergeRuns',
       'predictionResultsRows',
       'chunkRows',
       'frameRows',
