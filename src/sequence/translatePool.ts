@@ -32,18 +32,8 @@ export function resolveThreads(threads: number | undefined): number {
   return value;
 }
 
-const WORKER = new URL('./translateWorker.js', import.meta.url).href;
-
-/**
- * piscina loads a worker file with require() first. On Node versions where require() can load an ES module
- * (20.19+, 22.12+), a thread terminated while that load is still running aborts the whole process
- * (node's assertion in ModuleWrap::CreateRequiredModuleFacade, exit 134): a short run destroys its pool
- * before the threads have finished starting (seen in CI, about 1 run in 100 under load). Turning require(esm)
- * off in the threads makes piscina fall back to import(), which a terminated thread abandons cleanly.
- */
-const WORKER_EXEC_ARGV = process.allowedNodeEnvironmentFlags.has('--experimental-require-module')
-  ? [...process.execArgv, '--no-experimental-require-module']
-  : process.execArgv;
+/** CommonJS: translateWorkerEntry.cts says why. */
+const WORKER = new URL('./translateWorkerEntry.cjs', import.meta.url).href;
 
 /** Per-call options of {@link TranslatePool}. */
 export interface TranslateBatchOptions {
@@ -80,7 +70,6 @@ export class TranslatePool {
       filename: WORKER,
       minThreads: this.threads,
       maxThreads: this.threads,
-      execArgv: WORKER_EXEC_ARGV,
     });
     // piscina emits 'error' for a reply whose task it no longer knows: after destroy() a task that was still
     // running answers a rejected task (seen in CI under load). With no listener that event is an uncaught
