@@ -4,13 +4,17 @@
  * frames; 53 min on one RTX 4090 in VirNucPro v2.0).
  *
  *   node dist/bench/e2e/predictGpu.js --models BUNDLE [--reads 200000] [--length 150] [--coding 0.5]
- *     [--seed 7] [--device cuda] [--device-id 0] [--rounds 1] [--out DIR] [-- extra predict options]
+ *     [--seed 7] [--device cuda] [--device-id 0] [--rounds 1] [--versus='OPTIONS'] [--out DIR]
+ *     [-- extra predict options]
  *
  * The reads: `--coding` of them stop-free in their first frame (sense codons only), the rest uniform random
  * (bench/support/syntheticFasta.ts); 0.5 keeps about one frame per 150-bp read. GPU busy: `nvidia-smi`
  * sampled once a second (utilization.gpu: the share of the second in which a kernel ran), averaged over the
  * run and over the samples after the first busy one (start-up excluded), with the peak memory used; "n/a"
  * where nvidia-smi is absent. Per-stage busy seconds come from run_summary.json. Nothing is asserted.
+ *
+ * `--versus='OPTIONS'` (e.g. `--versus='--workers 2'`, with the =) adds a peer: each round runs the extra options, then the
+ * same plus OPTIONS, on the same reads, so the two medians and their ratio come from one command on one card.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -63,6 +67,11 @@ function sampleGpu(deviceId: string): { stop: () => Promise<GpuSample[]> } {
   };
 }
 
+/** The extra predict options of a configuration, as the table names it. */
+function optionsLabel(extra: readonly string[]): string {
+  return extra.length === 0 ? 'defaults' : extra.join(' ');
+}
+
 function mean(values: readonly number[]): number {
   return values.length === 0 ? NaN : values.reduce((sum, v) => sum + v, 0) / values.length;
 }
@@ -88,6 +97,7 @@ async function main(): Promise<void> {
       device: { type: 'string', default: 'cuda' },
       'device-id': { type: 'string', default: '0' },
       rounds: { type: 'string', default: '1' },
+      versus: { type: 'string' },
       out: { type: 'string', default: path.join(tmpdir(), `virnucpro-predict-gpu-${process.pid}`) },
     },
   });
@@ -102,59 +112,63 @@ async function main(): Promise<void> {
     seed: Number(values.seed),
     codingFraction: Number(values.coding),
   });
+  const configs = [positionals, ...(values.versus === undefined ? [] : [[...positionals, ...values.versus.split(/\s+/).filter(Boolean)]])];
   const rows: (string | number)[][] = [];
   for (let round = 0; round < Number(values.rounds); round++) {
-    const out = path.join(values.out!, 'predictions');
-    rmSync(out, { recursive: true, force: true });
-    const gpu = sampleGpu(values['device-id']!);
-    const args = [
-      CLI,
-      'predict',
-      '-q',
-      '--models',
-      values.models,
-      '--device',
-      values.device!,
-      '--device-id',
-      values['device-id']!,
-      ...positionals,
-      '-o',
-      out,
-      input,
-    ];
-    const run = await runMeasured(process.execPath, args, ['ignore', 'ignore', 'pipe']);
-    const samples = await gpu.stop();
-    if (run.exitCode !== 0) throw new Error(`virnucpro predict failed (${run.exitCode}): ${run.stderr}`);
-    const summary = JSON.parse(readFileSync(path.join(out, 'run_summary.json'), 'utf8')) as Summary;
-    const wall = run.wallMs / 1000;
-    const frames = summary.counts.framesKept;
-    const firstBusy = samples.findIndex((s) => s.utilization > 0);
-    const stages = summary.timing.stages
-      .filter((s) => s.name.startsWith('embed') || s.name === 'classify')
-      .map((s) => `${s.name} ${s.busySeconds.toFixed(1)} s`)
-      .join(', ');
-    rows.push([
-      String(round + 1),
-      summary.counts.recordsRead,
-      frames,
-      wall,
-      frames / wall,
-      percent(mean(samples.map((s) => s.utilization))),
-      percent(firstBusy < 0 ? NaN : mean(samples.slice(firstBusy).map((s) => s.utilization))),
-      samples.length === 0 ? 'n/a' : Math.max(...samples.map((s) => s.memoryMiB)),
-      (SEED_FRAMES / (frames / wall) / 60).toFixed(1),
-      stages,
-      Math.round(run.peakRssMiB),
-    ]);
+    for (const extra of configs) {
+      const out = path.join(values.out!, 'predictions');
+      rmSync(out, { recursive: true, force: true });
+      const gpu = sampleGpu(values['device-id']!);
+      const args = [
+        CLI,
+        'predict',
+        '-q',
+        '--models',
+        values.models,
+        '--device',
+        values.device!,
+        '--device-id',
+        values['device-id']!,
+        ...extra,
+        '-o',
+        out,
+        input,
+      ];
+      const run = await runMeasured(process.execPath, args, ['ignore', 'ignore', 'pipe']);
+      const samples = await gpu.stop();
+      if (run.exitCode !== 0) throw new Error(`virnucpro predict failed (${run.exitCode}): ${run.stderr}`);
+      const summary = JSON.parse(readFileSync(path.join(out, 'run_summary.json'), 'utf8')) as Summary;
+      const wall = run.wallMs / 1000;
+      const frames = summary.counts.framesKept;
+      const firstBusy = samples.findIndex((s) => s.utilization > 0);
+      const stages = summary.timing.stages
+        .filter((s) => s.name.startsWith('embed') || s.name === 'classify')
+        .map((s) => `${s.name} ${s.busySeconds.toFixed(1)} s`)
+        .join(', ');
+      rows.push([
+        String(round + 1),
+        optionsLabel(extra),
+        summary.counts.recordsRead,
+        frames,
+        wall,
+        frames / wall,
+        percent(mean(samples.map((s) => s.utilization))),
+        percent(firstBusy < 0 ? NaN : mean(samples.slice(firstBusy).map((s) => s.utilization))),
+        samples.length === 0 ? 'n/a' : Math.max(...samples.map((s) => s.memoryMiB)),
+        (SEED_FRAMES / (frames / wall) / 60).toFixed(1),
+        stages,
+        Math.round(run.peakRssMiB),
+      ]);
+    }
   }
-  const framesPerSecond = median(rows.map((row) => row[4] as number));
   console.log(
     `virnucpro predict --device ${values.device} -o DIR on ${reads} generated ${values.length}-bp reads (coding fraction ${values.coding}); ` +
-      `bundle ${values.models}${positionals.length > 0 ? `; ${positionals.join(' ')}` : ''}; wall time includes start-up and the final sort`,
+      `bundle ${values.models}; wall time includes start-up and the final sort`,
   );
   printTable(
     [
       'run',
+      'options',
       'reads',
       'frames',
       'wall s',
@@ -168,10 +182,15 @@ async function main(): Promise<void> {
     ],
     rows,
   );
-  console.log(
-    `median ${Math.round(framesPerSecond)} frames/s: the seed's ${SEED_FRAMES} frames in ${(SEED_FRAMES / framesPerSecond / 60).toFixed(1)} min ` +
-      `(VirNucPro v2.0 on one RTX 4090: ${SEED_MINUTES_4090} min)`,
-  );
+  const medians = configs.map((extra) => median(rows.filter((row) => row[1] === optionsLabel(extra)).map((row) => row[5] as number)));
+  configs.forEach((extra, k) => {
+    console.log(
+      `${optionsLabel(extra)}: median ${Math.round(medians[k]!)} frames/s: the seed's ${SEED_FRAMES} frames in ` +
+        `${(SEED_FRAMES / medians[k]! / 60).toFixed(1)} min (VirNucPro v2.0 on one RTX 4090: ${SEED_MINUTES_4090} min)`,
+    );
+  });
+  if (medians.length === 2)
+    console.log(`ratio (${optionsLabel(configs[1]!)}) / (${optionsLabel(configs[0]!)}): ${(medians[1]! / medians[0]!).toFixed(3)}x`);
   rmSync(values.out!, { recursive: true, force: true });
 }
 
