@@ -7,6 +7,7 @@
  *   node dist/bench/e2e/ortVsTorch.js [--device cpu|cuda] [--device-id 0] [--fp16] [--esm-shape esm-8M]
  *     [--python python3] [--threads N] [--rounds 5] [--dna-rows 64] [--protein-rows 512]
  *     [--token-budget 4096] [--length-multiple N] [--workers 1] [--out DIR] [--models DIR]
+ *     [--dna-checkpoint SOURCE --esm-checkpoint SOURCE]
  *
  * CPU (default): fp32 on both sides, intra-op threads = torch threads = --threads.
  * GPU: `--device cuda --fp16`: ORT-node's CUDA provider on the fp16 export (dynamo, ONNX `Attention`) against
@@ -14,7 +15,9 @@
  *
  * The models: a bench bundle at --models (default --out/bundle-<shape>-<precision>), built once by
  * `tools/make_fixtures.py bench-models` when absent (DNABERT-S tokenizer from ../shared when present);
- * bench/peers/torch_embed_peer.py rebuilds the same weights from the same seeds on its side. The rows are the
+ * bench/peers/torch_embed_peer.py rebuilds the same weights from the same seeds on its side. A bundle exported
+ * from real checkpoints (`export_bundle.py --dna A --protein B [--fp16]`) is measured with
+ * `--models BUNDLE --dna-checkpoint A --esm-checkpoint B`: PyTorch then loads A and B as the export did. The rows are the
  * kept frames of generated 150-bp reads (bench/micro/translate.bench.ts), DNA tokenized with the bundle's BPE,
  * proteins with ESM-2's alphabet, packed with TokenPacker under --token-budget and padded once (widths rounded up
  * to --length-multiple, default the device's: 4 on CUDA, as predict pads): both sides run
@@ -62,6 +65,8 @@ interface ModelCase {
   readonly rows: number;
   readonly tokenizer: Tokenizer;
   readonly column: 'nucleotides' | 'proteins';
+  /** Where PyTorch loads this encoder from (export_bundle.py's source); absent: the bench bundle's seeds. */
+  readonly checkpoint: string | undefined;
 }
 
 interface Workload {
@@ -238,8 +243,17 @@ async function main(): Promise<void> {
       'length-multiple': { type: 'string' },
       out: { type: 'string', default: path.join(tmpdir(), 'virnucpro-ort-vs-torch') },
       models: { type: 'string' },
+      'dna-checkpoint': { type: 'string' },
+      'esm-checkpoint': { type: 'string' },
     },
   });
+  const checkpoints = { dna: values['dna-checkpoint'], esm: values['esm-checkpoint'] };
+  if (
+    (checkpoints.dna === undefined) !== (checkpoints.esm === undefined) ||
+    (checkpoints.dna !== undefined && values.models === undefined)
+  ) {
+    throw new Error('--dna-checkpoint and --esm-checkpoint go together, with --models: the bundle export_bundle.py made from them');
+  }
   if (values.device !== 'cpu' && values.device !== 'cuda') throw new Error(`--device ${values.device}: cpu or cuda`);
   const device: Device = {
     provider: values.device,
@@ -285,23 +299,25 @@ async function main(): Promise<void> {
   const cases: ModelCase[] = [
     {
       model: 'dnabert',
-      label: 'DNABERT-S shape (12 × 768)',
+      label: checkpoints.dna === undefined ? 'DNABERT-S shape (12 × 768)' : `DNABERT-S ${checkpoints.dna}`,
       manifestKey: 'dna',
       pooling: 'mean',
       padId: DNABERT_PAD_ID,
       rows: Number(values['dna-rows']),
       tokenizer: bpe,
       column: 'nucleotides',
+      checkpoint: checkpoints.dna,
     },
     {
       model: 'esm',
-      label: `ESM-2 ${options.esmShape} shape`,
+      label: checkpoints.esm === undefined ? `ESM-2 ${options.esmShape} shape` : `ESM-2 ${checkpoints.esm}`,
       manifestKey: 'protein',
       pooling: 'mean-residues',
       padId: ESM2_PAD_ID,
       rows: Number(values['protein-rows']),
       tokenizer: new Esm2Tokenizer(),
       column: 'proteins',
+      checkpoint: checkpoints.esm,
     },
   ];
   const frames = workloadFrames(TRANSLATE_BENCH_WORKLOADS[0]!);
@@ -347,6 +363,7 @@ async function main(): Promise<void> {
             ...(options.fp16 ? ['--fp16'] : []),
             '--ort-pooled',
             ortPooled,
+            ...(c.checkpoint === undefined ? [] : ['--checkpoint', c.checkpoint]),
           ]);
     if (result !== undefined && result.code !== 0 && result.code !== MISSING_LIBRARY) {
       throw new Error(`${c.label}: torch_embed_peer.py run failed (${result.code}): ${result.stderr}`);

@@ -2,10 +2,11 @@
 """PyTorch side of bench/e2e/ortVsTorch.ts: the same random-weight encoder, the same padded batches.
 
   torch_embed_peer.py run --model dnabert|esm --esm-shape SHAPE --batches FILE --rounds N --threads T
-      [--device cpu|cuda] [--fp16] [--ort-pooled FILE]
+      [--device cpu|cuda] [--fp16] [--ort-pooled FILE] [--checkpoint SOURCE]
       Rebuilds the encoder with the weights of the bench bundle (tools/virnucpro_fixtures/models.py
       bench_encoder: fixed seeds, drawn on the device; `make_fixtures.py bench-models` exported the same
-      weights), then runs every padded batch of FILE (written by the TypeScript side) once per round under
+      weights), or with --checkpoint loads it from SOURCE as export_bundle.py does (its --dna or --protein:
+      a folder or a Hugging Face id), for a bundle exported from real checkpoints; then runs every padded batch of FILE (written by the TypeScript side) once per round under
       torch.no_grad() with the bundle's pooling, after one untimed warm-up round. --fp16: the model in fp16
       with scaled_dot_product_attention (PyTorch's fast inference path), timed with CUDA synchronisation.
       It also computes the float32 reference of the first batches (TF32 off) and reports how far the timed
@@ -32,6 +33,7 @@ TOOLS = Path(__file__).resolve().parents[2] / "tools"
 sys.path.insert(0, str(TOOLS))
 
 from virnucpro_export.onnx_export import EncoderOutputs, fp16_copy, use_fused_attention  # noqa: E402
+from virnucpro_export.sources import dna_model, protein_model  # noqa: E402
 from virnucpro_fixtures.models import BENCH_ESM_SHAPES, bench_encoder  # noqa: E402
 
 POOLING = {"dnabert": "mean", "esm": "mean-residues"}
@@ -62,6 +64,12 @@ def agreement(got: np.ndarray, reference: np.ndarray) -> dict[str, float]:
             "rows": int(got.shape[0])}
 
 
+def checkpoint_encoder(model: str, source: str, device: str) -> torch.nn.Module:
+    """(input_ids, attention_mask) -> last_hidden_state, loaded from `source` by the export tool's own loaders."""
+    encoder = dna_model(source)[0] if model == "dnabert" else protein_model(source)[0]
+    return encoder.to(device)
+
+
 def synchronize(device: str) -> None:
     if device == "cuda":
         torch.cuda.synchronize()
@@ -76,7 +84,8 @@ def run(args: argparse.Namespace) -> int:
             return MISSING_LIBRARY
     torch.set_num_threads(args.threads)
     torch.backends.cuda.matmul.allow_tf32 = False  # the reference is true float32
-    encoder = bench_encoder(args.model, args.esm_shape, args.device)
+    encoder = checkpoint_encoder(args.model, args.checkpoint, args.device) if args.checkpoint \
+        else bench_encoder(args.model, args.esm_shape, args.device)
     batches = read_batches(Path(args.batches), args.device)
     checked = batches[:CHECK_BATCHES]
     with torch.no_grad():
@@ -127,6 +136,8 @@ def main() -> int:
     r.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     r.add_argument("--fp16", action="store_true")
     r.add_argument("--ort-pooled", help="ORT's float32 pooled rows of the first batches, to compare with float32")
+    r.add_argument("--checkpoint", help="load the encoder from this export_bundle.py --dna/--protein source "
+                                        "instead of the bench bundle's seeded weights")
     args = parser.parse_args()
     return run(args)
 

@@ -38,7 +38,7 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 describe.skipIf(!torchAvailable)('tools/ Python export tooling', () => {
-  it('passes its unittest suite (safe unpickling, DNABERT-S module, classifier, pooling, spec rules, prediction comparison)', () => {
+  it('passes its unittest suite (safe unpickling, DNABERT-S module, classifier, pooling, spec rules, prediction comparison, the PyTorch bench peer)', () => {
     const output = python(['-m', 'unittest', 'discover', '-s', path.join(TOOLS, 'tests'), '-t', TOOLS]);
     expect(output).toMatch(/\nOK/);
   });
