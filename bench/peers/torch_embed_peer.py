@@ -6,9 +6,10 @@
       Rebuilds the encoder with the weights of the bench bundle (tools/virnucpro_fixtures/models.py
       bench_encoder: fixed seeds, drawn on the device; `make_fixtures.py bench-models` exported the same
       weights), or with --checkpoint loads it from SOURCE as export_bundle.py does (its --dna or --protein:
-      a folder or a Hugging Face id), for a bundle exported from real checkpoints; then runs every padded batch of FILE (written by the TypeScript side) once per round under
-      torch.no_grad() with the bundle's pooling, after one untimed warm-up round. --fp16: the model in fp16
-      with scaled_dot_product_attention (PyTorch's fast inference path), timed with CUDA synchronisation.
+      a folder or a Hugging Face id), for a bundle exported from real checkpoints; then runs every padded
+      batch of FILE (written by the TypeScript side) once per round under torch.no_grad() with the bundle's
+      pooling, after one untimed warm-up round. --fp16: the model in fp16 with scaled_dot_product_attention
+      (PyTorch's fast inference path), timed with CUDA synchronisation.
       It also computes the float32 reference of the first batches (TF32 off) and reports how far the timed
       precision's pooled rows and ORT's (--ort-pooled: float32 rows of those batches, in order) are from it.
       Prints one JSON line: {"seconds", "pooled" (first batch), "torch", "threads", "blas", "device",

@@ -66,11 +66,7 @@ export class TranslatePool {
   /** Starts the threads at once. */
   constructor(options: TranslatePoolOptions = {}) {
     this.threads = resolveThreads(options.threads);
-    this.#pool = new Piscina({
-      filename: WORKER,
-      minThreads: this.threads,
-      maxThreads: this.threads,
-    });
+    this.#pool = new Piscina({ filename: WORKER, minThreads: this.threads, maxThreads: this.threads });
     // piscina emits 'error' for a reply whose task it no longer knows: after destroy() a task that was still
     // running answers a rejected task (seen in CI under load). With no listener that event is an uncaught
     // exception that takes the process down; after destroy() it is expected and dropped.

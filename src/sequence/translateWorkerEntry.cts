@@ -9,8 +9,10 @@
 import type { ErrorData } from '../errors.js';
 import type { TranslateTask } from './translateWire.js';
 
-// Started at once, so that the first task does not wait for the module.
+// Started at once, so that the first task does not wait for the module. A failed import fails each task
+// (the await below), not the thread with an unhandled rejection.
 const worker = import('./translateWorker.js');
+worker.catch(() => undefined);
 
 async function translateTask(task: TranslateTask): Promise<ArrayBuffer | ErrorData> {
   return (await worker).default(task);
