@@ -7,7 +7,7 @@
  *   node dist/bench/e2e/ortVsTorch.js [--device cpu|cuda] [--device-id 0] [--fp16] [--esm-shape esm-8M]
  *     [--python python3] [--threads N] [--rounds 5] [--dna-rows 64] [--protein-rows 512]
  *     [--token-budget 4096] [--length-multiple N] [--workers 1] [--out DIR] [--models DIR]
- *     [--dna-checkpoint SOURCE --esm-checkpoint SOURCE]
+ *     [--dna-checkpoint SOURCE --esm-checkpoint SOURCE] [--only dnabert|esm]
  *
  * CPU (default): fp32 on both sides, intra-op threads = torch threads = --threads.
  * GPU: `--device cuda --fp16`: ORT-node's CUDA provider on the fp16 export (dynamo, ONNX `Attention`) against
@@ -25,6 +25,8 @@
  * median round, real (unpadded) and padded tokens/s, ORT's speed relative to PyTorch, peak RSS, torch's BLAS
  * on the CPU, and how both sides' pooled rows of the first batches agree with the float32 PyTorch reference
  * (max |diff|, min cosine: the fp16 check). A side that cannot run here is printed as skipped with the reason.
+ * `--only` measures one encoder (e.g. under a profiler such as Nsight Systems, whose trace then holds one
+ * model's kernels from both runtimes).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -245,8 +247,12 @@ async function main(): Promise<void> {
       models: { type: 'string' },
       'dna-checkpoint': { type: 'string' },
       'esm-checkpoint': { type: 'string' },
+      only: { type: 'string' },
     },
   });
+  if (values.only !== undefined && values.only !== 'dnabert' && values.only !== 'esm') {
+    throw new Error(`--only ${values.only}: dnabert or esm`);
+  }
   const checkpoints = { dna: values['dna-checkpoint'], esm: values['esm-checkpoint'] };
   if (
     (checkpoints.dna === undefined) !== (checkpoints.esm === undefined) ||
@@ -322,7 +328,7 @@ async function main(): Promise<void> {
   ];
   const frames = workloadFrames(TRANSLATE_BENCH_WORKLOADS[0]!);
 
-  for (const c of cases) {
+  for (const c of cases.filter((candidate) => values.only === undefined || candidate.model === values.only)) {
     const entry = manifest[c.manifestKey];
     const spec: EmbeddingModel = {
       kind: 'embedding',
