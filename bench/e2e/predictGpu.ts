@@ -13,8 +13,9 @@
  * run and over the samples after the first busy one (start-up excluded), with the peak memory used; "n/a"
  * where nvidia-smi is absent. Per-stage busy seconds come from run_summary.json. Nothing is asserted.
  *
- * `--versus='OPTIONS'` (e.g. `--versus='--workers 2'`, with the =) adds a peer: each round runs the extra options, then the
- * same plus OPTIONS, on the same reads, so the two medians and their ratio come from one command on one card.
+ * `--versus='OPTIONS'` (e.g. `--versus='--workers 2'`, with the =) adds a peer: each round runs the extra
+ * options, then the same plus OPTIONS, on the same reads, so the two medians and their ratio come from one
+ * command on one card.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -85,6 +86,60 @@ interface Summary {
   timing: { stages: { name: string; busySeconds: number }[] };
 }
 
+interface RunSetup {
+  readonly models: string;
+  readonly device: string;
+  readonly deviceId: string;
+  readonly input: string;
+  /** Where each run writes its -o directory (replaced every run). */
+  readonly out: string;
+}
+
+/** One `predict -o DIR` run with `extra` options, the GPU sampled alongside: its row of the table after run and options. */
+async function measureRun(setup: RunSetup, extra: readonly string[]): Promise<(string | number)[]> {
+  const out = path.join(setup.out, 'predictions');
+  rmSync(out, { recursive: true, force: true });
+  const gpu = sampleGpu(setup.deviceId);
+  const args = [
+    CLI,
+    'predict',
+    '-q',
+    '--models',
+    setup.models,
+    '--device',
+    setup.device,
+    '--device-id',
+    setup.deviceId,
+    ...extra,
+    '-o',
+    out,
+    setup.input,
+  ];
+  const run = await runMeasured(process.execPath, args, ['ignore', 'ignore', 'pipe']);
+  const samples = await gpu.stop();
+  if (run.exitCode !== 0) throw new Error(`virnucpro predict failed (${run.exitCode}): ${run.stderr}`);
+  const summary = JSON.parse(readFileSync(path.join(out, 'run_summary.json'), 'utf8')) as Summary;
+  const wall = run.wallMs / 1000;
+  const frames = summary.counts.framesKept;
+  const firstBusy = samples.findIndex((s) => s.utilization > 0);
+  const stages = summary.timing.stages
+    .filter((s) => s.name.startsWith('embed') || s.name === 'classify')
+    .map((s) => `${s.name} ${s.busySeconds.toFixed(1)} s`)
+    .join(', ');
+  return [
+    summary.counts.recordsRead,
+    frames,
+    wall,
+    frames / wall,
+    percent(mean(samples.map((s) => s.utilization))),
+    percent(firstBusy < 0 ? NaN : mean(samples.slice(firstBusy).map((s) => s.utilization))),
+    samples.length === 0 ? 'n/a' : Math.max(...samples.map((s) => s.memoryMiB)),
+    (SEED_FRAMES / (frames / wall) / 60).toFixed(1),
+    stages,
+    Math.round(run.peakRssMiB),
+  ];
+}
+
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -113,52 +168,11 @@ async function main(): Promise<void> {
     codingFraction: Number(values.coding),
   });
   const configs = [positionals, ...(values.versus === undefined ? [] : [[...positionals, ...values.versus.split(/\s+/).filter(Boolean)]])];
+  const setup: RunSetup = { models: values.models, device: values.device!, deviceId: values['device-id']!, input, out: values.out! };
   const rows: (string | number)[][] = [];
   for (let round = 0; round < Number(values.rounds); round++) {
     for (const extra of configs) {
-      const out = path.join(values.out!, 'predictions');
-      rmSync(out, { recursive: true, force: true });
-      const gpu = sampleGpu(values['device-id']!);
-      const args = [
-        CLI,
-        'predict',
-        '-q',
-        '--models',
-        values.models,
-        '--device',
-        values.device!,
-        '--device-id',
-        values['device-id']!,
-        ...extra,
-        '-o',
-        out,
-        input,
-      ];
-      const run = await runMeasured(process.execPath, args, ['ignore', 'ignore', 'pipe']);
-      const samples = await gpu.stop();
-      if (run.exitCode !== 0) throw new Error(`virnucpro predict failed (${run.exitCode}): ${run.stderr}`);
-      const summary = JSON.parse(readFileSync(path.join(out, 'run_summary.json'), 'utf8')) as Summary;
-      const wall = run.wallMs / 1000;
-      const frames = summary.counts.framesKept;
-      const firstBusy = samples.findIndex((s) => s.utilization > 0);
-      const stages = summary.timing.stages
-        .filter((s) => s.name.startsWith('embed') || s.name === 'classify')
-        .map((s) => `${s.name} ${s.busySeconds.toFixed(1)} s`)
-        .join(', ');
-      rows.push([
-        String(round + 1),
-        optionsLabel(extra),
-        summary.counts.recordsRead,
-        frames,
-        wall,
-        frames / wall,
-        percent(mean(samples.map((s) => s.utilization))),
-        percent(firstBusy < 0 ? NaN : mean(samples.slice(firstBusy).map((s) => s.utilization))),
-        samples.length === 0 ? 'n/a' : Math.max(...samples.map((s) => s.memoryMiB)),
-        (SEED_FRAMES / (frames / wall) / 60).toFixed(1),
-        stages,
-        Math.round(run.peakRssMiB),
-      ]);
+      rows.push([String(round + 1), optionsLabel(extra), ...(await measureRun(setup, extra))]);
     }
   }
   console.log(
