@@ -305,7 +305,8 @@ async function main(): Promise<void> {
   const cases: ModelCase[] = [
     {
       model: 'dnabert',
-      label: checkpoints.dna === undefined ? 'DNABERT-S shape (12 × 768)' : `DNABERT-S ${checkpoints.dna}`,
+      // The width comes from the bundle, not assumed: a --models bundle may be any size.
+      label: checkpoints.dna === undefined ? `DNABERT-S shape (hidden ${manifest.dna.hiddenSize})` : `DNABERT-S ${checkpoints.dna}`,
       manifestKey: 'dna',
       pooling: 'mean',
       padId: DNABERT_PAD_ID,
