@@ -7,7 +7,8 @@ Deterministic (fixed seeds, weights set by our own generator). Needs torch, tran
   all --dnabert-tokenizer PATH     every committed artifact below, in one run (they must come from one run)
   bench-models --out DIR [--dnabert-tokenizer PATH] [--esm-shape esm-8M|esm-650M|esm-3B] [--fp16] [--device cuda]
                                    full-size DNABERT-S + an ESM-2 shape (default t6_8M) bundle (not committed)
-  checkpoints --out DIR [--dnabert-tokenizer PATH]    random checkpoints in the published layouts (export-tool input)
+  checkpoints --out DIR [--dnabert-tokenizer PATH] [--esm-shape esm-3B --device cuda]
+                                                      random checkpoints in the published layouts (export-tool input)
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ REPO = TOOLS.parent
 sys.path.insert(0, str(TOOLS))
 
 from virnucpro_export.bundle import BundleOptions, sha256, write_bundle, write_manifest  # noqa: E402
-from virnucpro_export.classifier import save_like_original  # noqa: E402
+from virnucpro_export.classifier import random_classifier, save_like_original  # noqa: E402
 from virnucpro_export.dnabert_s import save_published_checkpoint  # noqa: E402
 from virnucpro_export.esm2 import esm_token_ids  # noqa: E402
 from virnucpro_export.onnx_export import export_classifier, export_encoder  # noqa: E402
@@ -260,8 +261,6 @@ def demo_bundle(out: Path, fasta: Path) -> None:
 def bench_models(out: Path, tokenizer: Path | None, esm_shape: str = "esm-8M", fp16: bool = False,
                  device: str = "cpu") -> None:
     """The encoders of models.bench_encoder (torch_embed_peer.py rebuilds the same weights) and a random classifier."""
-    from virnucpro_export.classifier import random_classifier
-
     dna = models.bench_encoder("dnabert", device=device)
     protein = models.bench_encoder("esm", esm_shape, device)
     protein_hidden = models.BENCH_ESM_SHAPES[esm_shape][1]
@@ -273,13 +272,20 @@ def bench_models(out: Path, tokenizer: Path | None, esm_shape: str = "esm-8M", f
                  random_classifier(768 + protein_hidden, SEED + 9, 512), options, log)
 
 
-def checkpoints(out: Path, tokenizer: Path | None) -> None:
-    """What a user feeds the export tool, with random weights: the fixture shapes, 500_ and 300_model.pth pickled whole."""
-    fixture = models.build(models.FIXTURE, SEED)
-    save_published_checkpoint(fixture.dna, out / "dnabert-s", tokenizer)
-    fixture.esm_raw.save_pretrained(str(out / "esm2"))
+def checkpoints(out: Path, tokenizer: Path | None, esm_shape: str | None = None, device: str = "cpu") -> None:
+    """What a user feeds the export tool, with random weights, 500_ and 300_model.pth pickled whole: the fixture
+    shapes, or with `esm_shape` the real sizes (full-size DNABERT-S and that ESM-2 shape, the bench encoders'
+    weights), built on `device` and saved from the CPU."""
+    if esm_shape is None:
+        fixture = models.build(models.FIXTURE, SEED)
+        dna, esm = fixture.dna, fixture.esm_raw
+    else:
+        dna, esm = models.bench_dnabert(device).cpu(), models.bench_esm2(esm_shape, device).cpu()
+    save_published_checkpoint(dna, out / "dnabert-s", tokenizer)
+    esm.save_pretrained(str(out / "esm2"))
+    features = dna.config.hidden_size + int(esm.config.hidden_size)
     for chunk_length, seed in CLASSIFIER_SEEDS.items():
-        save_like_original(fixture.classifier(seed, 512), out / f"{chunk_length}_model.pth")
+        save_like_original(random_classifier(features, seed, 512), out / f"{chunk_length}_model.pth")
 
 
 def run_all(tokenizer_path: Path) -> int:
@@ -314,10 +320,12 @@ def main() -> int:
     parser.add_argument("stage", choices=["all", "bench-models", "checkpoints"])
     parser.add_argument("--dnabert-tokenizer", type=Path, help="the real DNABERT-S tokenizer.json")
     parser.add_argument("--out", type=Path, help="output folder (bench-models, checkpoints)")
-    parser.add_argument("--esm-shape", choices=sorted(models.BENCH_ESM_SHAPES), default="esm-8M",
-                        help="bench-models: the ESM-2 shape")
+    parser.add_argument("--esm-shape", choices=sorted(models.BENCH_ESM_SHAPES),
+                        help="bench-models: the ESM-2 shape (default esm-8M); checkpoints: full-size DNABERT-S "
+                             "and this ESM-2 shape (default: the fixture's small shapes)")
     parser.add_argument("--fp16", action="store_true", help="bench-models: fp16 GPU export (export_bundle.py --fp16)")
-    parser.add_argument("--device", default="cpu", help="bench-models: build the models there (cuda: much faster)")
+    parser.add_argument("--device", default="cpu",
+                        help="bench-models, checkpoints: build the models there (cuda: much faster)")
     args = parser.parse_args()
     if args.stage == "all":
         if not args.dnabert_tokenizer:
@@ -326,9 +334,9 @@ def main() -> int:
     if not args.out:
         parser.error(f"{args.stage} needs --out DIR")
     if args.stage == "bench-models":
-        bench_models(args.out, args.dnabert_tokenizer, args.esm_shape, args.fp16, args.device)
+        bench_models(args.out, args.dnabert_tokenizer, args.esm_shape or "esm-8M", args.fp16, args.device)
     else:
-        checkpoints(args.out, args.dnabert_tokenizer)
+        checkpoints(args.out, args.dnabert_tokenizer, args.esm_shape, args.device)
     return 0
 
 

@@ -60,13 +60,27 @@ def randomize_(model: nn.Module, seed: int, matrix_std: float = 0.1) -> nn.Modul
 def bench_encoder(model: str, esm_shape: str = "esm-8M", device: str = "cpu") -> nn.Module:
     """(input_ids, attention_mask) -> last_hidden_state: full-size DNABERT-S (`dnabert`) or an ESM-2 shape
     (`esm`), seeded weights, built directly on `device`."""
+    if model == "dnabert":
+        return bench_dnabert(device)
+    return wrap_esm2(bench_esm2(esm_shape, device))
+
+
+def _on(device: str):
     # torch.device as a context needs torch >= 2.0; Debian's 1.13 builds on the CPU anyway.
-    with contextlib.nullcontext() if device == "cpu" else torch.device(device):
-        if model == "dnabert":
-            return randomize_(DnaBertS(DnaBertConfig()), BENCH_SEEDS["dnabert"], BENCH_STD)
-        layers, hidden, heads, intermediate = BENCH_ESM_SHAPES[esm_shape]
-        esm = randomize_(random_esm2(layers, hidden, heads, intermediate), BENCH_SEEDS["esm"], BENCH_STD)
-    return wrap_esm2(esm)
+    return contextlib.nullcontext() if device == "cpu" else torch.device(device)
+
+
+def bench_dnabert(device: str = "cpu") -> DnaBertS:
+    """Full-size DNABERT-S with the benchmark seed, built on `device`."""
+    with _on(device):
+        return randomize_(DnaBertS(DnaBertConfig()), BENCH_SEEDS["dnabert"], BENCH_STD)
+
+
+def bench_esm2(esm_shape: str, device: str = "cpu") -> nn.Module:
+    """The Hugging Face EsmModel of an ESM-2 shape with the benchmark seed, built on `device`."""
+    layers, hidden, heads, intermediate = BENCH_ESM_SHAPES[esm_shape]
+    with _on(device):
+        return randomize_(random_esm2(layers, hidden, heads, intermediate), BENCH_SEEDS["esm"], BENCH_STD)
 
 
 @dataclass
