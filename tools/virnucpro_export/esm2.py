@@ -63,7 +63,9 @@ def load_esm2(source: str) -> LastHiddenState:
     from transformers import EsmModel
 
     model = EsmModel.from_pretrained(source, add_pooling_layer=False, attn_implementation="eager")
-    return wrap_esm2(model)
+    # float32 whatever the checkpoint stores (transformers >= 5 loads a checkpoint's own dtype): the export and
+    # its verify step take this module as the float32 reference.
+    return wrap_esm2(model.float())
 
 
 def wrap_esm2(model: nn.Module) -> LastHiddenState:
