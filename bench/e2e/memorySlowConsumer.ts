@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { openSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseBenchArgs } from '../support/args.js';
 import { fileURLToPath } from 'node:url';
 import { printTable, watchPeakRss } from '../support/measure.js';
 
@@ -19,7 +19,7 @@ const CLI = path.resolve(HERE, '../../src/cli/main.js');
 const GENERATOR = path.resolve(HERE, '../support/fastaGenerator.js');
 const CONSUMER = path.resolve(HERE, '../support/slowConsumer.js');
 
-const { values, positionals } = parseArgs({
+const { values, positionals } = parseBenchArgs({
   allowPositionals: true,
   options: {
     command: { type: 'string', default: 'translate' },

@@ -14,7 +14,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseBenchArgs } from '../support/args.js';
 import { printTable } from '../support/measure.js';
 
 interface TraceEvent {
@@ -56,7 +56,7 @@ export function kernelTime(events: readonly TraceEvent[], by: GroupBy): Map<stri
 }
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseBenchArgs({
     allowPositionals: true,
     options: { top: { type: 'string', default: '20' }, by: { type: 'string', default: 'op' } },
   });

@@ -34,7 +34,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseBenchArgs } from '../support/args.js';
 import { padTokenRows } from '../../src/model/batches.js';
 import { startInferencePool } from '../../src/model/inferencePool.js';
 import type { EmbeddingModel } from '../../src/model/modelSpec.js';
@@ -229,7 +229,7 @@ function concat(parts: readonly Float32Array[]): Float32Array {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = parseBenchArgs({
     options: {
       python: { type: 'string' },
       device: { type: 'string', default: 'cpu' },

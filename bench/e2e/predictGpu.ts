@@ -22,7 +22,7 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseBenchArgs } from '../support/args.js';
 import { median, printTable, runMeasured } from '../support/measure.js';
 import { writeSyntheticFastaFile } from '../support/syntheticFasta.js';
 
@@ -141,7 +141,7 @@ async function measureRun(setup: RunSetup, extra: readonly string[]): Promise<(s
 }
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseBenchArgs({
     allowPositionals: true,
     options: {
       models: { type: 'string' },

@@ -21,7 +21,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseBenchArgs } from '../support/args.js';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { syntheticReads } from '../support/syntheticReads.js';
 import { writeTinyBundle } from '../support/tinyBundle.js';
@@ -45,7 +45,7 @@ interface Summary {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = parseBenchArgs({
     options: {
       rounds: { type: 'string', default: '3' },
       scale: { type: 'string', default: '1' },

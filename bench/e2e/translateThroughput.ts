@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, openSync, closeSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseBenchArgs } from '../support/args.js';
 import { fileURLToPath } from 'node:url';
 import { writeSyntheticFastaFile } from '../support/syntheticFasta.js';
 import { median, printTable, runMeasured } from '../support/measure.js';
@@ -30,7 +30,7 @@ export const TRANSLATE_WORKLOADS = [
   { name: '500-bp reads', reads: 200_000, length: 500, lineWidth: 60 },
 ] as const;
 
-const { values } = parseArgs({
+const { values } = parseBenchArgs({
   options: {
     rounds: { type: 'string', default: '5' },
     'peer-rounds': { type: 'string', default: '3' },

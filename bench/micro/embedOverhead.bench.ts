@@ -24,7 +24,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseBenchArgs } from '../support/args.js';
 import { Bench } from 'tinybench';
 import { embedNucleotides, embedProteins } from '../../operators/embedFrames.js';
 import { FRAME_NUCLEOTIDES, FRAME_PROTEINS, type RowSelector } from '../../src/embed/rowSelector.js';
@@ -132,7 +132,7 @@ async function runStage(
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = parseBenchArgs({
     options: { time: { type: 'string', default: '3000' }, workload: { type: 'string' }, kind: { type: 'string' } },
   });
   const time = Number(values.time);

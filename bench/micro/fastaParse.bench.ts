@@ -12,7 +12,7 @@
 import { createRequire } from 'node:module';
 import { Readable, Writable, type Transform } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseBenchArgs } from '../support/args.js';
 import { Bench } from 'tinybench';
 import { parseFasta } from '../../src/fasta/fastaParser.js';
 import { READ_CHUNK_BYTES } from '../../src/fasta/openInput.js';
@@ -97,7 +97,7 @@ function expectRecords(task: string, workload: FastaBenchWorkload, records: numb
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { time: { type: 'string', default: '2000' }, workload: { type: 'string' } } });
+  const { values } = parseBenchArgs({ options: { time: { type: 'string', default: '2000' }, workload: { type: 'string' } } });
   const workloads = FASTA_BENCH_WORKLOADS.filter((w) => values.workload === undefined || w.name.startsWith(values.workload));
   const bench = new Bench({ time: Number(values.time), warmupTime: 500, iterations: 3 });
   const inputs = new Map<string, { workload: FastaBenchWorkload; chunks: Buffer[] }>();

@@ -16,7 +16,7 @@
  * Nothing here asserts a timing; every request checks inside the timed loop that it got [rows, width] back.
  */
 import { availableParallelism, loadavg } from 'node:os';
-import { parseArgs } from 'node:util';
+import { parseBenchArgs } from '../support/args.js';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { Bench } from 'tinybench';
@@ -66,7 +66,7 @@ function expectShape(result: Matrix, rows: number, width: number): void {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { time: { type: 'string', default: '2000' } } });
+  const { values } = parseBenchArgs({ options: { time: { type: 'string', default: '2000' } } });
   const time = Number(values.time);
   const session = await ort.InferenceSession.create(BROADCAST.file, { intraOpNumThreads: 1, interOpNumThreads: 1 });
   const one = await startInferencePool(BROADCAST, { workers: 1, intraOpNumThreads: 1 });

@@ -16,7 +16,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseBenchArgs } from '../support/args.js';
 import { Bench } from 'tinybench';
 import { PackingStats } from '../../src/packing/packingStats.js';
 import { DEFAULT_PACKING_WINDOW, DEFAULT_TOKEN_BUDGET, TokenPacker } from '../../src/packing/tokenPacker.js';
@@ -275,7 +275,7 @@ export const WINDOWS = [256, 1_024, 2_048, 4_096, 8_192, 16_384] as const;
 const percent = (fraction: number) => `${(100 * fraction).toFixed(1)} %`;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = parseBenchArgs({
     options: {
       scale: { type: 'string', default: '1' },
       bpe: { type: 'string', default: 'approx' },

@@ -16,7 +16,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseBenchArgs } from '../support/args.js';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { Bench } from 'tinybench';
 import { parseBpeTokenizer } from '../../src/tokenize/index.js';
@@ -68,7 +68,7 @@ function expectTokens(task: string, workload: TokenizeBenchWorkload, tokens: num
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { time: { type: 'string', default: '2000' } } });
+  const { values } = parseBenchArgs({ options: { time: { type: 'string', default: '2000' } } });
   const tokenizerFile = dnabertTokenizerFile();
   if (!existsSync(tokenizerFile)) {
     // A skip, as in the tests, so that `npm run bench` goes on with the other benchmarks.

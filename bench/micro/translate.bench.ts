@@ -12,7 +12,7 @@
  * measures nothing fails. Nothing asserts a timing: compare the printed medians and ratios.
  */
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseBenchArgs } from '../support/args.js';
 import { Bench } from 'tinybench';
 import { chunkRecordBatch, type ChunkBatch } from '../../src/sequence/chunkBatch.js';
 import { formatFramesTsv } from '../../src/sequence/formatFrames.js';
@@ -36,7 +36,7 @@ function expectFrames(task: string, workload: TranslateBenchWorkload, frames: nu
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { time: { type: 'string', default: '2000' } } });
+  const { values } = parseBenchArgs({ options: { time: { type: 'string', default: '2000' } } });
   const rows: (string | number)[][] = [];
   for (const workload of TRANSLATE_BENCH_WORKLOADS) {
     const records = workloadBatch(workload);

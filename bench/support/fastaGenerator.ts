@@ -2,11 +2,11 @@
  * Writes synthetic reads to stdout, for piping multi-gigabyte inputs without staging them on disk.
  *   node dist/bench/support/fastaGenerator.js --reads 12500000 --length 150 [--line-width 60] [--seed 1]
  */
-import { parseArgs } from 'node:util';
+import { parseBenchArgs } from './args.js';
 import { createWriteStream } from 'node:fs';
 import { writeSyntheticFasta } from './syntheticFasta.js';
 
-const { values } = parseArgs({
+const { values } = parseBenchArgs({
   options: {
     reads: { type: 'string', default: '1000' },
     length: { type: 'string', default: '150' },

@@ -3,10 +3,10 @@
  *   node dist/bench/support/slowConsumer.js --mb-per-s 40
  * Prints `bytes=<n> seconds=<s>` to stderr at the end.
  */
-import { parseArgs } from 'node:util';
+import { parseBenchArgs } from './args.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-const { values } = parseArgs({ options: { 'mb-per-s': { type: 'string', default: '40' } } });
+const { values } = parseBenchArgs({ options: { 'mb-per-s': { type: 'string', default: '40' } } });
 const bytesPerMs = (Number(values['mb-per-s']) * 1e6) / 1000;
 const started = performance.now();
 let bytes = 0;
