@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from . import sources
@@ -61,6 +62,7 @@ def run_export(argv: list[str]) -> int:
     parser = export_parser()
     args = parser.parse_args(argv)
     _check_chunk_length(parser, args.chunk_length, args.classifier)
+    started = time.monotonic()
     log(f"[INFO] loading DNABERT-S from {args.dna}")
     dna, dna_folder = sources.dna_model(args.dna)
     log(f"[INFO] loading ESM-2 from {args.protein}")
@@ -75,10 +77,14 @@ def run_export(argv: list[str]) -> int:
     )
     write_bundle(args.out, dna, dna.config.hidden_size, dna_folder / "tokenizer.json", protein, protein_hidden,
                  classifier, options, log)
-    log(f"[INFO] wrote {args.out / 'manifest.json'}")
+    log(f"[INFO] wrote {args.out / 'manifest.json'} ({time.monotonic() - started:.0f} s since start)")
     if args.no_verify:
         return 0
-    return 0 if verify_bundle(args.out, dna, protein, classifier, log) else 1
+    # Timed apart: an fp16 bundle is verified on the CPU provider, where fp16 products are slow (docs/models.md).
+    verify_started = time.monotonic()
+    ok = verify_bundle(args.out, dna, protein, classifier, log)
+    log(f"[INFO] verify took {time.monotonic() - verify_started:.0f} s")
+    return 0 if ok else 1
 
 
 def run_verify(argv: list[str]) -> int:
