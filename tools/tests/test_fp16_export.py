@@ -1,4 +1,5 @@
-"""The pieces of the fp16 GPU export that run on any torch: the fp16 copy, the rotary-table patch, the outputs wrapper.
+"""The pieces of the fp16 GPU export that run on any torch: the fp16 copy, the rotary-table patch, the outputs wrapper,
+where the verify step runs.
 
 The export itself (dynamo, opset 24) needs torch >= 2.9 with onnxscript and is checked on the GPU machine
 (docs/gpu.md); Debian's torch 1.13 has neither, nor fp16 matmuls on the CPU.
@@ -95,5 +96,17 @@ class EncoderOutputsTest(unittest.TestCase):
         self.assertTrue(torch.equal(only_hidden, hidden))
 
 
+class VerifyProviders(unittest.TestCase):
+    def test_fp16_bundles_verify_on_cuda_where_onnxruntime_has_it(self):
+        from virnucpro_export.verify import verify_providers
+
+        gpu = ["CUDAExecutionProvider", "CPUExecutionProvider"]
+        self.assertEqual(verify_providers(True, gpu), ["CUDAExecutionProvider", "CPUExecutionProvider"])
+        self.assertEqual(verify_providers(True, ["CPUExecutionProvider"]), ["CPUExecutionProvider"])
+        # fp32 bundles are checked on the CPU, where they are meant to run and their 1e-4 bar was set.
+        self.assertEqual(verify_providers(False, gpu), ["CPUExecutionProvider"])
+
+
 if __name__ == "__main__":
     unittest.main()
+
