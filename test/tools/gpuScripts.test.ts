@@ -32,7 +32,16 @@ function invocations(text: string): Invocation[] {
   });
 }
 
-function helpText([runtime, file, ...subcommand]: string[]): string {
+// One --help per command (a script may run the same command several times; a Python one imports torch each time).
+const helpTexts = new Map<string, string>();
+
+function helpText(command: string[]): string {
+  const key = command.join(' ');
+  if (!helpTexts.has(key)) helpTexts.set(key, runHelp(command));
+  return helpTexts.get(key)!;
+}
+
+function runHelp([runtime, file, ...subcommand]: string[]): string {
   const program = runtime === 'python3' ? PYTHON : process.execPath;
   const run = spawnSync(program, [file!, ...subcommand, '--help'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
   expect(run.status, `${file} ${subcommand.join(' ')} --help: ${run.stderr}`).toBe(0);

@@ -109,4 +109,3 @@ class VerifyProviders(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
-

@@ -80,7 +80,8 @@ def run_export(argv: list[str]) -> int:
     log(f"[INFO] wrote {args.out / 'manifest.json'} ({time.monotonic() - started:.0f} s since start)")
     if args.no_verify:
         return 0
-    # Timed apart: an fp16 bundle is verified on the CPU provider, where fp16 products are slow (docs/models.md).
+    # Timed apart: without onnxruntime-gpu an fp16 bundle is verified on the CPU provider, whose fp16 products are
+    # slow (docs/models.md).
     verify_started = time.monotonic()
     ok = verify_bundle(args.out, dna, protein, classifier, log)
     log(f"[INFO] verify took {time.monotonic() - verify_started:.0f} s")

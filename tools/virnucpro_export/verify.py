@@ -109,8 +109,8 @@ def verify_providers(fp16: bool, available: list[str]) -> list[str]:
     """Where the check runs: the CPU, except an fp16 bundle where this onnxruntime has CUDA (onnxruntime-gpu).
     There it runs as in production and fast; the CPU provider's fp16 products are ~9x slower than its fp32 ones,
     which makes verifying ESM-2 3B take minutes (docs/models.md)."""
-    cuda = "CUDAExecutionProvider"
-    return [cuda, "CPUExecutionProvider"] if fp16 and cuda in available else ["CPUExecutionProvider"]
+    cpu, cuda = "CPUExecutionProvider", "CUDAExecutionProvider"
+    return [cuda, cpu] if fp16 and cuda in available else [cpu]
 
 
 def verify_bundle(bundle: Path, dna: nn.Module, protein: nn.Module, classifier: nn.Module, log=print) -> bool:
